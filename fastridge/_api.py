@@ -1,0 +1,172 @@
+"""The public function :func:`ridge`: one validated entry point for every solver."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from . import _kernels as K
+from ._operators import DesignOperator
+from ._result import FitResult
+from ._solvers import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem, resolve_solver
+from ._threads import numba_threads, resolve_n_threads
+from ._validation import (
+    Compressed,
+    check_lam,
+    check_max_iter,
+    check_sample_weight,
+    check_tol,
+    check_X,
+    check_y,
+)
+
+
+def ridge(
+    X,
+    y,
+    lam,
+    *,
+    fit_intercept: bool = True,
+    sample_weight=None,
+    solver: str = "auto",
+    tol: float = 1e-8,
+    max_iter: int | None = None,
+    n_threads: int | None = None,
+    coef_init=None,
+) -> FitResult:
+    """Ridge regression with a certified accuracy.
+
+    Minimises, for each target ``y`` (a column of ``Y``),
+
+        P(w, b) = 1/2 sum_i s_i (y_i - x_i . w - b)^2 + lam/2 ||w||^2
+
+    (``b`` unpenalised, ``b = 0`` without intercept; scikit-learn's
+    ``Ridge(alpha=lam)`` has the same minimiser) and stops when the
+    certificate ``||grad_w P||^2 / (2 lam)``, an upper bound on ``P - P*``,
+    is at most ``tol * P_null``, with ``P_null`` the objective of the best
+    intercept-only model.
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse matrix/array, shape (n, p)
+        CSR and CSC are used in place (float32 or float64 data, int32 or int64
+        indices; unsorted indices, duplicates and explicit zeros are fine).
+        Other sparse formats are converted to CSR, which copies ``X``.
+    y : array-like, shape (n,) or (n, k)
+        One target, or ``k`` targets fitted together (``X`` is read once per
+        iteration for all of them).
+    lam : float or array-like of shape (k,)
+        Penalty, positive; one per target allowed.
+    fit_intercept : bool, default=True
+        Fit the unpenalised intercept (by implicit weighted centring).
+    sample_weight : float or array-like of shape (n,), optional
+        Non-negative weights ``s_i``, not all zero.
+    solver : {"auto", "cg", "cd", "direct", "cg-primal", "cg-dual",
+        "direct-primal", "direct-dual"}, default="auto"
+        ``auto`` uses ``direct`` when ``min(n, p) <= 256`` and ``cg``
+        otherwise; ``cg`` and ``direct`` take the primal form when ``n >= p``
+        and the dual form otherwise.  ``cd`` needs CSC (CSR input is
+        converted, one copy of ``X``) or dense input.
+    tol : float, default=1e-8
+        Relative accuracy: stop when ``certificate <= tol * P_null``.
+    max_iter : int, optional
+        Iteration cap (CG iterations, CD epochs, direct refinement rounds).
+    n_threads : int, optional
+        Threads for the kernels; None or -1 means all of Numba's threads.
+    coef_init : array-like of shape (p,) or (k, p), optional
+        Warm start for the iterative solvers.
+
+    Returns
+    -------
+    FitResult
+        Coefficients, intercepts, the certificate reached and solver details.
+        A ``ConvergenceWarning`` is issued when ``max_iter`` stopped a target
+        before its certificate reached ``tol * P_null``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid input, before any work and with the inputs unchanged.
+    """
+    t0 = time.perf_counter()
+    tol = check_tol(tol)
+    Xv = check_X(X)
+    n, p = Xv.shape
+    Y, one_d = check_y(y, n)
+    k = Y.shape[1]
+    sw = check_sample_weight(sample_weight, n)
+    lam_v = check_lam(lam, k)
+    name = resolve_solver(solver, n, p)
+    max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
+    W0 = _check_coef_init(coef_init, p, k)
+    nt = resolve_n_threads(n_threads)
+    if name == "cd" and isinstance(Xv, Compressed):
+        Xv = _canonical_csc(Xv)
+    with numba_threads(nt):
+        op = DesignOperator(Xv, sw, fit_intercept, nt)
+        ybar = (op.s @ Y) / op.S if fit_intercept else np.zeros(k)
+        problem = RidgeProblem(op, Y - ybar, lam_v, tol)
+        out = SOLVERS[name](problem, W0, max_iter)
+    W = out.W
+    intercept = ybar - op.mu @ W if fit_intercept else np.zeros(k)
+    ok = out.certificate <= tol * problem.p_null
+    if not ok.all():
+        warnings.warn(
+            f"ridge solver {out.solver!r} stopped at max_iter={max_iter} before the "
+            f"certificate reached tol * P_null for {int((~ok).sum())} of {k} target(s) "
+            f"(relative certificate {np.max(out.certificate / problem.p_null):.3g}, "
+            f"tol {tol:.3g}); increase max_iter or use another solver",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+
+    def squeeze(a):
+        return float(a[0]) if one_d else np.asarray(a, dtype=np.float64).copy()
+
+    return FitResult(
+        coef=W[:, 0].copy() if one_d else np.ascontiguousarray(W.T),
+        intercept=squeeze(intercept),
+        lam=squeeze(lam_v),
+        certificate=squeeze(out.certificate),
+        p_null=squeeze(problem.p_null),
+        tol=tol,
+        converged=bool(ok.all()),
+        n_iter=int(out.n_iter),
+        n_passes=int(op.n_passes),
+        solver=out.solver,
+        seconds=time.perf_counter() - t0,
+        n_threads=nt,
+    )
+
+
+def _check_coef_init(coef_init, p: int, k: int) -> np.ndarray:
+    """Warm start as float64 ``(p, k)`` (zeros when None)."""
+    if coef_init is None:
+        return np.zeros((p, k))
+    c = np.asarray(coef_init, dtype=np.float64)
+    if c.ndim == 1 and k == 1 and c.shape[0] == p:
+        W0 = c.reshape(p, 1).copy()
+    elif c.ndim == 2 and c.shape == (k, p):
+        W0 = np.ascontiguousarray(c.T)
+    else:
+        raise ValueError(f"coef_init has shape {c.shape}; expected ({p},) or ({k}, {p})")
+    if not np.isfinite(W0).all():
+        raise ValueError("coef_init contains NaN or infinity")
+    return W0
+
+
+def _canonical_csc(Xv: Compressed) -> Compressed:
+    """CSC without duplicate entries, as coordinate descent needs (copies when it must)."""
+    if Xv.format == "csr":
+        cls = sp.csr_matrix
+        M = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape).tocsc()  # copy of X
+    elif K.cs_is_strictly_sorted(Xv.indptr, Xv.indices):
+        return Xv
+    else:
+        M = sp.csc_matrix((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape, copy=True)
+    M.sum_duplicates()
+    return Compressed("csc", Xv.shape, M.data, M.indices, M.indptr)

@@ -1,0 +1,259 @@
+"""Numba kernels on a compressed sparse structure (CSR or CSC).
+
+Both formats store a matrix ``M`` slice by slice along its *major* axis:
+``M[i, indices[k]] += data[k]`` for ``k in range(indptr[i], indptr[i + 1])``.
+For CSR the major axis is the rows (``M = X``); for CSC it is the columns
+(``M = X^T``).  Every kernel here is written once for ``M`` and serves both:
+
+=====================  ====================  ====================
+kernel                 on CSR (``M = X``)    on CSC (``M = X^T``)
+=====================  ====================  ====================
+``cs_major_dot``       ``X v``               ``X^T u``
+``cs_major_scatter``   ``X^T u``             ``X v``
+``cs_gram``            ``X^T (d * (X v))``   ``X (d * (X^T u))``
+=====================  ====================  ====================
+
+Conventions (DESIGN.md section 4):
+
+* ``data`` is float32 or float64, ``indices``/``indptr`` one integer type;
+  every product accumulates in float64 and writes float64 outputs.
+* Unsorted indices, duplicate entries (they add up) and explicit zeros are
+  handled by construction: each stored entry is visited once.
+* Parallel kernels split the major axis into ``len(bounds) - 1`` static slices
+  (``bounds`` from :func:`fastridge._kernels.partition`), one per thread.
+  Scatters go into a per-thread accumulator ``acc[t]`` which is summed in
+  thread order afterwards, so the result is bitwise reproducible for a given
+  thread count.
+* Outputs are overwritten; inputs are never modified.  ``acc`` is scratch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# Minor-axis length handled by one task of the accumulator reduction.  Large
+# enough that the scheduling overhead is negligible, small enough that both
+# threads get work for p ~ 1e4.
+_REDUCE_CHUNK = 4096
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _reduce_acc(acc, out):
+    """``out[j] = sum_t acc[t, j]`` summed in thread order ``t = 0, 1, ...``."""
+    nt = acc.shape[0]
+    m = out.shape[0]
+    n_chunks = (m + _REDUCE_CHUNK - 1) // _REDUCE_CHUNK
+    for c in prange(n_chunks):
+        lo = c * _REDUCE_CHUNK
+        hi = min(m, lo + _REDUCE_CHUNK)
+        for j in range(lo, hi):
+            s = acc[0, j]
+            for t in range(1, nt):
+                s += acc[t, j]
+            out[j] = s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _reduce_acc_multi(acc, out):
+    """``out[j, :] = sum_t acc[t, j, :]`` summed in thread order."""
+    nt = acc.shape[0]
+    m = out.shape[0]
+    k = out.shape[1]
+    n_chunks = (m + _REDUCE_CHUNK - 1) // _REDUCE_CHUNK
+    for c in prange(n_chunks):
+        lo = c * _REDUCE_CHUNK
+        hi = min(m, lo + _REDUCE_CHUNK)
+        for j in range(lo, hi):
+            for r in range(k):
+                s = acc[0, j, r]
+                for t in range(1, nt):
+                    s += acc[t, j, r]
+                out[j, r] = s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_major_dot(indptr, indices, data, v, out):
+    """``out[i] = sum_k data[k] * v[indices[k]]`` over slice ``i``: ``out = M v``.
+
+    Each output entry is independent, so the loop is parallel with no
+    accumulator and deterministic for any thread count.
+    """
+    n_major = indptr.shape[0] - 1
+    for i in prange(n_major):
+        s = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            s += data[k] * v[indices[k]]
+        out[i] = s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_major_dot_multi(indptr, indices, data, V, out):
+    """``out[i, :] = sum_k data[k] * V[indices[k], :]``: ``out = M V`` for ``V`` (m, k)."""
+    n_major = indptr.shape[0] - 1
+    k_rhs = V.shape[1]
+    for i in prange(n_major):
+        for r in range(k_rhs):
+            out[i, r] = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            x = data[k]
+            j = indices[k]
+            for r in range(k_rhs):
+                out[i, r] += x * V[j, r]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_major_scatter(indptr, indices, data, u, bounds, acc, out):
+    """``out[j] = sum_i u[i] * M[i, j]``: ``out = M^T u``.
+
+    Thread ``t`` scatters slices ``bounds[t]:bounds[t+1]`` into ``acc[t]``
+    (shape ``(n_threads, n_minor)``); the slabs are then summed in order.
+    """
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    for t in prange(nt):
+        for j in range(m):
+            acc[t, j] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            ui = u[i]
+            if ui != 0.0:
+                for k in range(indptr[i], indptr[i + 1]):
+                    acc[t, indices[k]] += ui * data[k]
+    _reduce_acc(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_major_scatter_multi(indptr, indices, data, U, bounds, acc, out):
+    """``out[j, :] = sum_i M[i, j] * U[i, :]``: ``out = M^T U`` for ``U`` (n_major, k)."""
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    k_rhs = U.shape[1]
+    for t in prange(nt):
+        for j in range(m):
+            for r in range(k_rhs):
+                acc[t, j, r] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            for k in range(indptr[i], indptr[i + 1]):
+                x = data[k]
+                j = indices[k]
+                for r in range(k_rhs):
+                    acc[t, j, r] += x * U[i, r]
+    _reduce_acc_multi(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts):
+    """Fused ``out = M^T (d * (M v))`` in ONE pass over ``M``.
+
+    For each slice ``i``: ``z_i = M[i, :] . v`` (a dot over the slice), then
+    ``d_i * z_i * M[i, :]`` is scattered into the thread's accumulator while
+    the slice is still in cache.  Also writes ``dz_parts[t] = sum_i d_i z_i``
+    over thread ``t``'s slices (the operator needs ``d . (M v)`` for centring).
+    """
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    for t in prange(nt):
+        for j in range(m):
+            acc[t, j] = 0.0
+        dz = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            z = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                z += data[k] * v[indices[k]]
+            c = d[i] * z
+            dz += c
+            if c != 0.0:
+                for k in range(indptr[i], indptr[i + 1]):
+                    acc[t, indices[k]] += c * data[k]
+        dz_parts[t] = dz
+    _reduce_acc(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_gram_multi(indptr, indices, data, d, V, bounds, acc, out, dz_parts):
+    """Fused ``out = M^T (d * (M V))`` for ``V`` (n_minor, k), reading ``M`` once.
+
+    ``dz_parts[t, r] = sum_i d_i (M V)[i, r]`` over thread ``t``'s slices.
+    """
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    k_rhs = V.shape[1]
+    for t in prange(nt):
+        for j in range(m):
+            for r in range(k_rhs):
+                acc[t, j, r] = 0.0
+        z = np.zeros(k_rhs)
+        for r in range(k_rhs):
+            dz_parts[t, r] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            for r in range(k_rhs):
+                z[r] = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                x = data[k]
+                j = indices[k]
+                for r in range(k_rhs):
+                    z[r] += x * V[j, r]
+            di = d[i]
+            for r in range(k_rhs):
+                z[r] *= di
+                dz_parts[t, r] += z[r]
+            for k in range(indptr[i], indptr[i + 1]):
+                x = data[k]
+                j = indices[k]
+                for r in range(k_rhs):
+                    acc[t, j, r] += z[r] * x
+    _reduce_acc_multi(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_major_sq_norms(indptr, indices, data, w, out):
+    """``out[i] = sum_k w[indices[k]] * data[k]^2`` over slice ``i``.
+
+    With ``w = 1`` these are the squared norms of the slices (row norms for
+    CSR, column norms for CSC); a weight on the minor axis gives weighted
+    norms (``sum_i s_i X_ij^2`` per column of a CSC matrix).
+
+    Duplicate entries ``(i, j)`` stored twice add the squares of the parts,
+    not the square of their sum: exact only for matrices without duplicates
+    (the operator reports whether the structure is canonical).
+    """
+    n_major = indptr.shape[0] - 1
+    for i in prange(n_major):
+        s = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            s += w[indices[k]] * data[k] * data[k]
+        out[i] = s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_minor_sums(indptr, indices, data, u, power, bounds, acc, out):
+    """``out[j] = sum_i u[i] * M[i, j]^power`` for ``power`` in {1, 2}.
+
+    With ``power=1`` this is :func:`cs_major_scatter`; ``power=2`` gives
+    weighted squared norms along the minor axis (column norms for CSR).
+    """
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    for t in prange(nt):
+        for j in range(m):
+            acc[t, j] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            ui = u[i]
+            if ui != 0.0:
+                for k in range(indptr[i], indptr[i + 1]):
+                    x = data[k]
+                    if power == 2:
+                        x = x * x
+                    acc[t, indices[k]] += ui * x
+    _reduce_acc(acc, out)
+
+
+@njit(cache=True, nogil=True)
+def cs_is_strictly_sorted(indptr, indices):
+    """True when every slice's indices are strictly increasing (sorted, no duplicates)."""
+    n_major = indptr.shape[0] - 1
+    for i in range(n_major):
+        for k in range(indptr[i] + 1, indptr[i + 1]):
+            if indices[k] <= indices[k - 1]:
+                return False
+    return True

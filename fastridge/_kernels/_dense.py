@@ -1,0 +1,154 @@
+"""Numba kernels on a dense C-contiguous matrix ``X`` (n, p).
+
+The same products as :mod:`fastridge._kernels._compressed` for CSR (rows are
+the major axis), with float64 accumulation also for float32 ``X`` (BLAS would
+accumulate float32 products in float32) and the same static per-thread
+partition of rows, so results are reproducible for a given thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._compressed import _reduce_acc, _reduce_acc_multi
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_dot(X, v, out):
+    """``out = X v``."""
+    n, p = X.shape
+    for i in prange(n):
+        s = 0.0
+        for j in range(p):
+            s += X[i, j] * v[j]
+        out[i] = s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_dot_multi(X, V, out):
+    """``out = X V`` for ``V`` (p, k)."""
+    n, p = X.shape
+    k_rhs = V.shape[1]
+    for i in prange(n):
+        for r in range(k_rhs):
+            out[i, r] = 0.0
+        for j in range(p):
+            x = X[i, j]
+            for r in range(k_rhs):
+                out[i, r] += x * V[j, r]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_scatter(X, u, bounds, acc, out):
+    """``out = X^T u`` via per-thread accumulators over row slices ``bounds``."""
+    nt = bounds.shape[0] - 1
+    p = X.shape[1]
+    for t in prange(nt):
+        for j in range(p):
+            acc[t, j] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            ui = u[i]
+            for j in range(p):
+                acc[t, j] += ui * X[i, j]
+    _reduce_acc(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_scatter_multi(X, U, bounds, acc, out):
+    """``out = X^T U`` for ``U`` (n, k)."""
+    nt = bounds.shape[0] - 1
+    p = X.shape[1]
+    k_rhs = U.shape[1]
+    for t in prange(nt):
+        for j in range(p):
+            for r in range(k_rhs):
+                acc[t, j, r] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            for j in range(p):
+                x = X[i, j]
+                for r in range(k_rhs):
+                    acc[t, j, r] += x * U[i, r]
+    _reduce_acc_multi(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_gram(X, d, v, bounds, acc, out, dz_parts):
+    """Fused ``out = X^T (d * (X v))``, one pass over ``X``; ``dz_parts[t] = sum d_i (Xv)_i``."""
+    nt = bounds.shape[0] - 1
+    p = X.shape[1]
+    for t in prange(nt):
+        for j in range(p):
+            acc[t, j] = 0.0
+        dz = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            z = 0.0
+            for j in range(p):
+                z += X[i, j] * v[j]
+            c = d[i] * z
+            dz += c
+            if c != 0.0:
+                for j in range(p):
+                    acc[t, j] += c * X[i, j]
+        dz_parts[t] = dz
+    _reduce_acc(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_gram_multi(X, d, V, bounds, acc, out, dz_parts):
+    """Fused ``out = X^T (d * (X V))`` for ``V`` (p, k); ``dz_parts[t, r] = sum_i d_i (XV)_ir``."""
+    nt = bounds.shape[0] - 1
+    p = X.shape[1]
+    k_rhs = V.shape[1]
+    for t in prange(nt):
+        for j in range(p):
+            for r in range(k_rhs):
+                acc[t, j, r] = 0.0
+        z = np.zeros(k_rhs)
+        for r in range(k_rhs):
+            dz_parts[t, r] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            for r in range(k_rhs):
+                z[r] = 0.0
+            for j in range(p):
+                x = X[i, j]
+                for r in range(k_rhs):
+                    z[r] += x * V[j, r]
+            di = d[i]
+            for r in range(k_rhs):
+                z[r] *= di
+                dz_parts[t, r] += z[r]
+            for j in range(p):
+                x = X[i, j]
+                for r in range(k_rhs):
+                    acc[t, j, r] += z[r] * x
+    _reduce_acc_multi(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_row_sq_norms(X, out):
+    """``out[i] = ||X[i, :]||^2``."""
+    n, p = X.shape
+    for i in prange(n):
+        s = 0.0
+        for j in range(p):
+            s += X[i, j] * X[i, j]
+        out[i] = s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dense_col_sums(X, u, power, bounds, acc, out):
+    """``out[j] = sum_i u_i X[i, j]^power`` for ``power`` in {1, 2}."""
+    nt = bounds.shape[0] - 1
+    p = X.shape[1]
+    for t in prange(nt):
+        for j in range(p):
+            acc[t, j] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            ui = u[i]
+            for j in range(p):
+                x = X[i, j]
+                if power == 2:
+                    x = x * x
+                acc[t, j] += ui * x
+    _reduce_acc(acc, out)

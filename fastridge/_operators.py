@@ -1,0 +1,269 @@
+"""The design operator: ``X`` with centring and sample weights, never copied.
+
+Notation (DESIGN.md section 1): ``s`` are the sample weights (ones when none
+are given), ``S = sum_i s_i``, ``mu = X^T s / S`` the weighted column means
+when an intercept is fitted (``mu = 0`` otherwise), and the centred design is
+
+    Xc = X - 1 mu^T.
+
+``Xc`` is never formed: every product applies the rank-one correction to a
+product with the stored ``X``.  With ``A = S^{1/2} Xc`` the ridge normal
+matrices are ``A^T A = Xc^T S Xc`` (primal, p x p) and ``A A^T`` (dual, n x n).
+
+Passes over ``X`` per call (the unit of cost in DESIGN.md section 5):
+
+==================  ====  ====  =====
+product             CSR   CSC   dense
+==================  ====  ====  =====
+``matvec``          1     1     1
+``rmatvec``         1     1     1
+``gram_matvec``     1     2     1
+``dual_gram_matvec`` 2    1     2
+==================  ====  ====  =====
+
+Every method returns new float64 arrays and modifies neither ``X`` nor its
+arguments.  Multi-vector versions (suffix ``_multi``) take ``(., k)`` arrays
+and read ``X`` the same number of times as the single-vector ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels as K
+
+
+def _single_column_as_vector(method):
+    """Route a ``(m, 1)`` argument to the single-vector kernels (they are faster)."""
+
+    def wrapper(self, v):
+        if v.ndim == 2 and v.shape[1] == 1:
+            return method(self, np.ascontiguousarray(v[:, 0]))[:, None]
+        return method(self, np.ascontiguousarray(v))
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+class DesignOperator:
+    """Products with ``Xc = X - 1 mu^T`` and weights ``s``, without copying ``X``.
+
+    Parameters
+    ----------
+    X : ndarray (n, p) C-contiguous, or ``fastridge._validation.Compressed``
+        Validated beforehand (:func:`fastridge._validation.check_X`):
+        float32/float64 data, one integer type for ``indices`` and ``indptr``.
+    sample_weight : ndarray (n,) float64 or None
+        Non-negative weights ``s``; None means ``s = 1``.
+    fit_intercept : bool
+        Whether to centre (``mu = X^T s / S``) or not (``mu = 0``).
+    n_threads : int
+        Thread count the static row/column partition is made for; the caller
+        must have set Numba to this many threads (see ``_threads``).
+    """
+
+    def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int):
+        self.n, self.p = X.shape
+        self.n_threads = int(n_threads)
+        if not isinstance(X, np.ndarray):
+            self.kind = X.format  # "csr" or "csc"
+            self._indptr, self._indices, self._data = X.indptr, X.indices, X.data
+            self._bounds = K.partition(X.indptr, self.n_threads)
+        else:
+            self.kind = "dense"
+            self._X = X
+            self._bounds = K.partition_dense(self.n, self.n_threads)
+        self.dtype = X.dtype
+        self.nnz = X.nnz if self.kind != "dense" else self.n * self.p
+        self.weighted = sample_weight is not None
+        self.s = (
+            np.ones(self.n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+        )
+        self.sqrt_s = np.sqrt(self.s)
+        self.S = float(self.s.sum())
+        self.fit_intercept = bool(fit_intercept)
+        self._acc: dict[tuple[int, ...], np.ndarray] = {}
+        self.n_passes = 0
+        if self.fit_intercept:
+            self.mu = self._xt_dot(self.s) / self.S
+        else:
+            self.mu = np.zeros(self.p)
+        self.mu_sq = float(self.mu @ self.mu)
+        self._x_mu = None  # X mu, computed on first use by the CSC dual product
+
+    # ------------------------------------------------------------------
+    # raw products with the stored X (no centring, no weights)
+    # ------------------------------------------------------------------
+    def _scratch(self, *shape: int) -> np.ndarray:
+        """Per-thread accumulator of ``shape`` (reused between calls)."""
+        key = (self.n_threads, *shape)
+        acc = self._acc.get(key)
+        if acc is None:
+            acc = np.empty(key)
+            self._acc[key] = acc
+        return acc
+
+    def _x_dot(self, v: np.ndarray) -> np.ndarray:
+        """``X v`` for ``v`` (p,) or (p, k)."""
+        self.n_passes += 1
+        multi = v.ndim == 2
+        out = np.empty((self.n, v.shape[1]) if multi else self.n)
+        if self.kind == "csr":
+            f = K.cs_major_dot_multi if multi else K.cs_major_dot
+            f(self._indptr, self._indices, self._data, v, out)
+        elif self.kind == "csc":
+            acc = self._scratch(*out.shape)
+            f = K.cs_major_scatter_multi if multi else K.cs_major_scatter
+            f(self._indptr, self._indices, self._data, v, self._bounds, acc, out)
+        else:
+            (K.dense_dot_multi if multi else K.dense_dot)(self._X, v, out)
+        return out
+
+    def _xt_dot(self, u: np.ndarray) -> np.ndarray:
+        """``X^T u`` for ``u`` (n,) or (n, k)."""
+        self.n_passes += 1
+        multi = u.ndim == 2
+        out = np.empty((self.p, u.shape[1]) if multi else self.p)
+        if self.kind == "csc":
+            f = K.cs_major_dot_multi if multi else K.cs_major_dot
+            f(self._indptr, self._indices, self._data, u, out)
+        elif self.kind == "csr":
+            acc = self._scratch(*out.shape)
+            f = K.cs_major_scatter_multi if multi else K.cs_major_scatter
+            f(self._indptr, self._indices, self._data, u, self._bounds, acc, out)
+        else:
+            acc = self._scratch(*out.shape)
+            f = K.dense_scatter_multi if multi else K.dense_scatter
+            f(self._X, u, self._bounds, acc, out)
+        return out
+
+    def _gram_raw(self, d: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(X^T (d * (X v)), d . (X v))`` in one pass on CSR/dense, two on CSC."""
+        multi = v.ndim == 2
+        if self.kind == "csc":
+            z = self._x_dot(v)
+            dz = z * (d[:, None] if multi else d)
+            return self._xt_dot(dz), dz.sum(axis=0)
+        self.n_passes += 1
+        out = np.empty(v.shape)
+        acc = self._scratch(*out.shape)
+        parts = np.empty((self.n_threads, v.shape[1]) if multi else self.n_threads)
+        if self.kind == "csr":
+            f = K.cs_gram_multi if multi else K.cs_gram
+            f(self._indptr, self._indices, self._data, d, v, self._bounds, acc, out, parts)
+        else:
+            f = K.dense_gram_multi if multi else K.dense_gram
+            f(self._X, d, v, self._bounds, acc, out, parts)
+        return out, parts.sum(axis=0)
+
+    def _xxt_raw(self, u: np.ndarray) -> np.ndarray:
+        """``X X^T u``: one fused pass on CSC, two passes otherwise."""
+        if self.kind != "csc":
+            return self._x_dot(self._xt_dot(u))
+        self.n_passes += 1
+        multi = u.ndim == 2
+        out = np.empty(u.shape)
+        acc = self._scratch(*out.shape)
+        ones = np.ones(self.p)
+        parts = np.empty((self.n_threads, u.shape[1]) if multi else self.n_threads)
+        f = K.cs_gram_multi if multi else K.cs_gram
+        f(self._indptr, self._indices, self._data, ones, u, self._bounds, acc, out, parts)
+        return out
+
+    # ------------------------------------------------------------------
+    # centred, weighted products
+    # ------------------------------------------------------------------
+    @_single_column_as_vector
+    def matvec(self, v: np.ndarray) -> np.ndarray:
+        """``Xc v = X v - (mu . v) 1`` for ``v`` (p,) or (p, k)."""
+        return self._x_dot(v) - self.mu @ v
+
+    @_single_column_as_vector
+    def rmatvec(self, u: np.ndarray) -> np.ndarray:
+        """``Xc^T u = X^T u - mu (1^T u)`` for ``u`` (n,) or (n, k)."""
+        t = self._xt_dot(u)
+        if self.fit_intercept:
+            t -= np.multiply.outer(self.mu, u.sum(axis=0))
+        return t
+
+    @_single_column_as_vector
+    def gram_matvec(self, v: np.ndarray) -> np.ndarray:
+        """``Xc^T S Xc v = X^T (s * (X v)) - mu (s . X v)``.
+
+        The identity uses ``X^T s = S mu``: the term ``(mu . v) X^T s`` from
+        expanding ``Xc`` cancels against ``(mu . v) S mu``.  One pass over a
+        CSR or dense ``X`` (the fused kernel), two over CSC.
+        """
+        out, dz = self._gram_raw(self.s, v)
+        if self.fit_intercept:
+            out -= np.multiply.outer(self.mu, dz)
+        return out
+
+    @_single_column_as_vector
+    def dual_gram_matvec(self, u: np.ndarray) -> np.ndarray:
+        """``A A^T u = S^{1/2} Xc Xc^T S^{1/2} u``.
+
+        With ``u' = S^{1/2} u``, ``sigma = 1^T u'`` and ``m = X mu``:
+        ``Xc Xc^T u' = X X^T u' - m sigma - 1 (m . u') + 1 ||mu||^2 sigma``.
+        CSC does ``X X^T u'`` in one fused pass; CSR and dense do
+        ``Xc (Xc^T u')`` in two.
+        """
+        sq = self.sqrt_s[:, None] if u.ndim == 2 else self.sqrt_s
+        u1 = sq * u
+        if self.kind != "csc":
+            return sq * self.matvec(self.rmatvec(u1))
+        out = self._xxt_raw(u1)
+        if self.fit_intercept:
+            m = self.x_mu
+            sigma = u1.sum(axis=0)
+            out -= np.multiply.outer(m, sigma)
+            out -= m @ u1 - self.mu_sq * sigma
+        return sq * out
+
+    @property
+    def x_mu(self) -> np.ndarray:
+        """``X mu`` (n,), computed once on first use (one pass)."""
+        if self._x_mu is None:
+            self._x_mu = self._x_dot(self.mu)
+        return self._x_mu
+
+    def col_sq_norms(self) -> np.ndarray:
+        """``diag(Xc^T S Xc)_j = sum_i s_i X_ij^2 - S mu_j^2`` (clipped at 0), one pass.
+
+        With duplicate entries this is exact only when they have been summed
+        (see ``cs_major_sq_norms``); CG uses it only as a preconditioner, and
+        coordinate descent is given a canonical matrix.
+        """
+        out = np.empty(self.p)
+        self.n_passes += 1
+        if self.kind == "csr":
+            acc = self._scratch(self.p)
+            K.cs_minor_sums(
+                self._indptr, self._indices, self._data, self.s, 2, self._bounds, acc, out
+            )
+        elif self.kind == "csc":
+            K.cs_major_sq_norms(self._indptr, self._indices, self._data, self.s, out)
+        else:
+            acc = self._scratch(self.p)
+            K.dense_col_sums(self._X, self.s, 2, self._bounds, acc, out)
+        out -= self.S * self.mu**2
+        return np.maximum(out, 0.0)
+
+    def row_sq_norms(self) -> np.ndarray:
+        """``diag(A A^T)_i = s_i ||x_i - mu||^2 = s_i (||x_i||^2 - 2 x_i . mu + ||mu||^2)``."""
+        out = np.empty(self.n)
+        self.n_passes += 1
+        if self.kind == "csr":
+            K.cs_major_sq_norms(self._indptr, self._indices, self._data, np.ones(self.p), out)
+        elif self.kind == "csc":
+            acc = self._scratch(self.n)
+            ones = np.ones(self.p)
+            K.cs_minor_sums(
+                self._indptr, self._indices, self._data, ones, 2, self._bounds, acc, out
+            )
+        else:
+            K.dense_row_sq_norms(self._X, out)
+        if self.fit_intercept:
+            out += self.mu_sq - 2.0 * self.x_mu
+        return self.s * np.maximum(out, 0.0)

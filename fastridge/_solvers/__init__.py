@@ -1,0 +1,56 @@
+"""Ridge solvers (layer 3 of DESIGN.md section 3) and the rule that picks one.
+
+Every solver has the signature ``solver(problem, W0, max_iter) -> SolverOutput``
+and stops on the certificate ``||g(w)||^2 / (2 lam) <= tol * P_null``.
+"""
+
+from __future__ import annotations
+
+from ._cd import cd
+from ._cg import cg_dual, cg_primal
+from ._direct import direct_dual, direct_primal
+from ._problem import RidgeProblem, SolverOutput
+
+SOLVERS = {
+    "cg-primal": cg_primal,
+    "cg-dual": cg_dual,
+    "cd": cd,
+    "direct-primal": direct_primal,
+    "direct-dual": direct_dual,
+}
+
+#: Public solver names accepted by :func:`fastridge.ridge`.
+SOLVER_NAMES = ("auto", "cg", "cd", "direct", *SOLVERS)
+
+# ``auto`` factorises a dense Gram matrix when min(n, p) is at most this.
+# Building it costs about 2 * nnz * min(n, p) flops (one pass with min(n, p)
+# right-hand sides) against about 2 * nnz per CG iteration, and CG typically
+# needs 30-300 iterations at tol = 1e-8: below ~256 the direct solve wins or
+# ties and needs no iteration count (measured in docs/solvers.md).
+DIRECT_MAX_DIM = 256
+
+# Default iteration caps (max_iter=None).  CG in exact arithmetic ends within
+# min(n, p) iterations; 2000 leaves room for rounding on ill-conditioned
+# problems while bounding a run that cannot reach tol.  CD epochs are cheaper
+# per epoch but converge more slowly on correlated columns.
+DEFAULT_MAX_ITER = {"cg-primal": 2000, "cg-dual": 2000, "cd": 5000}
+DEFAULT_MAX_ITER.update({"direct-primal": 4, "direct-dual": 4})  # 1 solve + 3 refinements
+
+
+def resolve_solver(solver: str, n: int, p: int) -> str:
+    """Map a public solver name to a concrete one.
+
+    ``auto``: ``direct`` if ``min(n, p) <= DIRECT_MAX_DIM``, else ``cg``.
+    ``cg`` and ``direct``: the primal form when ``n >= p``, the dual otherwise
+    (the smaller of the two normal matrices).
+    """
+    if solver not in SOLVER_NAMES:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVER_NAMES)}")
+    if solver == "auto":
+        solver = "direct" if min(n, p) <= DIRECT_MAX_DIM else "cg"
+    if solver in ("cg", "direct"):
+        solver = f"{solver}-primal" if n >= p else f"{solver}-dual"
+    return solver
+
+
+__all__ = ["DEFAULT_MAX_ITER", "SOLVERS", "RidgeProblem", "SolverOutput", "resolve_solver"]

@@ -1,0 +1,84 @@
+"""The ridge problem with the intercept profiled out, shared by all solvers.
+
+For targets ``Y`` (n, k), weights ``s`` and penalties ``lam`` (k,), with
+``ybar = s^T Y / S`` (0 without intercept) and ``Yc = Y - ybar``:
+
+    P(w) = 1/2 sum_i s_i (yc_i - xc_i . w)^2 + lam/2 ||w||^2
+
+per target, where ``xc_i = x_i - mu`` (see :mod:`fastridge._operators`).
+Minimising the objective of DESIGN.md over ``b`` for fixed ``w`` gives
+``b = ybar - mu . w`` and exactly this ``P(w)``, so a certificate for ``P(w)``
+certifies ``(w, b)``.  ``P`` is ``lam``-strongly convex with gradient
+
+    g(w) = Xc^T S (Xc w - yc) + lam w = H w + lam w - B,
+    H = Xc^T S Xc,  B = Xc^T S yc,
+
+and ``P(w) - P* <= ||g(w)||^2 / (2 lam)``, which is also the duality gap at
+the dual point ``theta = S^{1/2} (yc - Xc w)`` (docs/certificates.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._operators import DesignOperator
+
+
+@dataclass
+class RidgeProblem:
+    """Solver input: operator, centred targets, penalties, tolerance.
+
+    ``Y`` and everything derived are float64 ``(n, k)`` / ``(p, k)`` arrays.
+    ``B`` is computed lazily (one pass) because the dual solvers do not need it.
+    """
+
+    op: DesignOperator
+    Yc: np.ndarray  # (n, k) centred targets
+    lam: np.ndarray  # (k,)
+    tol: float
+    p_null: np.ndarray = field(init=False)  # (k,)
+    _B: np.ndarray | None = field(init=False, default=None)
+
+    def __post_init__(self):
+        self.p_null = 0.5 * (self.op.s @ self.Yc**2)
+        # ||g||^2 threshold that certifies ||g||^2 / (2 lam) <= tol * p_null.
+        self.grad_sq_threshold = 2.0 * self.lam * self.tol * self.p_null
+
+    @property
+    def k(self) -> int:
+        return self.Yc.shape[1]
+
+    @property
+    def B(self) -> np.ndarray:
+        """``Xc^T S yc`` (p, k)."""
+        if self._B is None:
+            self._B = self.op.rmatvec(self.op.s[:, None] * self.Yc)
+        return self._B
+
+    def gradient(self, W: np.ndarray, cols=None) -> np.ndarray:
+        """``g = H W + lam W - B`` for the targets ``cols`` (all when None)."""
+        cols = slice(None) if cols is None else cols
+        Wc = W[:, cols]
+        return self.op.gram_matvec(Wc) + self.lam[cols] * Wc - self.B[:, cols]
+
+    def certificate_from_gradient(self, G: np.ndarray, cols=None) -> np.ndarray:
+        """``||g||^2 / (2 lam)`` per target."""
+        cols = slice(None) if cols is None else cols
+        return np.einsum("ij,ij->j", G, G) / (2.0 * self.lam[cols])
+
+    def objective(self, W: np.ndarray) -> np.ndarray:
+        """``P(w)`` per target (one pass): ``1/2 ||S^{1/2}(Xc w - yc)||^2 + lam/2 ||w||^2``."""
+        R = self.op.matvec(W) - self.Yc
+        return 0.5 * (self.op.s @ R**2) + 0.5 * self.lam * np.einsum("ij,ij->j", W, W)
+
+
+@dataclass
+class SolverOutput:
+    """What a solver hands back to the API layer."""
+
+    W: np.ndarray  # (p, k)
+    certificate: np.ndarray  # (k,)
+    n_iter: int
+    solver: str

@@ -1,0 +1,303 @@
+"""The ``fastridge`` command line.
+
+Subcommands
+-----------
+``fastridge demo``
+    Fit a ridge (least-squares) classifier on the bundled a9a data and print the
+    certificate reached, the solver used, the time taken and the accuracies.
+``fastridge info``
+    Print versions, Numba's thread count and cache location, and the CPU count.
+
+Heavy imports (numpy, numba, fastridge itself) happen inside the subcommands so
+that ``fastridge --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+__all__ = ["main"]
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog="fastridge",
+        description="Certified ridge / logistic regression on sparse matrices.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="fit ridge on the bundled a9a data set and report the certificate",
+        description=(
+            "Fit ridge regression with intercept on a9a (UCI Adult, 32,561 x 123) with "
+            "labels +-1, and score it as a least-squares classifier on a9a.t."
+        ),
+    )
+    demo.add_argument(
+        "--lam", type=_positive_float, default=1.0, help="L2 penalty lam (default: 1.0)"
+    )
+    demo.add_argument(
+        "--solver",
+        default="auto",
+        help="solver: auto, cg-primal, cg-dual, cd or direct (default: auto)",
+    )
+    demo.add_argument(
+        "--tol",
+        type=_positive_float,
+        default=1e-8,
+        help="stop when certificate <= tol * P_null (default: 1e-8)",
+    )
+    demo.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="number of Numba threads (default: Numba's default)",
+    )
+    demo.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=1,
+        metavar="R",
+        help="fit R times; the first fit includes loading or compiling kernels (default: 1)",
+    )
+    demo.set_defaults(func=_cmd_demo)
+
+    info = sub.add_parser(
+        "info",
+        help="print versions, Numba threads and cache location, CPU count",
+        description="Print versions, Numba threads and cache location, and the CPU count.",
+    )
+    info.set_defaults(func=_cmd_info)
+    return parser
+
+
+def _fastridge_version():
+    try:
+        import fastridge
+
+        return str(fastridge.__version__)
+    except Exception:
+        pass
+    try:
+        from importlib.metadata import version
+
+        return version("fastridge")
+    except Exception:
+        return "unknown"
+
+
+# ----------------------------------------------------------------------------- demo
+
+
+def _as_scalar(value):
+    import numpy as np
+
+    arr = np.asarray(value, dtype=np.float64)
+    return float(arr.max()) if arr.size else float("nan")
+
+
+def _cmd_demo(args):
+    import time
+
+    import numpy as np
+
+    import fastridge
+    from fastridge.datasets import load_a9a
+
+    ridge = getattr(fastridge, "ridge", None)
+    if ridge is None:
+        print("fastridge demo: error: fastridge.ridge is not available", file=sys.stderr)
+        return 2
+
+    X, y = load_a9a("train")
+    X_test, y_test = load_a9a("test")
+    n_threads = "default" if args.threads is None else str(args.threads)
+    print(f"fastridge {_fastridge_version()}: ridge with intercept on a9a (labels +-1)")
+    print(f"  train: {X.shape[0]:,} x {X.shape[1]:,}, nnz {X.nnz:,}")
+    print(f"  test : {X_test.shape[0]:,} x {X_test.shape[1]:,}, nnz {X_test.nnz:,}")
+    print(
+        f"  lam = {args.lam:g}, tol = {args.tol:g}, solver = {args.solver}, "
+        f"n_threads = {n_threads}"
+    )
+
+    res = None
+    for rep in range(args.repeat):
+        t0 = time.perf_counter()
+        try:
+            res = ridge(
+                X,
+                y,
+                args.lam,
+                fit_intercept=True,
+                solver=args.solver,
+                tol=args.tol,
+                n_threads=args.threads,
+            )
+        except ValueError as exc:
+            print(f"fastridge demo: error: {exc}", file=sys.stderr)
+            return 2
+        wall = time.perf_counter() - t0
+        note = "  (includes loading/compiling the Numba kernels)" if rep == 0 else ""
+        print(f"fit {rep + 1}: solver {res.seconds:.4f} s, wall {wall:.4f} s{note}")
+
+    cert = _as_scalar(res.certificate)
+    p_null = _as_scalar(res.p_null)
+    rel = cert / p_null if p_null > 0 else 0.0
+    coef = np.asarray(res.coef, dtype=np.float64)
+    intercept = float(np.asarray(res.intercept, dtype=np.float64))
+
+    def accuracy(A, labels):
+        score = A @ coef + intercept
+        pred = np.where(score >= 0.0, 1.0, -1.0)
+        return float(np.mean(pred == labels))
+
+    rows = [
+        ("solver used", f"{res.solver}"),
+        ("converged", f"{bool(res.converged)}"),
+        ("iterations", f"{int(res.n_iter)}"),
+        ("certificate", f"{cert:.3e}   (upper bound on P(w, b) - P*)"),
+        ("P_null", f"{p_null:.6e}   (objective of the intercept-only model)"),
+        ("certificate/P_null", f"{rel:.3e}   (target: <= tol = {args.tol:g})"),
+        ("seconds", f"{res.seconds:.4f}"),
+        ("train accuracy", f"{accuracy(X, y):.4f}"),
+        ("test accuracy", f"{accuracy(X_test, y_test):.4f}   (sign of X_test @ coef + b)"),
+    ]
+    width = max(len(key) for key, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}} : {value}")
+    if not res.converged:
+        print("fastridge demo: the solver did not reach the tolerance", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ----------------------------------------------------------------------------- info
+
+
+def _numba_cache_description(package_dir):
+    """Where Numba writes the on-disk cache of fastridge's kernels.
+
+    Mirrors Numba's own order: ``NUMBA_CACHE_DIR`` if set; otherwise a
+    ``__pycache__`` folder beside each source file when that is writable; otherwise
+    a per-user cache folder.
+    """
+    import numba
+
+    cache_dir = getattr(numba.config, "CACHE_DIR", "") or ""
+    if cache_dir:
+        return f"{cache_dir} (NUMBA_CACHE_DIR)"
+    if package_dir is None:
+        return "__pycache__ beside each source file (default)"
+    in_tree = os.path.join(package_dir, "_kernels", "__pycache__")
+    probe = in_tree
+    while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    if os.access(probe, os.W_OK):
+        return f"{in_tree} (default: __pycache__ beside the sources)"
+    try:
+        from numba.misc.appdirs import AppDirs
+
+        user_dir = AppDirs(appname="numba", appauthor=False).user_cache_dir
+    except Exception:
+        user_dir = "the per-user cache folder"
+    return f"{user_dir} (sources not writable: Numba's per-user cache)"
+
+
+def _count_cache_index_files(package_dir):
+    import numba
+
+    roots = []
+    cache_dir = getattr(numba.config, "CACHE_DIR", "") or ""
+    if cache_dir:
+        roots.append(cache_dir)
+    if package_dir is not None:
+        roots.append(package_dir)
+    count = 0
+    for root in roots:
+        for dirpath, _dirnames, filenames in os.walk(root):
+            if cache_dir and dirpath.startswith(cache_dir) and "fastridge" not in dirpath:
+                continue
+            count += sum(1 for f in filenames if f.endswith(".nbi"))
+    return count
+
+
+def _cmd_info(args):
+    import importlib.util
+    import platform
+
+    import numba
+    import numpy as np
+    import scipy
+    import sklearn
+
+    spec = importlib.util.find_spec("fastridge")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    package_dir = locations[0] if locations else None
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = None
+    cpus = os.cpu_count()
+    cpu_text = f"{cpus}" if usable in (None, cpus) else f"{cpus} ({usable} usable by this process)"
+
+    rows = [
+        ("fastridge", f"{_fastridge_version()} ({package_dir})"),
+        ("python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("numpy", np.__version__),
+        ("scipy", scipy.__version__),
+        ("scikit-learn", sklearn.__version__),
+        ("numba", numba.__version__),
+        (
+            "numba threads",
+            f"{numba.get_num_threads()} (NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS})",
+        ),
+        ("threading layer", str(numba.config.THREADING_LAYER)),
+        ("numba cache dir", _numba_cache_description(package_dir)),
+        ("cached kernels", f"{_count_cache_index_files(package_dir)} index files (*.nbi)"),
+        ("cpu count", cpu_text),
+        ("platform", platform.platform()),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}} : {value}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv=None):
+    """Run the ``fastridge`` command line; returns the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        print(f"fastridge {_fastridge_version()}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
