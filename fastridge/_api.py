@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
 from . import _kernels as K
 from ._operators import DesignOperator
@@ -67,9 +66,10 @@ def ridge(
         Non-negative weights ``s_i``, not all zero.
     solver : {"auto", "cg", "cd", "direct", "cg-primal", "cg-dual",
         "direct-primal", "direct-dual"}, default="auto"
-        ``auto`` uses ``direct`` when ``min(n, p) <= 256`` and ``cg``
-        otherwise; ``cg`` and ``direct`` take the primal form when ``n >= p``
-        and the dual form otherwise.  ``cd`` needs CSC (CSR input is
+        ``auto`` uses ``direct`` when ``min(n, p) <= 256``, else ``cg-primal``
+        for sparse ``X`` (see ``fastridge._solvers.resolve_solver`` for why)
+        and ``cg`` for dense ``X``; ``cg`` and ``direct`` take the primal form
+        when ``n >= p`` and the dual form otherwise.  ``cd`` needs CSC (CSR input is
         converted, one copy of ``X``) or dense input.
     tol : float, default=1e-8
         Relative accuracy: stop when ``certificate <= tol * P_null``.
@@ -100,7 +100,7 @@ def ridge(
     k = Y.shape[1]
     sw = check_sample_weight(sample_weight, n)
     lam_v = check_lam(lam, k)
-    name = resolve_solver(solver, n, p)
+    name = resolve_solver(solver, n, p, sparse=isinstance(Xv, Compressed))
     max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
     W0 = _check_coef_init(coef_init, p, k)
     nt = resolve_n_threads(n_threads)
@@ -120,7 +120,7 @@ def ridge(
             f"certificate reached tol * P_null for {int((~ok).sum())} of {k} target(s) "
             f"(relative certificate {np.max(out.certificate / problem.p_null):.3g}, "
             f"tol {tol:.3g}); increase max_iter or use another solver",
-            ConvergenceWarning,
+            _convergence_warning(),
             stacklevel=2,
         )
 
@@ -170,3 +170,10 @@ def _canonical_csc(Xv: Compressed) -> Compressed:
         M = sp.csc_matrix((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape, copy=True)
     M.sum_duplicates()
     return Compressed("csc", Xv.shape, M.data, M.indices, M.indptr)
+
+
+def _convergence_warning() -> type[Warning]:
+    """scikit-learn's ``ConvergenceWarning`` (imported only when needed: ~1 s import)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    return ConvergenceWarning

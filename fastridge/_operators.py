@@ -46,6 +46,13 @@ def _single_column_as_vector(method):
     return wrapper
 
 
+# Stored entries from which the parallel kernels are used (the serial twins
+# below).  A pass over 2**18 entries takes ~0.3 ms on one core; starting and
+# joining Numba's thread pool costs 0.05-0.5 ms on an idle machine and far more
+# on a loaded one, so smaller passes gain nothing from a second thread.
+PARALLEL_MIN_NNZ = 2**18
+
+
 class DesignOperator:
     """Products with ``Xc = X - 1 mu^T`` and weights ``s``, without copying ``X``.
 
@@ -60,22 +67,27 @@ class DesignOperator:
         Whether to centre (``mu = X^T s / S``) or not (``mu = 0``).
     n_threads : int
         Thread count the static row/column partition is made for; the caller
-        must have set Numba to this many threads (see ``_threads``).
+        must have set Numba to this many threads (see ``_threads``).  Matrices
+        with fewer than ``PARALLEL_MIN_NNZ`` entries use one thread.
     """
 
     def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int):
         self.n, self.p = X.shape
-        self.n_threads = int(n_threads)
-        if not isinstance(X, np.ndarray):
-            self.kind = X.format  # "csr" or "csc"
-            self._indptr, self._indices, self._data = X.indptr, X.indices, X.data
-            self._bounds = K.partition(X.indptr, self.n_threads)
-        else:
-            self.kind = "dense"
-            self._X = X
-            self._bounds = K.partition_dense(self.n, self.n_threads)
+        self.kind = "dense" if isinstance(X, np.ndarray) else X.format  # or "csr"/"csc"
         self.dtype = X.dtype
         self.nnz = X.nnz if self.kind != "dense" else self.n * self.p
+        # Below PARALLEL_MIN_NNZ stored entries the single-threaded twins run:
+        # waking the thread pool costs more than such a pass.
+        if n_threads > 1 and self.nnz >= PARALLEL_MIN_NNZ:
+            self.n_threads, self._k = int(n_threads), K.parallel
+        else:
+            self.n_threads, self._k = 1, K.serial
+        if self.kind == "dense":
+            self._X = X
+            self._bounds = K.partition_dense(self.n, self.n_threads)
+        else:
+            self._indptr, self._indices, self._data = X.indptr, X.indices, X.data
+            self._bounds = K.partition(X.indptr, self.n_threads)
         self.weighted = sample_weight is not None
         self.s = (
             np.ones(self.n) if sample_weight is None else np.asarray(sample_weight, np.float64)
@@ -110,14 +122,14 @@ class DesignOperator:
         multi = v.ndim == 2
         out = np.empty((self.n, v.shape[1]) if multi else self.n)
         if self.kind == "csr":
-            f = K.cs_major_dot_multi if multi else K.cs_major_dot
+            f = self._k.cs_major_dot_multi if multi else self._k.cs_major_dot
             f(self._indptr, self._indices, self._data, v, out)
         elif self.kind == "csc":
             acc = self._scratch(*out.shape)
-            f = K.cs_major_scatter_multi if multi else K.cs_major_scatter
+            f = self._k.cs_major_scatter_multi if multi else self._k.cs_major_scatter
             f(self._indptr, self._indices, self._data, v, self._bounds, acc, out)
         else:
-            (K.dense_dot_multi if multi else K.dense_dot)(self._X, v, out)
+            (self._k.dense_dot_multi if multi else self._k.dense_dot)(self._X, v, out)
         return out
 
     def _xt_dot(self, u: np.ndarray) -> np.ndarray:
@@ -126,15 +138,15 @@ class DesignOperator:
         multi = u.ndim == 2
         out = np.empty((self.p, u.shape[1]) if multi else self.p)
         if self.kind == "csc":
-            f = K.cs_major_dot_multi if multi else K.cs_major_dot
+            f = self._k.cs_major_dot_multi if multi else self._k.cs_major_dot
             f(self._indptr, self._indices, self._data, u, out)
         elif self.kind == "csr":
             acc = self._scratch(*out.shape)
-            f = K.cs_major_scatter_multi if multi else K.cs_major_scatter
+            f = self._k.cs_major_scatter_multi if multi else self._k.cs_major_scatter
             f(self._indptr, self._indices, self._data, u, self._bounds, acc, out)
         else:
             acc = self._scratch(*out.shape)
-            f = K.dense_scatter_multi if multi else K.dense_scatter
+            f = self._k.dense_scatter_multi if multi else self._k.dense_scatter
             f(self._X, u, self._bounds, acc, out)
         return out
 
@@ -150,10 +162,10 @@ class DesignOperator:
         acc = self._scratch(*out.shape)
         parts = np.empty((self.n_threads, v.shape[1]) if multi else self.n_threads)
         if self.kind == "csr":
-            f = K.cs_gram_multi if multi else K.cs_gram
+            f = self._k.cs_gram_multi if multi else self._k.cs_gram
             f(self._indptr, self._indices, self._data, d, v, self._bounds, acc, out, parts)
         else:
-            f = K.dense_gram_multi if multi else K.dense_gram
+            f = self._k.dense_gram_multi if multi else self._k.dense_gram
             f(self._X, d, v, self._bounds, acc, out, parts)
         return out, parts.sum(axis=0)
 
@@ -167,7 +179,7 @@ class DesignOperator:
         acc = self._scratch(*out.shape)
         ones = np.ones(self.p)
         parts = np.empty((self.n_threads, u.shape[1]) if multi else self.n_threads)
-        f = K.cs_gram_multi if multi else K.cs_gram
+        f = self._k.cs_gram_multi if multi else self._k.cs_gram
         f(self._indptr, self._indices, self._data, ones, u, self._bounds, acc, out, parts)
         return out
 
@@ -239,14 +251,14 @@ class DesignOperator:
         self.n_passes += 1
         if self.kind == "csr":
             acc = self._scratch(self.p)
-            K.cs_minor_sums(
+            self._k.cs_minor_sums(
                 self._indptr, self._indices, self._data, self.s, 2, self._bounds, acc, out
             )
         elif self.kind == "csc":
-            K.cs_major_sq_norms(self._indptr, self._indices, self._data, self.s, out)
+            self._k.cs_major_sq_norms(self._indptr, self._indices, self._data, self.s, out)
         else:
             acc = self._scratch(self.p)
-            K.dense_col_sums(self._X, self.s, 2, self._bounds, acc, out)
+            self._k.dense_col_sums(self._X, self.s, 2, self._bounds, acc, out)
         out -= self.S * self.mu**2
         return np.maximum(out, 0.0)
 
@@ -255,15 +267,17 @@ class DesignOperator:
         out = np.empty(self.n)
         self.n_passes += 1
         if self.kind == "csr":
-            K.cs_major_sq_norms(self._indptr, self._indices, self._data, np.ones(self.p), out)
+            self._k.cs_major_sq_norms(
+                self._indptr, self._indices, self._data, np.ones(self.p), out
+            )
         elif self.kind == "csc":
             acc = self._scratch(self.n)
             ones = np.ones(self.p)
-            K.cs_minor_sums(
+            self._k.cs_minor_sums(
                 self._indptr, self._indices, self._data, ones, 2, self._bounds, acc, out
             )
         else:
-            K.dense_row_sq_norms(self._X, out)
+            self._k.dense_row_sq_norms(self._X, out)
         if self.fit_intercept:
             out += self.mu_sq - 2.0 * self.x_mu
         return self.s * np.maximum(out, 0.0)

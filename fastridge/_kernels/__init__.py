@@ -6,6 +6,8 @@ Nothing here knows about centring, weights or solvers; see
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from ._compressed import (
@@ -30,6 +32,41 @@ from ._dense import (
     dense_scatter_multi,
 )
 from ._validate import check_compressed_structure, first_non_finite
+
+_PRODUCT_KERNELS = (
+    "cs_major_dot",
+    "cs_major_dot_multi",
+    "cs_major_scatter",
+    "cs_major_scatter_multi",
+    "cs_gram",
+    "cs_gram_multi",
+    "cs_major_sq_norms",
+    "cs_minor_sums",
+    "dense_dot",
+    "dense_dot_multi",
+    "dense_scatter",
+    "dense_scatter_multi",
+    "dense_gram",
+    "dense_gram_multi",
+    "dense_row_sq_norms",
+    "dense_col_sums",
+)
+
+
+def _namespace(suffix: str) -> SimpleNamespace:
+    from . import _compressed, _dense
+
+    def get(name):
+        mod = _compressed if name.startswith("cs_") else _dense
+        return getattr(mod, name + suffix)
+
+    return SimpleNamespace(**{name: get(name) for name in _PRODUCT_KERNELS})
+
+
+#: The product kernels with ``parallel=True`` (the names above).
+parallel = _namespace("")
+#: Their single-threaded twins (same source, ``prange`` as ``range``).
+serial = _namespace("_serial")
 
 
 def partition(indptr: np.ndarray, n_threads: int) -> np.ndarray:
@@ -74,6 +111,8 @@ __all__ = [
     "dense_scatter",
     "dense_scatter_multi",
     "first_non_finite",
+    "parallel",
     "partition",
     "partition_dense",
+    "serial",
 ]

@@ -29,6 +29,8 @@ Conventions (DESIGN.md section 4):
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import njit, prange
 
@@ -257,3 +259,36 @@ def cs_is_strictly_sorted(indptr, indices):
             if indices[k] <= indices[k - 1]:
                 return False
     return True
+
+
+def serial_clone(dispatcher, **global_overrides):
+    """A non-parallel twin of a ``parallel=True`` kernel, from the same source.
+
+    ``prange`` runs as ``range``; globals named in ``global_overrides`` (the
+    reduction helpers) are replaced by their serial twins.  The twin gets its
+    own ``__qualname__`` so the two never share an on-disk cache entry.
+    Small problems use the twins: starting the thread pool costs more than a
+    pass over a matrix of a few hundred thousand entries.
+    """
+    fn = dispatcher.py_func
+    glb = dict(fn.__globals__)
+    glb.update(global_overrides)
+    twin = types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = fn.__qualname__ + "_serial"
+    twin.__module__ = fn.__module__
+    twin.__doc__ = fn.__doc__
+    return njit(cache=True, nogil=True)(twin)
+
+
+_reduce_acc_serial = serial_clone(_reduce_acc)
+_reduce_acc_multi_serial = serial_clone(_reduce_acc_multi)
+_REDUCERS = {"_reduce_acc": _reduce_acc_serial, "_reduce_acc_multi": _reduce_acc_multi_serial}
+
+cs_major_dot_serial = serial_clone(cs_major_dot)
+cs_major_dot_multi_serial = serial_clone(cs_major_dot_multi)
+cs_major_scatter_serial = serial_clone(cs_major_scatter, **_REDUCERS)
+cs_major_scatter_multi_serial = serial_clone(cs_major_scatter_multi, **_REDUCERS)
+cs_gram_serial = serial_clone(cs_gram, **_REDUCERS)
+cs_gram_multi_serial = serial_clone(cs_gram_multi, **_REDUCERS)
+cs_major_sq_norms_serial = serial_clone(cs_major_sq_norms)
+cs_minor_sums_serial = serial_clone(cs_minor_sums, **_REDUCERS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._compressed import _reduce_acc, _reduce_acc_multi
+from ._compressed import _REDUCERS, _reduce_acc, _reduce_acc_multi, serial_clone
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -152,3 +152,13 @@ def dense_col_sums(X, u, power, bounds, acc, out):
                     x = x * x
                 acc[t, j] += ui * x
     _reduce_acc(acc, out)
+
+
+dense_dot_serial = serial_clone(dense_dot)
+dense_dot_multi_serial = serial_clone(dense_dot_multi)
+dense_scatter_serial = serial_clone(dense_scatter, **_REDUCERS)
+dense_scatter_multi_serial = serial_clone(dense_scatter_multi, **_REDUCERS)
+dense_gram_serial = serial_clone(dense_gram, **_REDUCERS)
+dense_gram_multi_serial = serial_clone(dense_gram_multi, **_REDUCERS)
+dense_row_sq_norms_serial = serial_clone(dense_row_sq_norms)
+dense_col_sums_serial = serial_clone(dense_col_sums, **_REDUCERS)

@@ -37,17 +37,28 @@ DEFAULT_MAX_ITER = {"cg-primal": 2000, "cg-dual": 2000, "cd": 5000}
 DEFAULT_MAX_ITER.update({"direct-primal": 4, "direct-dual": 4})  # 1 solve + 3 refinements
 
 
-def resolve_solver(solver: str, n: int, p: int) -> str:
+def resolve_solver(solver: str, n: int, p: int, sparse: bool = True) -> str:
     """Map a public solver name to a concrete one.
 
-    ``auto``: ``direct`` if ``min(n, p) <= DIRECT_MAX_DIM``, else ``cg``.
     ``cg`` and ``direct``: the primal form when ``n >= p``, the dual otherwise
     (the smaller of the two normal matrices).
+
+    ``auto``: ``direct`` when ``min(n, p) <= DIRECT_MAX_DIM``; otherwise
+    ``cg-primal`` for sparse ``X`` whatever its shape, and ``cg`` (primal or
+    dual by shape) for dense ``X``.  Why primal also when p > n: the Jacobi
+    preconditioner ``diag(Xc^T S Xc)`` equalises the column norms, which vary
+    by orders of magnitude in sparse data (word counts, one-hot, Zipf-like
+    frequencies), and the dual has no such preconditioner.  Measured on the
+    20,000 x 500,000 benchmark (case B, rho = 1e-2): 8 primal iterations
+    against 61 dual ones, 0.17 s against 0.59 s (docs/solvers.md).
     """
     if solver not in SOLVER_NAMES:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVER_NAMES)}")
     if solver == "auto":
-        solver = "direct" if min(n, p) <= DIRECT_MAX_DIM else "cg"
+        if min(n, p) <= DIRECT_MAX_DIM:
+            solver = "direct"
+        else:
+            solver = "cg-primal" if sparse else "cg"
     if solver in ("cg", "direct"):
         solver = f"{solver}-primal" if n >= p else f"{solver}-dual"
     return solver
