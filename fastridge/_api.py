@@ -107,9 +107,11 @@ def ridge(
     if name == "cd" and isinstance(Xv, Compressed):
         Xv = _canonical_csc(Xv)
     with numba_threads(nt):
-        op = DesignOperator(Xv, sw, fit_intercept, nt)
-        ybar = (op.s @ Y) / op.S if fit_intercept else np.zeros(k)
-        problem = RidgeProblem(op, Y - ybar, lam_v, tol)
+        s = np.ones(n) if sw is None else sw
+        ybar = (s @ Y) / s.sum() if fit_intercept else np.zeros(k)
+        Yc = Y - ybar
+        op = DesignOperator(Xv, sw, fit_intercept, nt, targets=Yc)
+        problem = RidgeProblem(op, Yc, lam_v, tol)
         out = SOLVERS[name](problem, W0, max_iter)
     W = out.W
     intercept = ybar - op.mu @ W if fit_intercept else np.zeros(k)

@@ -69,9 +69,13 @@ class DesignOperator:
         Thread count the static row/column partition is made for; the caller
         must have set Numba to this many threads (see ``_threads``).  Matrices
         with fewer than ``PARALLEL_MIN_NNZ`` entries use one thread.
+    targets : ndarray (n, k) float64, optional
+        When given, the setup pass also computes ``xt_s_targets = X^T (s * targets)``
+        (and the squared column norms), so that ``mu``, ``diag(H)`` and the
+        ridge right-hand side cost one pass together instead of three.
     """
 
-    def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int):
+    def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None):
         self.n, self.p = X.shape
         self.kind = "dense" if isinstance(X, np.ndarray) else X.format  # or "csr"/"csc"
         self.dtype = X.dtype
@@ -97,8 +101,18 @@ class DesignOperator:
         self.fit_intercept = bool(fit_intercept)
         self._acc: dict[tuple[int, ...], np.ndarray] = {}
         self.n_passes = 0
+        self._col_sq_raw = None
+        self.xt_s_targets = None
+        if targets is not None:
+            # One pass for X^T s, (X*X)^T s and X^T (s * targets) together.
+            moments = self._moments(self.s[:, None] * targets)
+            col_sums = moments[:, 0]
+            self._col_sq_raw = moments[:, 1].copy()
+            self.xt_s_targets = np.ascontiguousarray(moments[:, 2:])
+        elif self.fit_intercept:
+            col_sums = self._xt_dot(self.s)
         if self.fit_intercept:
-            self.mu = self._xt_dot(self.s) / self.S
+            self.mu = col_sums / self.S
         else:
             self.mu = np.zeros(self.p)
         self.mu_sq = float(self.mu @ self.mu)
@@ -130,6 +144,22 @@ class DesignOperator:
             f(self._indptr, self._indices, self._data, v, self._bounds, acc, out)
         else:
             (self._k.dense_dot_multi if multi else self._k.dense_dot)(self._X, v, out)
+        return out
+
+    def _moments(self, SY: np.ndarray) -> np.ndarray:
+        """``[X^T s, (X*X)^T s, X^T SY]`` as a ``(p, 2 + k)`` array, in one pass."""
+        self.n_passes += 1
+        out = np.empty((self.p, 2 + SY.shape[1]))
+        if self.kind == "csc":
+            self._k.cs_moments_dot(self._indptr, self._indices, self._data, self.s, SY, out)
+        elif self.kind == "csr":
+            acc = self._scratch(*out.shape)
+            self._k.cs_moments_scatter(
+                self._indptr, self._indices, self._data, self.s, SY, self._bounds, acc, out
+            )
+        else:
+            acc = self._scratch(*out.shape)
+            self._k.dense_moments(self._X, self.s, SY, self._bounds, acc, out)
         return out
 
     def _xt_dot(self, u: np.ndarray) -> np.ndarray:
@@ -247,6 +277,9 @@ class DesignOperator:
         (see ``cs_major_sq_norms``); CG uses it only as a preconditioner, and
         coordinate descent is given a canonical matrix.
         """
+        if self._col_sq_raw is not None:
+            out = self._col_sq_raw - self.S * self.mu**2
+            return np.maximum(out, 0.0)
         out = np.empty(self.p)
         self.n_passes += 1
         if self.kind == "csr":

@@ -50,6 +50,9 @@ _PRODUCT_KERNELS = (
     "dense_gram_multi",
     "dense_row_sq_norms",
     "dense_col_sums",
+    "cs_moments_scatter",
+    "cs_moments_dot",
+    "dense_moments",
 )
 
 

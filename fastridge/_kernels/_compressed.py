@@ -261,6 +261,56 @@ def cs_is_strictly_sorted(indptr, indices):
     return True
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def cs_moments_scatter(indptr, indices, data, s, SY, bounds, acc, out):
+    """One pass of weighted moments along the minor axis (columns of a CSR ``X``).
+
+    ``out[j, 0] = sum_i s_i M_ij``, ``out[j, 1] = sum_i s_i M_ij^2`` and
+    ``out[j, 2 + r] = sum_i SY[i, r] M_ij`` (``SY = s * Y``): the column means,
+    squared column norms and ``X^T S Y`` a ridge fit needs, reading ``M`` once.
+    With duplicate entries ``out[:, 1]`` sums squares of the parts.
+    """
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    k2 = out.shape[1]
+    k_rhs = SY.shape[1]
+    for t in prange(nt):
+        for j in range(m):
+            for r in range(k2):
+                acc[t, j, r] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            si = s[i]
+            for k in range(indptr[i], indptr[i + 1]):
+                x = data[k]
+                j = indices[k]
+                acc[t, j, 0] += si * x
+                acc[t, j, 1] += si * x * x
+                for r in range(k_rhs):
+                    acc[t, j, 2 + r] += SY[i, r] * x
+    _reduce_acc_multi(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def cs_moments_dot(indptr, indices, data, s, SY, out):
+    """The moments of :func:`cs_moments_scatter` along the major axis (columns of CSC)."""
+    n_major = indptr.shape[0] - 1
+    k_rhs = SY.shape[1]
+    for j in prange(n_major):
+        m1 = 0.0
+        m2 = 0.0
+        for r in range(k_rhs):
+            out[j, 2 + r] = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            x = data[k]
+            i = indices[k]
+            m1 += s[i] * x
+            m2 += s[i] * x * x
+            for r in range(k_rhs):
+                out[j, 2 + r] += SY[i, r] * x
+        out[j, 0] = m1
+        out[j, 1] = m2
+
+
 def serial_clone(dispatcher, **global_overrides):
     """A non-parallel twin of a ``parallel=True`` kernel, from the same source.
 
@@ -292,3 +342,5 @@ cs_gram_serial = serial_clone(cs_gram, **_REDUCERS)
 cs_gram_multi_serial = serial_clone(cs_gram_multi, **_REDUCERS)
 cs_major_sq_norms_serial = serial_clone(cs_major_sq_norms)
 cs_minor_sums_serial = serial_clone(cs_minor_sums, **_REDUCERS)
+cs_moments_scatter_serial = serial_clone(cs_moments_scatter, **_REDUCERS)
+cs_moments_dot_serial = serial_clone(cs_moments_dot)

@@ -154,6 +154,28 @@ def dense_col_sums(X, u, power, bounds, acc, out):
     _reduce_acc(acc, out)
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def dense_moments(X, s, SY, bounds, acc, out):
+    """``out[:, 0] = X^T s``, ``out[:, 1] = (X*X)^T s``, ``out[:, 2:] = X^T SY`` in one pass."""
+    nt = bounds.shape[0] - 1
+    p = X.shape[1]
+    k2 = out.shape[1]
+    k_rhs = SY.shape[1]
+    for t in prange(nt):
+        for j in range(p):
+            for r in range(k2):
+                acc[t, j, r] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            si = s[i]
+            for j in range(p):
+                x = X[i, j]
+                acc[t, j, 0] += si * x
+                acc[t, j, 1] += si * x * x
+                for r in range(k_rhs):
+                    acc[t, j, 2 + r] += SY[i, r] * x
+    _reduce_acc_multi(acc, out)
+
+
 dense_dot_serial = serial_clone(dense_dot)
 dense_dot_multi_serial = serial_clone(dense_dot_multi)
 dense_scatter_serial = serial_clone(dense_scatter, **_REDUCERS)
@@ -162,3 +184,4 @@ dense_gram_serial = serial_clone(dense_gram, **_REDUCERS)
 dense_gram_multi_serial = serial_clone(dense_gram_multi, **_REDUCERS)
 dense_row_sq_norms_serial = serial_clone(dense_row_sq_norms)
 dense_col_sums_serial = serial_clone(dense_col_sums, **_REDUCERS)
+dense_moments_serial = serial_clone(dense_moments, **_REDUCERS)

@@ -31,7 +31,8 @@ class RidgeProblem:
     """Solver input: operator, centred targets, penalties, tolerance.
 
     ``Y`` and everything derived are float64 ``(n, k)`` / ``(p, k)`` arrays.
-    ``B`` is computed lazily (one pass) because the dual solvers do not need it.
+    ``B`` comes from the operator's setup pass when the operator was built
+    with ``targets=Yc``; otherwise it is computed on first use (one pass).
     """
 
     op: DesignOperator
@@ -54,7 +55,11 @@ class RidgeProblem:
     def B(self) -> np.ndarray:
         """``Xc^T S yc`` (p, k)."""
         if self._B is None:
-            self._B = self.op.rmatvec(self.op.s[:, None] * self.Yc)
+            # With an intercept sum_i s_i yc_i = 0, so Xc^T S yc = X^T (s * yc).
+            if self.op.xt_s_targets is not None:
+                self._B = self.op.xt_s_targets
+            else:
+                self._B = self.op.rmatvec(self.op.s[:, None] * self.Yc)
         return self._B
 
     def gradient(self, W: np.ndarray, cols=None) -> np.ndarray:
