@@ -24,6 +24,11 @@ from ._validation import (
 )
 
 
+# Targets whose spread (max - min) is within this many units of roundoff of
+# their magnitude are treated as exactly constant when an intercept is fitted.
+_CONSTANT_RTOL = 4 * np.finfo(np.float64).eps
+
+
 def ridge(
     X,
     y,
@@ -110,6 +115,14 @@ def ridge(
         s = np.ones(n) if sw is None else sw
         ybar = (s @ Y) / s.sum() if fit_intercept else np.zeros(k)
         Yc = Y - ybar
+        if fit_intercept:
+            # A target whose values differ only by rounding is constant: its
+            # exact fit is w = 0, b = mean, P_null = 0.  Centring leaves
+            # rounding noise of size eps*|y| that the certificate could never
+            # resolve relative to P_null ~ (eps*|y|)^2, so zero it.
+            spread = Y.max(axis=0) - Y.min(axis=0)
+            constant = spread <= _CONSTANT_RTOL * np.abs(Y).max(axis=0)
+            Yc[:, constant] = 0.0
         op = DesignOperator(Xv, sw, fit_intercept, nt, targets=Yc)
         problem = RidgeProblem(op, Yc, lam_v, tol)
         out = SOLVERS[name](problem, W0, max_iter)

@@ -223,7 +223,8 @@ def cs_major_sq_norms(indptr, indices, data, w, out):
     for i in prange(n_major):
         s = 0.0
         for k in range(indptr[i], indptr[i + 1]):
-            s += w[indices[k]] * data[k] * data[k]
+            x = np.float64(data[k])
+            s += w[indices[k]] * (x * x)
         out[i] = s
 
 
@@ -232,7 +233,8 @@ def cs_minor_sums(indptr, indices, data, u, power, bounds, acc, out):
     """``out[j] = sum_i u[i] * M[i, j]^power`` for ``power`` in {1, 2}.
 
     With ``power=1`` this is :func:`cs_major_scatter`; ``power=2`` gives
-    weighted squared norms along the minor axis (column norms for CSR).
+    weighted squared norms along the minor axis (column norms for CSR).  As in
+    :func:`cs_major_sq_norms`, duplicate entries add the squares of their parts.
     """
     nt = bounds.shape[0] - 1
     m = out.shape[0]
@@ -243,7 +245,7 @@ def cs_minor_sums(indptr, indices, data, u, power, bounds, acc, out):
             ui = u[i]
             if ui != 0.0:
                 for k in range(indptr[i], indptr[i + 1]):
-                    x = data[k]
+                    x = np.float64(data[k])  # square in float64 also for float32 data
                     if power == 2:
                         x = x * x
                     acc[t, indices[k]] += ui * x
@@ -281,7 +283,7 @@ def cs_moments_scatter(indptr, indices, data, s, SY, bounds, acc, out):
         for i in range(bounds[t], bounds[t + 1]):
             si = s[i]
             for k in range(indptr[i], indptr[i + 1]):
-                x = data[k]
+                x = np.float64(data[k])
                 j = indices[k]
                 acc[t, j, 0] += si * x
                 acc[t, j, 1] += si * x * x
@@ -301,7 +303,7 @@ def cs_moments_dot(indptr, indices, data, s, SY, out):
         for r in range(k_rhs):
             out[j, 2 + r] = 0.0
         for k in range(indptr[j], indptr[j + 1]):
-            x = data[k]
+            x = np.float64(data[k])
             i = indices[k]
             m1 += s[i] * x
             m2 += s[i] * x * x

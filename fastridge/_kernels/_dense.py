@@ -132,7 +132,8 @@ def dense_row_sq_norms(X, out):
     for i in prange(n):
         s = 0.0
         for j in range(p):
-            s += X[i, j] * X[i, j]
+            x = np.float64(X[i, j])  # square in float64 also for float32 data
+            s += x * x
         out[i] = s
 
 
@@ -147,7 +148,7 @@ def dense_col_sums(X, u, power, bounds, acc, out):
         for i in range(bounds[t], bounds[t + 1]):
             ui = u[i]
             for j in range(p):
-                x = X[i, j]
+                x = np.float64(X[i, j])
                 if power == 2:
                     x = x * x
                 acc[t, j] += ui * x
@@ -168,7 +169,7 @@ def dense_moments(X, s, SY, bounds, acc, out):
         for i in range(bounds[t], bounds[t + 1]):
             si = s[i]
             for j in range(p):
-                x = X[i, j]
+                x = np.float64(X[i, j])
                 acc[t, j, 0] += si * x
                 acc[t, j, 1] += si * x * x
                 for r in range(k_rhs):

@@ -46,16 +46,17 @@ def cd(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
             else:
                 gsq = cd_epoch_dense(op._X, op.s, mu, op.S, curv, lam, w, r, q_box)
             if gsq / (2.0 * lam) <= limit or n_iter == max_iter:
-                G = problem.gradient(w[:, None], [t])
+                W[:, t] = w
+                G = problem.gradient(W, [t])
                 certificate[t] = problem.certificate_from_gradient(G, [t])[0]
                 if certificate[t] <= limit:
                     break
                 # Resynchronise the residual with w (drift from sparse updates).
                 r = problem.Yc[:, t] - op.matvec(w) - (mu @ w)
                 q_box[0] = op.s @ r
-        if not np.isfinite(certificate[t]):
-            G = problem.gradient(w[:, None], [t])
-            certificate[t] = problem.certificate_from_gradient(G, [t])[0]
         W[:, t] = w
+        if not np.isfinite(certificate[t]):
+            G = problem.gradient(W, [t])
+            certificate[t] = problem.certificate_from_gradient(G, [t])[0]
         n_iter_max = max(n_iter_max, n_iter)
     return SolverOutput(W=W, certificate=certificate, n_iter=n_iter_max, solver="cd")
