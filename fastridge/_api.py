@@ -23,7 +23,6 @@ from ._validation import (
     check_y,
 )
 
-
 # Targets whose spread (max - min) is within this many units of roundoff of
 # their magnitude are treated as exactly constant when an intercept is fitted.
 _CONSTANT_RTOL = 4 * np.finfo(np.float64).eps
