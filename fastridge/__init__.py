@@ -17,8 +17,8 @@ import os
 # a value the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from ._api import ridge  # noqa: E402
-from ._result import FitResult  # noqa: E402
+from ._api import ridge
+from ._result import FitResult
 
 __version__ = "0.1.0"
 

@@ -263,6 +263,44 @@ class DesignOperator:
             out -= m @ u1 - self.mu_sq * sigma
         return sq * out
 
+    def gram_dense(self) -> np.ndarray:
+        """Dense ``H = Xc^T S Xc`` (p x p).
+
+        CSR: ``X^T S X - S mu mu^T`` from outer products of the rows, one pass
+        costing ``sum_i nnz_i^2``.  Otherwise ``gram_matvec`` on blocks of
+        the identity (``p`` right-hand sides, read ``X`` once per block).
+        """
+        if self.kind != "csr":
+            return _dense_from_blocks(self.gram_matvec, self.p, self.n_threads)
+        H = self._outer_gram(self.s, self.p)
+        if self.fit_intercept:
+            H -= self.S * np.outer(self.mu, self.mu)
+        return H
+
+    def dual_gram_dense(self) -> np.ndarray:
+        """Dense ``A A^T = S^{1/2} Xc Xc^T S^{1/2}`` (n x n).
+
+        CSC: ``X X^T`` from outer products of the columns, then the centring
+        ``- m 1^T - 1 m^T + ||mu||^2 1 1^T`` with ``m = X mu``.  Otherwise
+        ``dual_gram_matvec`` on blocks of the identity.
+        """
+        if self.kind != "csc":
+            return _dense_from_blocks(self.dual_gram_matvec, self.n, self.n_threads)
+        K = self._outer_gram(np.ones(self.p), self.n)
+        if self.fit_intercept:
+            m = self.x_mu
+            K -= m[:, None]
+            K -= m[None, :]
+            K += self.mu_sq
+        return self.sqrt_s[:, None] * K * self.sqrt_s[None, :]
+
+    def _outer_gram(self, d: np.ndarray, m: int) -> np.ndarray:
+        self.n_passes += 1
+        out = np.empty((m, m))
+        acc = self._scratch(m, m)
+        self._k.cs_outer_gram(self._indptr, self._indices, self._data, d, self._bounds, acc, out)
+        return out
+
     @property
     def x_mu(self) -> np.ndarray:
         """``X mu`` (n,), computed once on first use (one pass)."""
@@ -314,3 +352,20 @@ class DesignOperator:
         if self.fit_intercept:
             out += self.mu_sq - 2.0 * self.x_mu
         return self.s * np.maximum(out, 0.0)
+
+
+# Memory budget (bytes) for the per-thread accumulators of one block of the
+# identity in ``_dense_from_blocks``: b columns need n_threads * m * b doubles.
+_BLOCK_BYTES = 256 * 2**20
+
+
+def _dense_from_blocks(apply, m: int, n_threads: int) -> np.ndarray:
+    """Dense ``m x m`` matrix of the symmetric linear map ``apply``, by identity blocks."""
+    block = max(1, min(m, _BLOCK_BYTES // (8 * m * max(1, n_threads))))
+    G = np.empty((m, m))
+    for lo in range(0, m, block):
+        hi = min(m, lo + block)
+        E = np.zeros((m, hi - lo))
+        E[np.arange(lo, hi), np.arange(hi - lo)] = 1.0
+        G[:, lo:hi] = apply(E)
+    return G

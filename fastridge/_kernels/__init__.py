@@ -53,6 +53,7 @@ _PRODUCT_KERNELS = (
     "cs_moments_scatter",
     "cs_moments_dot",
     "dense_moments",
+    "cs_outer_gram",
 )
 
 

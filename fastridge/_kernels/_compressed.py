@@ -313,6 +313,35 @@ def cs_moments_dot(indptr, indices, data, s, SY, out):
         out[j, 1] = m2
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def cs_outer_gram(indptr, indices, data, d, bounds, acc, out):
+    """Dense ``out = M^T diag(d) M`` (m x m) as a sum of outer products of slices.
+
+    ``out[j1, j2] = sum_i d_i M[i, j1] M[i, j2]``: for CSR that is
+    ``X^T D X`` (p x p), for CSC ``X D X^T`` (n x n).  Costs
+    ``sum_i nnz_i^2`` multiply-adds, far less than ``m`` matrix-vector products
+    when slices are short.  ``acc`` is ``(n_threads, m, m)`` scratch.
+    """
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    for t in prange(nt):
+        for a in range(m):
+            for b in range(m):
+                acc[t, a, b] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            di = d[i]
+            if di == 0.0:
+                continue
+            lo = indptr[i]
+            hi = indptr[i + 1]
+            for ka in range(lo, hi):
+                xa = di * data[ka]
+                ja = indices[ka]
+                for kb in range(lo, hi):
+                    acc[t, ja, indices[kb]] += xa * data[kb]
+    _reduce_acc_multi(acc, out)
+
+
 def serial_clone(dispatcher, **global_overrides):
     """A non-parallel twin of a ``parallel=True`` kernel, from the same source.
 
@@ -346,3 +375,4 @@ cs_major_sq_norms_serial = serial_clone(cs_major_sq_norms)
 cs_minor_sums_serial = serial_clone(cs_minor_sums, **_REDUCERS)
 cs_moments_scatter_serial = serial_clone(cs_moments_scatter, **_REDUCERS)
 cs_moments_dot_serial = serial_clone(cs_moments_dot)
+cs_outer_gram_serial = serial_clone(cs_outer_gram, **_REDUCERS)

@@ -23,11 +23,15 @@ SOLVERS = {
 SOLVER_NAMES = ("auto", "cg", "cd", "direct", *SOLVERS)
 
 # ``auto`` factorises a dense Gram matrix when min(n, p) is at most this.
-# Building it costs about 2 * nnz * min(n, p) flops (one pass with min(n, p)
-# right-hand sides) against about 2 * nnz per CG iteration, and CG typically
-# needs 30-300 iterations at tol = 1e-8: below ~256 the direct solve wins or
-# ties and needs no iteration count (measured in docs/solvers.md).
-DIRECT_MAX_DIM = 256
+# Building it costs sum_i nnz_i^2 (outer products of CSR rows) plus p^3/3 for
+# Cholesky, whatever the conditioning; CG costs one pass per iteration and the
+# iteration count grows with the condition number.  Measured (docs/solvers.md,
+# asv_benchmarks/auto_rule.py): on well-conditioned 100,000-row problems CG
+# needs 4-7 iterations and beats direct 2-4x already at p = 128, and by 10-50x
+# at p >= 1024; on a9a (p = 123, 55 CG iterations at lam = 1) direct wins
+# (22 ms against 29 ms) and certifies to 1e-26.  So direct only for very small
+# dimensions, where its cost is small and bounded.
+DIRECT_MAX_DIM = 128
 
 # Default iteration caps (max_iter=None).  CG in exact arithmetic ends within
 # min(n, p) iterations; 2000 leaves room for rounding on ill-conditioned

@@ -2,9 +2,10 @@
 
 Primal (p <= n): ``H = Xc^T S Xc`` (p x p), then ``(H + lam I) w = B`` by
 Cholesky.  Dual (p > n): ``K = A A^T`` (n x n, ``A = S^{1/2} Xc``), then
-``(K + lam I) alpha = y_s`` and ``w = A^T alpha``.  The Gram matrix is built
-with the multi-vector fused product applied to blocks of the identity, so
-centring and weights are exact and ``X`` is never copied.
+``(K + lam I) alpha = y_s`` and ``w = A^T alpha``.  The operator builds the
+Gram matrix (``gram_dense`` / ``dual_gram_dense``: outer products of the
+slices where the storage order allows, identity blocks otherwise) without
+copying ``X``.
 
 The result is then certified like every other solver (``||g(w)||^2/(2 lam)``
 from the recomputed gradient); if rounding left it above ``tol * P_null``
@@ -22,22 +23,6 @@ from ._problem import RidgeProblem, SolverOutput
 # Refinement rounds after the first solve.  One round recovers the digits lost
 # to an ill-conditioned factorisation in all our tests; three leave margin.
 _MAX_REFINE = 3
-# Memory budget (bytes) for the per-thread accumulators of one block of the
-# identity: blocks of b columns need n_threads * m * b doubles.
-_BLOCK_BYTES = 256 * 2**20
-
-
-def gram_matrix(apply, m: int, n_threads: int) -> np.ndarray:
-    """Dense ``m x m`` matrix of the linear map ``apply`` (symmetric), by identity blocks."""
-    block = max(1, min(m, _BLOCK_BYTES // (8 * m * max(1, n_threads))))
-    G = np.empty((m, m))
-    for lo in range(0, m, block):
-        hi = min(m, lo + block)
-        E = np.zeros((m, hi - lo))
-        E[np.arange(lo, hi), np.arange(hi - lo)] = 1.0
-        G[:, lo:hi] = apply(E)
-    # Symmetrise away rounding differences between the two triangles.
-    return 0.5 * (G + G.T)
 
 
 class _Factor:
@@ -67,7 +52,8 @@ def _factors(G: np.ndarray, lam: np.ndarray) -> dict[float, _Factor]:
 def direct_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
     """Cholesky of ``H + lam I`` (p x p); ``W0`` is not needed and ignored."""
     op, lam = problem.op, problem.lam
-    H = gram_matrix(op.gram_matvec, op.p, op.n_threads)
+    H = op.gram_dense()
+    H = 0.5 * (H + H.T)  # exact symmetry for the factorisation
     factors = _factors(H, lam)
     B = problem.B
     W = np.empty_like(B)
@@ -98,7 +84,8 @@ def _certify_and_refine(problem, W, factors, max_iter):
 def direct_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
     """Cholesky of ``A A^T + lam I`` (n x n); ``W0`` is ignored."""
     op, lam = problem.op, problem.lam
-    Kmat = gram_matrix(op.dual_gram_matvec, op.n, op.n_threads)
+    Kmat = op.dual_gram_dense()
+    Kmat = 0.5 * (Kmat + Kmat.T)
     factors = _factors(Kmat, lam)
     sqrt_s = op.sqrt_s[:, None]
     Ys = sqrt_s * problem.Yc

@@ -1,0 +1,1 @@
+"""asv benchmarks of fastridge: kernels, solvers, cold start (see ../asv.conf.json)."""
