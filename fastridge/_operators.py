@@ -38,7 +38,7 @@ def _single_column_as_vector(method):
 
     def wrapper(self, v):
         if v.ndim == 2 and v.shape[1] == 1:
-            return method(self, np.ascontiguousarray(v[:, 0]))[:, None]
+            return method(self, np.ascontiguousarray(v[:, 0])).reshape(-1, 1)
         return method(self, np.ascontiguousarray(v))
 
     wrapper.__name__ = method.__name__
@@ -51,6 +51,13 @@ def _single_column_as_vector(method):
 # joining Numba's thread pool costs 0.05-0.5 ms on an idle machine and far more
 # on a loaded one, so smaller passes gain nothing from a second thread.
 PARALLEL_MIN_NNZ = 2**18
+# ... and at least this many entries per element of the per-thread
+# accumulators of the scatter products (p for CSR and dense, n for CSC).
+# Zeroing and reducing them costs about 3 * n_threads * m * 8 bytes of
+# traffic, against nnz * 12 / 2 saved by halving a pass: below ~4 entries per
+# accumulator element the second thread does not pay (20,000 x 500,000 with
+# 1M entries: 2 threads were slower than 1).
+PARALLEL_NNZ_PER_ACCUMULATOR = 4
 
 
 class DesignOperator:
@@ -82,7 +89,12 @@ class DesignOperator:
         self.nnz = X.nnz if self.kind != "dense" else self.n * self.p
         # Below PARALLEL_MIN_NNZ stored entries the single-threaded twins run:
         # waking the thread pool costs more than such a pass.
-        if n_threads > 1 and self.nnz >= PARALLEL_MIN_NNZ:
+        scatter_dim = self.p if self.kind != "csc" else self.n
+        if (
+            n_threads > 1
+            and self.nnz >= PARALLEL_MIN_NNZ
+            and self.nnz >= PARALLEL_NNZ_PER_ACCUMULATOR * n_threads * scatter_dim
+        ):
             self.n_threads, self._k = int(n_threads), K.parallel
         else:
             self.n_threads, self._k = 1, K.serial
@@ -121,8 +133,14 @@ class DesignOperator:
     # ------------------------------------------------------------------
     # raw products with the stored X (no centring, no weights)
     # ------------------------------------------------------------------
-    def _scratch(self, *shape: int) -> np.ndarray:
-        """Per-thread accumulator of ``shape`` (reused between calls)."""
+    def _scratch(self, *shape: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Per-thread accumulator of ``shape`` (reused between calls).
+
+        With one thread the kernels scatter straight into ``out`` (given as
+        ``acc = out[None]``, which the reduction recognises and skips).
+        """
+        if self.n_threads == 1 and out is not None:
+            return out.reshape(1, *out.shape)
         key = (self.n_threads, *shape)
         acc = self._acc.get(key)
         if acc is None:
@@ -139,7 +157,7 @@ class DesignOperator:
             f = self._k.cs_major_dot_multi if multi else self._k.cs_major_dot
             f(self._indptr, self._indices, self._data, v, out)
         elif self.kind == "csc":
-            acc = self._scratch(*out.shape)
+            acc = self._scratch(*out.shape, out=out)
             f = self._k.cs_major_scatter_multi if multi else self._k.cs_major_scatter
             f(self._indptr, self._indices, self._data, v, self._bounds, acc, out)
         else:
@@ -153,12 +171,12 @@ class DesignOperator:
         if self.kind == "csc":
             self._k.cs_moments_dot(self._indptr, self._indices, self._data, self.s, SY, out)
         elif self.kind == "csr":
-            acc = self._scratch(*out.shape)
+            acc = self._scratch(*out.shape, out=out)
             self._k.cs_moments_scatter(
                 self._indptr, self._indices, self._data, self.s, SY, self._bounds, acc, out
             )
         else:
-            acc = self._scratch(*out.shape)
+            acc = self._scratch(*out.shape, out=out)
             self._k.dense_moments(self._X, self.s, SY, self._bounds, acc, out)
         return out
 
@@ -171,11 +189,11 @@ class DesignOperator:
             f = self._k.cs_major_dot_multi if multi else self._k.cs_major_dot
             f(self._indptr, self._indices, self._data, u, out)
         elif self.kind == "csr":
-            acc = self._scratch(*out.shape)
+            acc = self._scratch(*out.shape, out=out)
             f = self._k.cs_major_scatter_multi if multi else self._k.cs_major_scatter
             f(self._indptr, self._indices, self._data, u, self._bounds, acc, out)
         else:
-            acc = self._scratch(*out.shape)
+            acc = self._scratch(*out.shape, out=out)
             f = self._k.dense_scatter_multi if multi else self._k.dense_scatter
             f(self._X, u, self._bounds, acc, out)
         return out
@@ -189,7 +207,7 @@ class DesignOperator:
             return self._xt_dot(dz), dz.sum(axis=0)
         self.n_passes += 1
         out = np.empty(v.shape)
-        acc = self._scratch(*out.shape)
+        acc = self._scratch(*out.shape, out=out)
         parts = np.empty((self.n_threads, v.shape[1]) if multi else self.n_threads)
         if self.kind == "csr":
             f = self._k.cs_gram_multi if multi else self._k.cs_gram
@@ -206,7 +224,7 @@ class DesignOperator:
         self.n_passes += 1
         multi = u.ndim == 2
         out = np.empty(u.shape)
-        acc = self._scratch(*out.shape)
+        acc = self._scratch(*out.shape, out=out)
         ones = np.ones(self.p)
         parts = np.empty((self.n_threads, u.shape[1]) if multi else self.n_threads)
         f = self._k.cs_gram_multi if multi else self._k.cs_gram
@@ -297,7 +315,7 @@ class DesignOperator:
     def _outer_gram(self, d: np.ndarray, m: int) -> np.ndarray:
         self.n_passes += 1
         out = np.empty((m, m))
-        acc = self._scratch(m, m)
+        acc = self._scratch(m, m, out=out)
         self._k.cs_outer_gram(self._indptr, self._indices, self._data, d, self._bounds, acc, out)
         return out
 
@@ -321,14 +339,14 @@ class DesignOperator:
         out = np.empty(self.p)
         self.n_passes += 1
         if self.kind == "csr":
-            acc = self._scratch(self.p)
+            acc = self._scratch(self.p, out=out)
             self._k.cs_minor_sums(
                 self._indptr, self._indices, self._data, self.s, 2, self._bounds, acc, out
             )
         elif self.kind == "csc":
             self._k.cs_major_sq_norms(self._indptr, self._indices, self._data, self.s, out)
         else:
-            acc = self._scratch(self.p)
+            acc = self._scratch(self.p, out=out)
             self._k.dense_col_sums(self._X, self.s, 2, self._bounds, acc, out)
         out -= self.S * self.mu**2
         return np.maximum(out, 0.0)
@@ -342,7 +360,7 @@ class DesignOperator:
                 self._indptr, self._indices, self._data, np.ones(self.p), out
             )
         elif self.kind == "csc":
-            acc = self._scratch(self.n)
+            acc = self._scratch(self.n, out=out)
             ones = np.ones(self.p)
             self._k.cs_minor_sums(
                 self._indptr, self._indices, self._data, ones, 2, self._bounds, acc, out

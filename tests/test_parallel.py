@@ -1,7 +1,8 @@
 """The parallel kernels through the operator and the solvers.
 
-Small test matrices fall below ``PARALLEL_MIN_NNZ`` and run the serial twins;
-here the threshold is lowered so that the ``parallel=True`` kernels, their
+Small test matrices fall below ``PARALLEL_MIN_NNZ`` (and the entries per
+accumulator element threshold) and run the serial twins; here the thresholds
+are lowered so that the ``parallel=True`` kernels, their
 per-thread accumulators and the ordered reduction are exercised too.
 """
 
@@ -21,6 +22,7 @@ from fastridge._validation import check_X
 @pytest.fixture
 def parallel_everywhere(monkeypatch):
     monkeypatch.setattr(_operators, "PARALLEL_MIN_NNZ", 0)
+    monkeypatch.setattr(_operators, "PARALLEL_NNZ_PER_ACCUMULATOR", 0)
 
 
 def _problem(seed=0, n=120, p=70):

@@ -406,6 +406,7 @@ THREAD_CASES = [
 def test_threads_deterministic_and_consistent(monkeypatch, solver, fmt, shape):
     """Small matrices run serial kernels; lower the threshold so the parallel ones run."""
     monkeypatch.setattr(fastridge._operators, "PARALLEL_MIN_NNZ", 0)
+    monkeypatch.setattr(fastridge._operators, "PARALLEL_NNZ_PER_ACCUMULATOR", 0)
     X, y, sw, lam = _thread_problem(*shape, density=0.1)
     _check_thread_counts(as_format(X, fmt), y, sw, lam, solver)
 

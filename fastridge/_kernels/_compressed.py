@@ -42,9 +42,15 @@ _REDUCE_CHUNK = 4096
 
 @njit(cache=True, nogil=True, parallel=True)
 def _reduce_acc(acc, out):
-    """``out[j] = sum_t acc[t, j]`` summed in thread order ``t = 0, 1, ...``."""
+    """``out[j] = sum_t acc[t, j]`` summed in thread order ``t = 0, 1, ...``.
+
+    Nothing to do when there is one slab and it is ``out`` itself (the
+    single-threaded callers pass ``acc = out[None]`` to skip the copy).
+    """
     nt = acc.shape[0]
     m = out.shape[0]
+    if nt == 1 and acc.ctypes.data == out.ctypes.data:
+        return
     n_chunks = (m + _REDUCE_CHUNK - 1) // _REDUCE_CHUNK
     for c in prange(n_chunks):
         lo = c * _REDUCE_CHUNK
@@ -58,9 +64,11 @@ def _reduce_acc(acc, out):
 
 @njit(cache=True, nogil=True, parallel=True)
 def _reduce_acc_multi(acc, out):
-    """``out[j, :] = sum_t acc[t, j, :]`` summed in thread order."""
+    """``out[j, :] = sum_t acc[t, j, :]`` summed in thread order (no-op if ``acc = out[None]``)."""
     nt = acc.shape[0]
     m = out.shape[0]
+    if nt == 1 and acc.ctypes.data == out.ctypes.data:
+        return
     k = out.shape[1]
     n_chunks = (m + _REDUCE_CHUNK - 1) // _REDUCE_CHUNK
     for c in prange(n_chunks):

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels import _vector as V
 from ._problem import RidgeProblem, SolverOutput
 
 
@@ -40,56 +41,61 @@ def _colwise_dot(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
-    """Preconditioned CG on ``(H + lam I) w = B``; see the module docstring."""
-    op, lam = problem.op, problem.lam
-    B = problem.B
-    W = W0.copy()
-    if np.any(W):
-        R = -problem.gradient(W)
-    else:
-        R = B.copy()
-    Minv = 1.0 / (op.col_sq_norms()[:, None] + lam[None, :])
-    thresh = problem.grad_sq_threshold
-    certificate = _colwise_dot(R, R) / (2.0 * lam)
-    active = _colwise_dot(R, R) > thresh
-    Z = Minv * R
-    P = Z.copy()
-    rz = _colwise_dot(R, Z)
+    """Preconditioned CG on ``(H + lam I) w = B``; see the module docstring.
+
+    The working arrays hold only the targets still running (``idx``); a
+    target leaves them when its recomputed gradient certifies it.
+    """
+    op, lam_all = problem.op, problem.lam
+    W = np.array(W0, dtype=np.float64, order="C")
+    R_all = -problem.gradient(W) if np.any(W) else problem.B.copy()
+    Minv_all = 1.0 / (op.col_sq_norms()[:, None] + lam_all[None, :])
+    thresh_all = problem.grad_sq_threshold
+    certificate = _colwise_dot(R_all, R_all) / (2.0 * lam_all)
+    idx = np.flatnonzero(_colwise_dot(R_all, R_all) > thresh_all)
+    # The initial residual is exact, so targets below the threshold are done.
+    Wa = np.ascontiguousarray(W[:, idx])
+    Ra = np.ascontiguousarray(R_all[:, idx])
+    Minv = np.ascontiguousarray(Minv_all[:, idx])
+    lam, thresh = lam_all[idx], thresh_all[idx]
+    Za = Minv * Ra
+    Pa = Za.copy()
+    rz = _colwise_dot(Ra, Za)
     n_iter = 0
-    while active.any() and n_iter < max_iter:
+    while len(idx) and n_iter < max_iter:
         n_iter += 1
-        idx = np.flatnonzero(active)
-        Pa = P[:, idx]
-        Q = op.gram_matvec(Pa) + lam[idx] * Pa
-        pq = _colwise_dot(Pa, Q)
+        Q = op.gram_matvec(Pa)
+        pq = V.shift_and_dot(Q, Pa, lam)
         # pq > 0 unless P = 0, which only happens when r = 0 (already certified).
-        alpha = np.where(pq > 0, rz[idx] / np.where(pq > 0, pq, 1.0), 0.0)
-        W[:, idx] += alpha * Pa
-        R[:, idx] -= alpha * Q
-        rr = _colwise_dot(R[:, idx], R[:, idx])
-        restart = np.zeros(len(idx), dtype=bool)
-        maybe_done = rr <= thresh[idx]
-        if maybe_done.any():
+        alpha = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0)
+        rr, rz_new = V.step_and_precondition(Wa, Ra, Za, Pa, Q, alpha, Minv)
+        beta = rz_new / np.where(rz > 0, rz, 1.0)
+        maybe_done = np.flatnonzero(rr <= thresh)
+        keep = np.ones(len(idx), dtype=bool)
+        if len(maybe_done):
             cols = idx[maybe_done]
+            W[:, cols] = Wa[:, maybe_done]
             G = problem.gradient(W, cols)
             cert = problem.certificate_from_gradient(G, cols)
             certificate[cols] = cert
             ok = cert <= problem.tol * problem.p_null[cols]
-            active[cols[ok]] = False
-            R[:, cols[~ok]] = -G[:, ~ok]
-            restart[np.flatnonzero(maybe_done)[~ok]] = True
-        still = active[idx]
-        if not still.any():
-            break
-        idx_s = idx[still]
-        Zs = Minv[:, idx_s] * R[:, idx_s]
-        rz_new = _colwise_dot(R[:, idx_s], Zs)
-        beta = np.where(restart[still], 0.0, rz_new / np.where(rz[idx_s] > 0, rz[idx_s], 1.0))
-        P[:, idx_s] = Zs + beta * P[:, idx_s]
-        rz[idx_s] = rz_new
-    if active.any():
-        cols = np.flatnonzero(active)
-        certificate[cols] = problem.certificate_from_gradient(problem.gradient(W, cols), cols)
+            keep[maybe_done[ok]] = False
+            # Recursive residual drifted: restart those targets from the true one.
+            for c, g in zip(maybe_done[~ok], G[:, ~ok].T):
+                Ra[:, c] = -g
+                Za[:, c] = Minv[:, c] * Ra[:, c]
+                rz_new[c] = Ra[:, c] @ Za[:, c]
+                beta[c] = 0.0
+        if not keep.all():
+            idx, lam, thresh = idx[keep], lam[keep], thresh[keep]
+            Wa, Ra, Za, Pa = (np.ascontiguousarray(a[:, keep]) for a in (Wa, Ra, Za, Pa))
+            Minv = np.ascontiguousarray(Minv[:, keep])
+            rz_new, beta = rz_new[keep], beta[keep]
+        V.new_direction(Pa, Za, beta)
+        rz = rz_new
+    if len(idx):
+        W[:, idx] = Wa
+        certificate[idx] = problem.certificate_from_gradient(problem.gradient(W, idx), idx)
     return SolverOutput(W=W, certificate=certificate, n_iter=n_iter, solver="cg-primal")
 
 
