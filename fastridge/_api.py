@@ -7,13 +7,12 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from . import _kernels as K
 from ._operators import DesignOperator
 from ._result import FitResult
 from ._solvers import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem, resolve_solver
-from ._threads import numba_threads, resolve_n_threads
+from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
     Compressed,
     check_lam,
@@ -114,8 +113,8 @@ def ridge(
     # BLAS threads only slow down the O(n + p) vector work of the iterative
     # solvers (OpenBLAS spinning against Numba's threads: a 100k-long dot went
     # from 15 us to 8 ms); the direct solvers keep BLAS for the factorisation.
-    blas_limit = 1 if not name.startswith("direct") else None
-    with numba_threads(nt), threadpool_limits(limits=blas_limit, user_api="blas"):
+    blas_threads = 1 if not name.startswith("direct") else None
+    with numba_threads(nt), blas_limit(blas_threads):
         s = np.ones(n) if sw is None else sw
         ybar = (s @ Y) / s.sum() if fit_intercept else np.zeros(k)
         Yc = Y - ybar

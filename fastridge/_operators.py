@@ -257,7 +257,10 @@ class DesignOperator:
         """
         out, dz = self._gram_raw(self.s, v)
         if self.fit_intercept:
-            out -= np.multiply.outer(self.mu, dz)
+            if v.ndim == 1:
+                out -= float(dz) * self.mu
+            else:
+                out -= np.multiply.outer(self.mu, dz)
         return out
 
     @_single_column_as_vector

@@ -56,3 +56,40 @@ def new_direction(P, Z, beta):
     for j in range(m):
         for r in range(k):
             P[j, r] = Z[j, r] + beta[r] * P[j, r]
+
+
+# One-target versions on 1-D arrays: the (m, 1) loops above do not vectorise.
+
+
+@njit(cache=True, nogil=True)
+def shift_and_dot_1d(q, p, lam):
+    """``q += lam * p`` in place; return ``p . q``."""
+    pq = 0.0
+    for j in range(q.shape[0]):
+        qj = q[j] + lam * p[j]
+        q[j] = qj
+        pq += p[j] * qj
+    return pq
+
+
+@njit(cache=True, nogil=True)
+def step_and_precondition_1d(w, r, z, p, q, alpha, minv):
+    """``w += alpha p``, ``r -= alpha q``, ``z = minv * r``; return ``(r . r, r . z)``."""
+    rr = 0.0
+    rz = 0.0
+    for j in range(w.shape[0]):
+        w[j] += alpha * p[j]
+        res = r[j] - alpha * q[j]
+        r[j] = res
+        zj = minv[j] * res
+        z[j] = zj
+        rr += res * res
+        rz += res * zj
+    return rr, rz
+
+
+@njit(cache=True, nogil=True)
+def new_direction_1d(p, z, beta):
+    """``p = z + beta * p`` in place."""
+    for j in range(p.shape[0]):
+        p[j] = z[j] + beta * p[j]

@@ -40,6 +40,28 @@ def _colwise_dot(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->j", A, B)
 
 
+def _shift_and_dot(Q, P, lam):
+    if Q.shape[1] == 1:
+        return np.array([V.shift_and_dot_1d(Q[:, 0], P[:, 0], lam[0])])
+    return V.shift_and_dot(Q, P, lam)
+
+
+def _step_and_precondition(W, R, Z, P, Q, alpha, Minv):
+    if W.shape[1] == 1:
+        rr, rz = V.step_and_precondition_1d(
+            W[:, 0], R[:, 0], Z[:, 0], P[:, 0], Q[:, 0], alpha[0], Minv[:, 0]
+        )
+        return np.array([rr]), np.array([rz])
+    return V.step_and_precondition(W, R, Z, P, Q, alpha, Minv)
+
+
+def _new_direction(P, Z, beta):
+    if P.shape[1] == 1:
+        V.new_direction_1d(P[:, 0], Z[:, 0], beta[0])
+    else:
+        V.new_direction(P, Z, beta)
+
+
 def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
     """Preconditioned CG on ``(H + lam I) w = B``; see the module docstring.
 
@@ -65,10 +87,10 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
     while len(idx) and n_iter < max_iter:
         n_iter += 1
         Q = op.gram_matvec(Pa)
-        pq = V.shift_and_dot(Q, Pa, lam)
+        pq = _shift_and_dot(Q, Pa, lam)
         # pq > 0 unless P = 0, which only happens when r = 0 (already certified).
         alpha = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0)
-        rr, rz_new = V.step_and_precondition(Wa, Ra, Za, Pa, Q, alpha, Minv)
+        rr, rz_new = _step_and_precondition(Wa, Ra, Za, Pa, Q, alpha, Minv)
         beta = rz_new / np.where(rz > 0, rz, 1.0)
         maybe_done = np.flatnonzero(rr <= thresh)
         keep = np.ones(len(idx), dtype=bool)
@@ -91,7 +113,7 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
             Wa, Ra, Za, Pa = (np.ascontiguousarray(a[:, keep]) for a in (Wa, Ra, Za, Pa))
             Minv = np.ascontiguousarray(Minv[:, keep])
             rz_new, beta = rz_new[keep], beta[keep]
-        V.new_direction(Pa, Za, beta)
+        _new_direction(Pa, Za, beta)
         rz = rz_new
     if len(idx):
         W[:, idx] = Wa
