@@ -133,10 +133,12 @@ def ridge(
     intercept = ybar - op.mu @ W if fit_intercept else np.zeros(k)
     ok = out.certificate <= tol * problem.p_null
     if not ok.all():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            worst = np.max(out.certificate[~ok] / problem.p_null[~ok])
         warnings.warn(
             f"ridge solver {out.solver!r} stopped at max_iter={max_iter} before the "
             f"certificate reached tol * P_null for {int((~ok).sum())} of {k} target(s) "
-            f"(relative certificate {np.max(out.certificate[~ok] / problem.p_null[~ok]):.3g}, "
+            f"(relative certificate {worst:.3g}, "
             f"tol {tol:.3g}); increase max_iter or use another solver",
             _convergence_warning(),
             stacklevel=2,
