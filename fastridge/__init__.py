@@ -18,13 +18,14 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._api import ridge
+from ._logistic import logistic
 from ._result import FitResult
 
 __version__ = "0.1.0"
 
 _LAZY = {"Ridge": "._estimators"}
 
-__all__ = ["FitResult", "Ridge", "__version__", "ridge"]
+__all__ = ["FitResult", "Ridge", "__version__", "logistic", "ridge"]
 
 
 def __getattr__(name: str):
