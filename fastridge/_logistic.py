@@ -43,7 +43,9 @@ def logistic(
     (see :mod:`fastridge._solvers._logistic_newton`).
 
     Parameters are those of :func:`fastridge.ridge`; ``y`` must have exactly two
-    distinct labels.  Only ``solver="newton-cg"`` (also ``"auto"``) exists so far.
+    distinct labels.  ``solver="auto"`` / ``"newton-cg"``: Newton's method,
+    with exact steps from the dense Hessian when ``p <= 128`` (reported as
+    ``"newton-cholesky"``) and truncated CG steps otherwise.
 
     Returns
     -------
@@ -69,7 +71,7 @@ def logistic(
     nt = resolve_n_threads(n_threads)
     s = np.ones(n) if sw is None else sw
     with numba_threads(nt), blas_limit(1):
-        w, b, cert, p_null, n_iter, n_passes = newton_cg_binary(
+        w, b, cert, p_null, n_iter, n_passes, used = newton_cg_binary(
             Xv, y_pm, s, lam_v, fit_intercept, tol, max_iter, nt, w0
         )
     converged = cert <= tol * p_null
@@ -77,7 +79,7 @@ def logistic(
         from ._api import _convergence_warning
 
         warnings.warn(
-            f"logistic solver 'newton-cg' stopped at max_iter={max_iter} with relative "
+            f"logistic solver {used!r} stopped at max_iter={max_iter} with relative "
             f"certificate {cert / p_null:.3g} > tol {tol:.3g}; the data may be separable "
             "(coefficients grow as lam -> 0): increase lam or max_iter",
             _convergence_warning(),
@@ -93,7 +95,7 @@ def logistic(
         converged=bool(converged),
         n_iter=int(n_iter),
         n_passes=int(n_passes),
-        solver="newton-cg",
+        solver=used,
         seconds=time.perf_counter() - t0,
         n_threads=nt,
     )

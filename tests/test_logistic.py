@@ -58,7 +58,7 @@ def test_agrees_with_sklearn_and_certificate_holds(fmt, dtype, fit_intercept, we
     res = fastridge.logistic(
         _as(X, fmt), y, lam, fit_intercept=fit_intercept, sample_weight=sw, tol=1e-14
     )
-    assert res.converged and res.solver == "newton-cg"
+    assert res.converged and res.solver == "newton-cholesky"  # p = 15: dense Hessian
     X64 = X.astype(np.float64)
     w_ref, b_ref = _reference(X64, y, s_eff, lam, fit_intercept)
     y_pm = np.where(y == 1, 1.0, -1.0)
@@ -164,3 +164,22 @@ def test_bad_inputs_are_rejected_before_work():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fastridge.logistic(X, y, 1.0)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_truncated_newton_cg_path_for_wide_data(fmt, fit_intercept):
+    """p > 128 takes the Newton-CG steps (no dense Hessian)."""
+    X, y, s = _problem(n=300, p=160, seed=9)
+    lam = 2.0
+    res = fastridge.logistic(
+        _as(X, fmt), y, lam, fit_intercept=fit_intercept, sample_weight=s, tol=1e-14
+    )
+    assert res.converged and res.solver == "newton-cg"
+    w_ref, b_ref = _reference(X, y, s, lam, fit_intercept)
+    y_pm = np.where(y == 1, 1.0, -1.0)
+    p_fr = _objective(X, y_pm, s, lam, res.coef, res.intercept)
+    p_ref = _objective(X, y_pm, s, lam, w_ref, b_ref)
+    assert abs(p_fr - p_ref) <= 1e-9 * p_ref
+    assert res.certificate >= (p_fr - min(p_fr, p_ref)) - 1e-12 * p_ref
+    assert np.linalg.norm(res.coef - w_ref) <= 1e-7 * np.linalg.norm(w_ref)

@@ -17,8 +17,9 @@ by a one-dimensional Newton iteration on the margins (O(n), no pass over
 and the solver stops when it is at most ``tol * P_null`` (``P_null`` = the
 objective of the best intercept-only model).
 
-Each Newton step solves ``H_F delta = -grad F`` inexactly by Jacobi-
-preconditioned CG, where ``H_F = Xc^T D Xc + lam I`` is the Hessian of ``F``:
+Each Newton step solves ``H_F delta = -grad F``: exactly from the dense
+Hessian when ``p <= DIRECT_MAX_DIM`` (as the ridge ``auto`` rule), otherwise
+inexactly by Jacobi-preconditioned CG, where ``H_F = Xc^T D Xc + lam I`` is the Hessian of ``F``:
 ``D = diag(s_i sigma'(m_i))`` and ``Xc`` is ``X`` centred with the
 ``D``-weighted column means (the Schur complement of the intercept), which is
 exactly the design operator with sample weights ``D``.  A backtracking
@@ -29,9 +30,11 @@ costs O(n) given ``X delta``.
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg as sla
 from scipy.special import expit, log_expit
 
 from .._operators import DesignOperator
+from . import DIRECT_MAX_DIM
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -86,7 +89,11 @@ def newton_cg_binary(
     n_threads: int,
     w0: np.ndarray,
 ):
-    """Certified Newton-CG; returns ``(w, b, certificate, p_null, n_iter, n_passes)``."""
+    """Certified Newton; returns ``(w, b, certificate, p_null, n_iter, n_passes, solver)``.
+
+    ``solver`` is ``"newton-cholesky"`` when the dense Hessian was used
+    (``p <= DIRECT_MAX_DIM``) and ``"newton-cg"`` otherwise.
+    """
     n = X.shape[0]
     plain = DesignOperator(X, s, False, n_threads)  # uncentred products with X
     # Null model: w = 0, best intercept (log-odds of the weighted class balance).
@@ -116,10 +123,16 @@ def newton_cg_binary(
             break
         # One setup pass: D-weighted column means and squared norms together.
         hess = DesignOperator(X, d, fit_intercept, n_threads, targets=np.empty((n, 0)))
-        minv = 1.0 / (hess.col_sq_norms() + lam)
-        g_norm = np.linalg.norm(g)
-        eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
-        delta = _pcg(hess, lam, -g, minv, eta * g_norm)
+        if X.shape[1] <= DIRECT_MAX_DIM:
+            # Small p: the exact Newton step from the dense Hessian (one pass).
+            H = hess.gram_dense()
+            H = 0.5 * (H + H.T) + lam * np.eye(X.shape[1])
+            delta = sla.solve(H, -g, assume_a="pos", check_finite=False)
+        else:
+            minv = 1.0 / (hess.col_sq_norms() + lam)
+            g_norm = np.linalg.norm(g)
+            eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
+            delta = _pcg(hess, lam, -g, minv, eta * g_norm)
         passes += hess.n_passes
         x_delta = plain.matvec(delta)
         f_old = _loss(y * m, s) + 0.5 * lam * (w @ w)
@@ -142,7 +155,8 @@ def newton_cg_binary(
         b = _profile_intercept(z, y, s, b)
     g = gradient(z, b, w)
     certificate = float(g @ g) / (2.0 * lam)
-    return w, b, certificate, p_null, n_iter, passes + plain.n_passes
+    solver = "newton-cholesky" if X.shape[1] <= DIRECT_MAX_DIM else "newton-cg"
+    return w, b, certificate, p_null, n_iter, passes + plain.n_passes, solver
 
 
 def _pcg(op: DesignOperator, lam: float, rhs: np.ndarray, minv: np.ndarray, stop: float):
