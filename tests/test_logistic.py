@@ -46,6 +46,18 @@ def _reference(X, y01, s, lam, fit_intercept):
     return sk.coef_.ravel(), (float(sk.intercept_[0]) if fit_intercept else 0.0)
 
 
+def _check_against_reference(res, X64, y01, s, lam, fit_intercept, coef_rtol):
+    """Objective to 1e-9 relative, certificate >= suboptimality, coefficients to coef_rtol."""
+    w_ref, b_ref = _reference(X64, y01, s, lam, fit_intercept)
+    y_pm = np.where(y01 == 1, 1.0, -1.0)
+    p_fr = _objective(X64, y_pm, s, lam, res.coef, res.intercept)
+    p_ref = _objective(X64, y_pm, s, lam, w_ref, b_ref)
+    assert abs(p_fr - p_ref) <= 1e-9 * p_ref
+    # The certificate never under-estimates the suboptimality.
+    assert res.certificate >= (p_fr - min(p_fr, p_ref)) - 1e-12 * p_ref
+    assert np.linalg.norm(res.coef - w_ref) <= coef_rtol * np.linalg.norm(w_ref)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -59,17 +71,16 @@ def test_agrees_with_sklearn_and_certificate_holds(fmt, dtype, fit_intercept, we
         _as(X, fmt), y, lam, fit_intercept=fit_intercept, sample_weight=sw, tol=1e-14
     )
     assert res.converged and res.solver == "newton-cholesky"  # p = 15: dense Hessian
-    X64 = X.astype(np.float64)
-    w_ref, b_ref = _reference(X64, y, s_eff, lam, fit_intercept)
-    y_pm = np.where(y == 1, 1.0, -1.0)
-    p_fr = _objective(X64, y_pm, s_eff, lam, res.coef, res.intercept)
-    p_ref = _objective(X64, y_pm, s_eff, lam, w_ref, b_ref)
-    # Objective to 1e-9 relative (the float32 data are the same numbers as X64).
-    assert abs(p_fr - p_ref) <= 1e-9 * p_ref
-    # The certificate never under-estimates the suboptimality.
-    assert res.certificate >= (p_fr - min(p_fr, p_ref)) - 1e-12 * p_ref
-    rel = np.linalg.norm(res.coef - w_ref) / np.linalg.norm(w_ref)
-    assert rel <= (1e-7 if dtype == np.float64 else 1e-5)
+    # The float32 data are the same numbers as X in float64.
+    _check_against_reference(
+        res,
+        X.astype(np.float64),
+        y,
+        s_eff,
+        lam,
+        fit_intercept,
+        coef_rtol=1e-7 if dtype == np.float64 else 1e-5,
+    )
 
 
 @pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-6])
@@ -176,10 +187,4 @@ def test_truncated_newton_cg_path_for_wide_data(fmt, fit_intercept):
         _as(X, fmt), y, lam, fit_intercept=fit_intercept, sample_weight=s, tol=1e-14
     )
     assert res.converged and res.solver == "newton-cg"
-    w_ref, b_ref = _reference(X, y, s, lam, fit_intercept)
-    y_pm = np.where(y == 1, 1.0, -1.0)
-    p_fr = _objective(X, y_pm, s, lam, res.coef, res.intercept)
-    p_ref = _objective(X, y_pm, s, lam, w_ref, b_ref)
-    assert abs(p_fr - p_ref) <= 1e-9 * p_ref
-    assert res.certificate >= (p_fr - min(p_fr, p_ref)) - 1e-12 * p_ref
-    assert np.linalg.norm(res.coef - w_ref) <= 1e-7 * np.linalg.norm(w_ref)
+    _check_against_reference(res, X, y, s, lam, fit_intercept, coef_rtol=1e-7)
