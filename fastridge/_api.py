@@ -15,6 +15,7 @@ from ._solvers import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem, resolve_solver
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
     Compressed,
+    check_coef_init,
     check_lam,
     check_max_iter,
     check_sample_weight,
@@ -106,7 +107,7 @@ def ridge(
     lam_v = check_lam(lam, k)
     name = resolve_solver(solver, n, p, sparse=isinstance(Xv, Compressed))
     max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
-    W0 = _check_coef_init(coef_init, p, k)
+    W0 = check_coef_init(coef_init, p, k)
     nt = resolve_n_threads(n_threads)
     if name == "cd" and isinstance(Xv, Compressed):
         Xv = _canonical_csc(Xv)
@@ -161,22 +162,6 @@ def ridge(
         seconds=time.perf_counter() - t0,
         n_threads=nt,
     )
-
-
-def _check_coef_init(coef_init, p: int, k: int) -> np.ndarray:
-    """Warm start as float64 ``(p, k)`` (zeros when None)."""
-    if coef_init is None:
-        return np.zeros((p, k))
-    c = np.asarray(coef_init, dtype=np.float64)
-    if c.ndim == 1 and k == 1 and c.shape[0] == p:
-        W0 = c.reshape(p, 1).copy()
-    elif c.ndim == 2 and c.shape == (k, p):
-        W0 = np.ascontiguousarray(c.T)
-    else:
-        raise ValueError(f"coef_init has shape {c.shape}; expected ({p},) or ({k}, {p})")
-    if not np.isfinite(W0).all():
-        raise ValueError("coef_init contains NaN or infinity")
-    return W0
 
 
 def _canonical_csc(Xv: Compressed) -> Compressed:

@@ -10,7 +10,14 @@ import numpy as np
 from ._result import FitResult
 from ._solvers._logistic_newton import newton_cg_binary
 from ._threads import blas_limit, numba_threads, resolve_n_threads
-from ._validation import check_lam, check_max_iter, check_sample_weight, check_tol, check_X
+from ._validation import (
+    check_coef_init,
+    check_lam,
+    check_max_iter,
+    check_sample_weight,
+    check_tol,
+    check_X,
+)
 
 #: Solver names accepted by :func:`logistic`.
 LOGISTIC_SOLVERS = ("auto", "newton-cg")
@@ -62,12 +69,7 @@ def logistic(
     sw = check_sample_weight(sample_weight, n)
     lam_v = float(check_lam(lam, 1)[0])
     max_iter = check_max_iter(max_iter, _DEFAULT_MAX_ITER)
-    if coef_init is None:
-        w0 = np.zeros(p)
-    else:
-        w0 = np.asarray(coef_init, dtype=np.float64).reshape(-1)
-        if w0.shape != (p,) or not np.isfinite(w0).all():
-            raise ValueError(f"coef_init must be a finite array of shape ({p},)")
+    w0 = check_coef_init(coef_init, p, 1)[:, 0]
     nt = resolve_n_threads(n_threads)
     s = np.ones(n) if sw is None else sw
     with numba_threads(nt), blas_limit(1):

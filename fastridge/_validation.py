@@ -219,3 +219,19 @@ def check_max_iter(max_iter, default: int) -> int:
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 0:
         raise ValueError(f"max_iter must be a non-negative integer or None, got {max_iter!r}")
     return int(max_iter)
+
+
+def check_coef_init(coef_init, p: int, k: int) -> np.ndarray:
+    """Warm start as float64 ``(p, k)`` (zeros when None)."""
+    if coef_init is None:
+        return np.zeros((p, k))
+    c = np.asarray(coef_init, dtype=np.float64)
+    if c.ndim == 1 and k == 1 and c.shape[0] == p:
+        W0 = c.reshape(p, 1).copy()
+    elif c.ndim == 2 and c.shape == (k, p):
+        W0 = np.ascontiguousarray(c.T)
+    else:
+        raise ValueError(f"coef_init has shape {c.shape}; expected ({p},) or ({k}, {p})")
+    if not np.isfinite(W0).all():
+        raise ValueError("coef_init contains NaN or infinity")
+    return W0

@@ -107,12 +107,21 @@ def _operator(X, s, fit_intercept, nt):
     return DesignOperator(Xv, s, fit_intercept, nt)
 
 
-@pytest.mark.parametrize("n_threads", [1, 2])
-@pytest.mark.parametrize("shape", SHAPES, ids=["n>p", "p>n"])
-@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.parametrize("fit_intercept", [False, True], ids=["no-intercept", "intercept"])
-@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
-@pytest.mark.parametrize("kind", KINDS)
+def _operator_grid(test):
+    """Parametrise over kind x dtype x intercept x weights x shape x threads."""
+    for deco in (
+        pytest.mark.parametrize("n_threads", [1, 2]),
+        pytest.mark.parametrize("shape", SHAPES, ids=["n>p", "p>n"]),
+        pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"]),
+        pytest.mark.parametrize("fit_intercept", [False, True], ids=["no-intercept", "intercept"]),
+        pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"]),
+        pytest.mark.parametrize("kind", KINDS),
+    ):
+        test = deco(test)
+    return test
+
+
+@_operator_grid
 def test_products_match_dense_formulas(kind, dtype, fit_intercept, weighted, shape, n_threads):
     X = make_X(kind, dtype, shape)
     n, p = shape
@@ -144,12 +153,7 @@ def test_products_match_dense_formulas(kind, dtype, fit_intercept, weighted, sha
         np.testing.assert_array_equal(s, s0)
 
 
-@pytest.mark.parametrize("n_threads", [1, 2])
-@pytest.mark.parametrize("shape", SHAPES, ids=["n>p", "p>n"])
-@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.parametrize("fit_intercept", [False, True], ids=["no-intercept", "intercept"])
-@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
-@pytest.mark.parametrize("kind", KINDS)
+@_operator_grid
 def test_sq_norms_match_dense_formulas(kind, dtype, fit_intercept, weighted, shape, n_threads):
     """Column/row norms of ``A`` (exact for matrices without duplicate entries)."""
     X = make_X(kind, dtype, shape, canonical=True)
