@@ -1,13 +1,21 @@
-"""The public function :func:`logistic`: binary L2-logistic regression, certified."""
+"""The public function :func:`logistic`: L2-logistic regression, certified.
+
+Binary problems run one of the binary solvers; more than two classes run the
+multinomial (softmax) Newton-CG, or one binary fit per class
+(one-vs-rest, the classes fitted concurrently in threads).
+"""
 
 from __future__ import annotations
 
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from . import _kernels as K
 from ._result import FitResult
+from ._solvers._logistic_multinomial import newton_cg_multinomial
 from ._solvers._logistic_newton import newton_cg_binary
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
@@ -21,8 +29,15 @@ from ._validation import (
 
 #: Solver names accepted by :func:`logistic`.
 LOGISTIC_SOLVERS = ("auto", "newton-cg")
+#: ``multi_class`` values accepted by :func:`logistic`.
+MULTI_CLASS = ("auto", "multinomial", "ovr")
 # Newton iterations allowed by default; Newton-CG typically needs 5-20.
 _DEFAULT_MAX_ITER = 100
+# Largest |X_ij| accepted.  Beyond it a margin x.w overflows exp() (at
+# |x.w| > 709) for any coefficient above 1e-27 and the loss saturates, so
+# the Hessian underflows to 0 and Newton cannot move: reject with a message
+# instead of returning a silent non-answer.
+_MAX_ABS_X = 1e30
 
 
 def logistic(
@@ -37,86 +52,227 @@ def logistic(
     max_iter: int | None = None,
     n_threads: int | None = None,
     coef_init=None,
+    multi_class: str = "auto",
 ) -> FitResult:
-    """Binary L2-regularised logistic regression with a certified accuracy.
+    """L2-regularised logistic regression with a certified accuracy.
 
-    Minimises ``P(w, b) = sum_i s_i log(1 + exp(-y_i (x_i . w + b))) + lam/2 ||w||^2``
-    over ``w`` and the unpenalised ``b`` (``y_i = +1`` for the larger of the two
-    labels, ``-1`` for the smaller, as scikit-learn orders ``classes_``; the
-    same minimiser as ``sklearn.linear_model.LogisticRegression(C=1/lam)``),
-    and stops when ``||grad F(w)||^2 / (2 lam) <= tol * P_null``, where
-    ``F(w) = min_b P(w, b)`` and ``P_null`` is the objective of the best
-    intercept-only model.  That certificate bounds ``P(w, b) - P*`` from above
-    (see :mod:`fastridge._solvers._logistic_newton`).
+    **Binary** (two distinct labels): minimises
 
-    Parameters are those of :func:`fastridge.ridge`; ``y`` must have exactly two
-    distinct labels.  ``solver="auto"`` / ``"newton-cg"``: Newton's method,
-    with exact steps from the dense Hessian when ``p <= 128`` (reported as
-    ``"newton-cholesky"``) and truncated CG steps otherwise.
+        P(w, b) = sum_i s_i log(1 + exp(-y_i (x_i . w + b))) + lam/2 ||w||^2
+
+    over ``w`` and the unpenalised ``b``, with ``y_i = +1`` for ``classes[1]``
+    (the larger label, as scikit-learn orders ``classes_``) and ``-1`` for
+    ``classes[0]``: the minimiser of
+    ``sklearn.linear_model.LogisticRegression(C=1/lam)``.
+
+    **Multinomial** (more than two labels, ``multi_class`` "auto" or
+    "multinomial"): minimises
+    ``sum_i s_i (-log softmax(W x_i + b)[y_i]) + lam/2 ||W||_F^2``, as
+    scikit-learn's LogisticRegression does for more than two classes.
+
+    **One-vs-rest** (``multi_class="ovr"``): one binary problem per class
+    (that class against the others), fitted concurrently.
+
+    Every fit stops when ``||grad F||^2 / (2 lam) <= tol * P_null``, where
+    ``F(w) = min_b P(w, b)`` (the intercepts profiled out) and ``P_null`` is
+    the objective of the best intercept-only model; that certificate bounds
+    ``P(w, b) - P*`` from above (derivations in
+    :mod:`fastridge._solvers._logistic_newton` and
+    :mod:`fastridge._solvers._logistic_multinomial`).
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse matrix/array, shape (n, p)
+        As for :func:`fastridge.ridge`.  Entries larger than 1e30 in absolute
+        value are rejected (``exp`` would overflow; rescale the features).
+    y : array-like of shape (n,)
+        Labels of any sortable type (ints, strings, bools); at least two distinct.
+    lam : float
+        Penalty, positive (``C = 1 / lam``).
+    fit_intercept : bool, default=True
+        Fit unpenalised intercepts (profiled out exactly).
+    sample_weight : float or array-like of shape (n,), optional
+        Non-negative weights ``s_i``, not all zero.
+    solver : {"auto", "newton-cg"}, default="auto"
+        Newton's method with the profiled intercept; for binary problems with
+        ``p <= 128`` its steps come from the dense Hessian (reported as
+        ``"newton-cholesky"``), otherwise from truncated preconditioned CG.
+    tol : float, default=1e-8
+        Relative accuracy: ``certificate <= tol * P_null``.
+    max_iter : int, optional
+        Newton iterations per problem (default 100).
+    n_threads : int, optional
+        Kernel threads (all of Numba's by default).  One-vs-rest runs
+        ``min(n_threads, K)`` classes at a time.
+    coef_init : array-like, optional
+        Warm start: ``(p,)`` for a binary problem, ``(K, p)`` otherwise.
+    multi_class : {"auto", "multinomial", "ovr"}, default="auto"
+        For more than two classes: "auto" and "multinomial" fit the softmax
+        model, "ovr" one binary model per class.  Ignored for two classes.
 
     Returns
     -------
     FitResult
-        ``coef`` (p,), ``intercept``, ``certificate``, ``p_null``, ...
+        Binary: ``coef`` (p,), ``intercept`` float.  Multinomial: ``coef``
+        (K, p), ``intercept`` (K,) summing to zero (softmax is invariant to a
+        common shift), scalar ``certificate`` and ``p_null``.  One-vs-rest:
+        ``coef`` (K, p), and ``intercept``, ``certificate``, ``p_null`` of
+        shape (K,).  ``classes`` holds the sorted labels.
     """
     t0 = time.perf_counter()
     if solver not in LOGISTIC_SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(LOGISTIC_SOLVERS)}")
+    if multi_class not in MULTI_CLASS:
+        raise ValueError(
+            f"unknown multi_class {multi_class!r}; choose one of {', '.join(MULTI_CLASS)}"
+        )
     tol = check_tol(tol)
     Xv = check_X(X)
     n, p = Xv.shape
-    y_pm = _binary_labels(y, n)
+    _check_magnitude(Xv)
+    classes, codes = _encode_labels(y, n)
+    n_classes = len(classes)
     sw = check_sample_weight(sample_weight, n)
     lam_v = float(check_lam(lam, 1)[0])
     max_iter = check_max_iter(max_iter, _DEFAULT_MAX_ITER)
-    w0 = check_coef_init(coef_init, p, 1)[:, 0]
+    n_models = 1 if n_classes == 2 else n_classes
+    W0 = check_coef_init(coef_init, p, n_models)
     nt = resolve_n_threads(n_threads)
     s = np.ones(n) if sw is None else sw
-    with numba_threads(nt), blas_limit(1):
-        w, b, cert, p_null, n_iter, n_passes, used = newton_cg_binary(
-            Xv, y_pm, s, lam_v, fit_intercept, tol, max_iter, nt, w0
-        )
-    converged = cert <= tol * p_null
-    if not converged:
-        from ._api import _convergence_warning
+    common = dict(lam=lam_v, tol=tol, n_threads=nt, classes=classes)
+    with blas_limit(1):
+        if n_classes == 2:
+            y_pm = np.where(codes == 1, 1.0, -1.0)
+            with numba_threads(nt):
+                fit = _binary(Xv, y_pm, s, lam_v, fit_intercept, tol, max_iter, nt, W0[:, 0])
+            w, b, cert, p_null, n_iter, n_passes, used = fit
+            result = FitResult(
+                coef=w,
+                intercept=float(b),
+                certificate=float(cert),
+                p_null=float(p_null),
+                converged=bool(cert <= tol * p_null),
+                n_iter=int(n_iter),
+                n_passes=int(n_passes),
+                solver=used,
+                seconds=0.0,
+                **common,
+            )
+        elif multi_class == "ovr":
+            result = _one_vs_rest(Xv, codes, n_classes, s, fit_intercept, max_iter, W0, common)
+        else:
+            with numba_threads(nt):
+                W, b, cert, p_null, n_iter, n_passes = newton_cg_multinomial(
+                    Xv, codes, n_classes, s, lam_v, fit_intercept, tol, max_iter, nt, W0
+                )
+            result = FitResult(
+                coef=W,
+                intercept=b,
+                certificate=float(cert),
+                p_null=float(p_null),
+                converged=bool(cert <= tol * p_null),
+                n_iter=int(n_iter),
+                n_passes=int(n_passes),
+                solver="newton-cg",
+                seconds=0.0,
+                **common,
+            )
+    if not result.converged:
+        _warn_not_converged(result, max_iter)
+    object.__setattr__(result, "seconds", time.perf_counter() - t0)
+    return result
 
-        warnings.warn(
-            f"logistic solver {used!r} stopped at max_iter={max_iter} with relative "
-            f"certificate {cert / p_null:.3g} > tol {tol:.3g}; the data may be separable "
-            "(coefficients grow as lam -> 0): increase lam or max_iter",
-            _convergence_warning(),
-            stacklevel=2,
-        )
+
+def _binary(Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0):
+    """One binary fit with the chosen solver (the caller sets the thread count)."""
+    return newton_cg_binary(Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0)
+
+
+def _one_vs_rest(Xv, codes, n_classes, s, fit_intercept, max_iter, W0, common) -> FitResult:
+    """One binary fit per class, ``min(n_threads, K)`` at a time in worker threads.
+
+    Each worker's kernels get ``n_threads // workers`` threads (Numba's thread
+    count is per calling thread); the kernels release the GIL.
+    """
+    nt = common["n_threads"]
+    workers = max(1, min(nt, n_classes))
+    per_fit = max(1, nt // workers)
+
+    def fit_class(k: int):
+        y_pm = np.where(codes == k, 1.0, -1.0)
+        with numba_threads(per_fit):
+            return _binary(
+                Xv,
+                y_pm,
+                s,
+                common["lam"],
+                fit_intercept,
+                common["tol"],
+                max_iter,
+                per_fit,
+                W0[:, k],
+            )
+
+    if workers == 1:
+        fits = [fit_class(k) for k in range(n_classes)]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            fits = list(pool.map(fit_class, range(n_classes)))
+    cert = np.array([f[2] for f in fits])
+    p_null = np.array([f[3] for f in fits])
     return FitResult(
-        coef=w,
-        intercept=float(b),
-        lam=lam_v,
-        certificate=float(cert),
-        p_null=float(p_null),
-        tol=tol,
-        converged=bool(converged),
-        n_iter=int(n_iter),
-        n_passes=int(n_passes),
-        solver=used,
-        seconds=time.perf_counter() - t0,
-        n_threads=nt,
+        coef=np.stack([f[0] for f in fits]),
+        intercept=np.array([f[1] for f in fits], dtype=np.float64),
+        certificate=cert,
+        p_null=p_null,
+        converged=bool(np.all(cert <= common["tol"] * p_null)),
+        n_iter=int(max(f[4] for f in fits)),
+        n_passes=int(sum(f[5] for f in fits)),
+        solver=fits[0][6],
+        seconds=0.0,
+        **common,
     )
 
 
-def _binary_labels(y, n: int) -> np.ndarray:
-    """Map two distinct labels to -1 / +1 (sorted order, as scikit-learn's ``classes_``)."""
+def _warn_not_converged(result: FitResult, max_iter: int) -> None:
+    from ._api import _convergence_warning
+
+    rel = np.max(np.asarray(result.relative_certificate))
+    warnings.warn(
+        f"logistic solver {result.solver!r} stopped at max_iter={max_iter} with relative "
+        f"certificate {rel:.3g} > tol {result.tol:.3g}; the data may be separable "
+        "(coefficients grow as lam -> 0): increase lam or max_iter",
+        _convergence_warning(),
+        stacklevel=3,
+    )
+
+
+def _check_magnitude(Xv) -> None:
+    """Reject entries whose size makes ``exp`` of any non-tiny margin overflow."""
+    values = Xv if isinstance(Xv, np.ndarray) else Xv.data
+    big = K.max_abs(values)
+    if big > _MAX_ABS_X:
+        raise ValueError(
+            f"X has an entry of absolute value {big:.3g} > {_MAX_ABS_X:g}: exp(x . w) "
+            "overflows for such features and the logistic loss saturates; rescale X "
+            "(for example with sklearn.preprocessing.MaxAbsScaler)"
+        )
+
+
+def _encode_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, codes)``: sorted distinct labels (scikit-learn's ``classes_``) and indices."""
     ya = np.asarray(y)
+    if ya.ndim == 2 and ya.shape[1] == 1:
+        ya = ya[:, 0]
     if ya.ndim != 1 or ya.shape[0] != n:
         raise ValueError(f"y must be one-dimensional with {n} entries, got shape {ya.shape}")
     if ya.dtype.kind == "c":
         raise TypeError("y is complex")
     if ya.dtype.kind == "f" and not np.isfinite(ya).all():
         raise ValueError("y contains NaN or infinity")
+    if ya.dtype.kind == "O" and any(v is None for v in ya):
+        raise ValueError("y contains None")
     classes, codes = np.unique(ya, return_inverse=True)
     if len(classes) < 2:
-        raise ValueError(f"y has a single class ({classes[0]!r}): two are needed")
-    if len(classes) > 2:
-        raise ValueError(
-            f"y has {len(classes)} classes; logistic() is binary (multiclass is not built yet)"
-        )
-    return np.where(codes == 1, 1.0, -1.0)
+        raise ValueError(f"y has a single class ({classes[0]!r}): at least two are needed")
+    return classes, codes.reshape(-1).astype(np.intp)

@@ -60,6 +60,21 @@ PARALLEL_MIN_NNZ = 2**18
 PARALLEL_NNZ_PER_ACCUMULATOR = 4
 
 
+def kernel_threads(nnz: int, accumulator_size: int, n_threads: int) -> int:
+    """Threads worth using for a pass over ``nnz`` entries (``n_threads`` or 1).
+
+    ``accumulator_size`` is the length of one thread's scatter accumulator
+    (``p`` for a CSR ``X^T u``, ``p * k`` for ``k`` vectors at once).
+    """
+    if (
+        n_threads > 1
+        and nnz >= PARALLEL_MIN_NNZ
+        and nnz >= PARALLEL_NNZ_PER_ACCUMULATOR * n_threads * accumulator_size
+    ):
+        return int(n_threads)
+    return 1
+
+
 class DesignOperator:
     """Products with ``Xc = X - 1 mu^T`` and weights ``s``, without copying ``X``.
 
@@ -90,14 +105,8 @@ class DesignOperator:
         # Below PARALLEL_MIN_NNZ stored entries the single-threaded twins run:
         # waking the thread pool costs more than such a pass.
         scatter_dim = self.p if self.kind != "csc" else self.n
-        if (
-            n_threads > 1
-            and self.nnz >= PARALLEL_MIN_NNZ
-            and self.nnz >= PARALLEL_NNZ_PER_ACCUMULATOR * n_threads * scatter_dim
-        ):
-            self.n_threads, self._k = int(n_threads), K.parallel
-        else:
-            self.n_threads, self._k = 1, K.serial
+        self.n_threads = kernel_threads(self.nnz, scatter_dim, n_threads)
+        self._k = K.parallel if self.n_threads > 1 else K.serial
         if self.kind == "dense":
             self._X = X
             self._bounds = K.partition_dense(self.n, self.n_threads)

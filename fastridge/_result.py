@@ -39,11 +39,16 @@ class FitResult:
         certificate.
     solver : str
         The solver that ran: ``"cg-primal"``, ``"cg-dual"``, ``"cd"``,
-        ``"direct-primal"`` or ``"direct-dual"``.
+        ``"direct-primal"`` or ``"direct-dual"`` for ridge; ``"newton-cg"``,
+        ``"newton-cholesky"`` or ``"cd"`` for logistic regression.
     seconds : float
         Wall-clock time of the solve, validation included.
     n_threads : int
         Threads used.
+    classes : ndarray or None
+        For :func:`fastridge.logistic`: the sorted distinct labels (the order of
+        the rows of ``coef`` for several classes; ``classes[1]`` is the
+        positive class of a binary fit).  None for :func:`fastridge.ridge`.
     """
 
     coef: np.ndarray
@@ -58,6 +63,7 @@ class FitResult:
     solver: str
     seconds: float
     n_threads: int
+    classes: np.ndarray | None = None
 
     @property
     def relative_certificate(self) -> float | np.ndarray:

@@ -31,7 +31,7 @@ from ._dense import (
     dense_scatter,
     dense_scatter_multi,
 )
-from ._validate import check_compressed_structure, first_non_finite
+from ._validate import check_compressed_structure, first_non_finite, max_abs
 
 _PRODUCT_KERNELS = (
     "cs_major_dot",
@@ -115,6 +115,7 @@ __all__ = [
     "dense_scatter",
     "dense_scatter_multi",
     "first_non_finite",
+    "max_abs",
     "parallel",
     "partition",
     "partition_dense",

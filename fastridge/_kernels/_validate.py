@@ -51,3 +51,15 @@ def first_non_finite(values):
         if not np.isfinite(flat[k]):
             return k
     return -1
+
+
+@njit(cache=True, nogil=True)
+def max_abs(values):
+    """``max |values|`` over the flat array (0 when empty), accumulated in float64."""
+    flat = values.ravel()
+    best = 0.0
+    for k in range(flat.shape[0]):
+        a = abs(np.float64(flat[k]))
+        if a > best:
+            best = a
+    return best

@@ -1,0 +1,228 @@
+"""Truncated Newton (Newton-CG) for multinomial L2-logistic regression, certified.
+
+Objective (DESIGN.md section 1), ``K`` classes, labels ``y_i`` in ``0..K-1``,
+coefficients ``W`` (p, K), unpenalised intercepts ``b`` (K,), margins
+``M = X W + 1 b^T``:
+
+    P(W, b) = sum_i s_i (logsumexp(m_i) - m_{i, y_i}) + lam/2 ||W||_F^2.
+
+**Profiled intercepts.**  ``F(W) = min_b P(W, b)``; ``b*(W)`` is found by a
+``K``-dimensional Newton iteration on the margins (O(n K^2), no pass over
+``X``).  The loss is jointly convex in ``(W, b)``, so ``F`` is ``lam``-strongly
+convex, and by the envelope theorem ``grad F(W) = X^T G + lam W`` with
+``G = s * (softmax(M) - Y)`` at ``b = b*(W)``.  Hence the certificate
+
+    P(W, b*(W)) - P*  <=  ||grad F(W)||_F^2 / (2 lam),
+
+and the solver stops when it is at most ``tol * P_null`` (``P_null``: the best
+intercept-only model, ``b_k = log`` of the weighted class frequencies).  The
+intercepts are only defined up to a common shift (softmax is invariant to
+it); the returned ``b`` sums to zero.
+
+**Newton steps.**  At ``b = b*(W)`` the ``b``-gradient vanishes, so the
+``W``-part of the joint Newton step in ``(W, b)`` is exactly the Newton step
+of ``F`` (its Hessian is the Schur complement of the intercept block).  The
+joint system ``H (V, c) = (-grad F, 0)`` is solved inexactly by Jacobi-PCG;
+each product ``H (V, c)`` is one fused pass over CSR or dense ``X``
+(:class:`fastridge._softmax_operator.SoftmaxOperator`) that also returns
+``X V``, so the step's margins ``X V`` cost no extra pass.  ``H`` is singular
+only along ``(0, 1_K)`` (shifting all intercepts), orthogonal to the
+right-hand side, where CG never moves.  Every CG iterate has a negative
+joint quadratic model, hence ``<grad F, V> < 0``: a descent direction for
+``F``.  A backtracking (Armijo) line search on ``F`` (re-profiling ``b`` at
+each trial, O(n K^2)) accepts the step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+
+from .._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
+from .._softmax_operator import SoftmaxOperator
+
+# Armijo sufficient-decrease constant and backtracking factor (textbook values).
+_ARMIJO = 1e-4
+_BACKTRACK = 0.5
+# Inner CG stops at ||residual|| <= eta ||grad F||, eta = min(0.5,
+# sqrt(||grad F|| / ||grad F_0||)) (Eisenstat-Walker: superlinear outer
+# convergence without solving early systems accurately); as the binary solver.
+_ETA_MAX = 0.5
+# Cap on inner CG iterations per Newton step (scikit-learn's newton-cg uses 200).
+_MAX_INNER = 200
+# Newton iterations for the K-dimensional intercept problem; it converges
+# quadratically from the previous b, so 50 is far more than needed.
+_MAX_B_NEWTON = 50
+
+
+def _softmax(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise ``(logsumexp(m_i), softmax(m_i))`` without overflow."""
+    mx = M.max(axis=1, keepdims=True)
+    E = np.exp(M - mx)
+    tot = E.sum(axis=1, keepdims=True)
+    return (np.log(tot) + mx)[:, 0], E / tot
+
+
+def _loss(M: np.ndarray, codes: np.ndarray, s: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(sum_i s_i (logsumexp(m_i) - m_{i, y_i}), softmax(M))``."""
+    lse, P = _softmax(M)
+    picked = np.take_along_axis(M, codes[:, None], axis=1)[:, 0]
+    return float(s @ (lse - picked)), P
+
+
+def _profile_intercepts(Z, Yoh, codes, s, b):
+    """``argmin_b sum_i s_i (logsumexp(z_i + b) - (z_i + b)_{y_i})`` by damped Newton.
+
+    The Hessian ``sum_i s_i (diag p_i - p_i p_i^T)`` annihilates ``1_K`` and the
+    gradient is orthogonal to it; adding ``1 1^T`` (scaled) makes the system
+    regular without changing the solution on the complement.  Returns ``b``
+    with zero sum.
+    """
+    k = Z.shape[1]
+    b = b - b.mean()
+    f0, P = _loss(Z + b, codes, s)
+    for _ in range(_MAX_B_NEWTON):
+        g = s @ (P - Yoh)
+        sP = s[:, None] * P
+        H = np.diag(sP.sum(axis=0)) - sP.T @ P
+        scale = max(np.trace(H) / k, np.finfo(float).tiny)
+        step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
+        step -= step.mean()
+        t = 1.0
+        while True:
+            f_new, P_new = _loss(Z + (b + t * step), codes, s)
+            if f_new <= f0 or t < 1e-10:
+                break
+            t *= _BACKTRACK
+        if f_new > f0:
+            break
+        done = np.max(np.abs(t * step)) <= 1e-15 * max(1.0, np.max(np.abs(b)))
+        b, f0, P = b + t * step, f_new, P_new
+        if done:
+            break
+    return b
+
+
+def newton_cg_multinomial(
+    X, codes, n_classes, s, lam, fit_intercept, tol, max_iter, n_threads, W0
+):
+    """Certified multinomial Newton-CG.
+
+    Parameters
+    ----------
+    X : validated dense ndarray or ``Compressed`` (n, p)
+    codes : ndarray (n,) of int, class index of each sample in ``0..K-1``
+    n_classes : int
+    s : ndarray (n,) float64, sample weights
+    lam, fit_intercept, tol, max_iter, n_threads : as :func:`fastridge.logistic`
+    W0 : ndarray (p, K) float64, starting coefficients (not modified)
+
+    Returns
+    -------
+    ``(W (K, p), b (K,), certificate, p_null, n_iter, n_passes)``
+    """
+    n = codes.shape[0]
+    k = int(n_classes)
+    op = SoftmaxOperator(X, k, n_threads)
+    Yoh = np.zeros((n, k))
+    Yoh[np.arange(n), codes] = 1.0
+    zeros_nk = np.zeros((n, k))
+    if fit_intercept:
+        freq = np.maximum(s @ Yoh, np.finfo(float).tiny)
+        b = _profile_intercepts(zeros_nk, Yoh, codes, s, np.log(freq))
+    else:
+        b = np.zeros(k)
+    p_null = _loss(zeros_nk + b, codes, s)[0]
+
+    W = np.array(W0, dtype=np.float64, order="C")
+    Z = op.dot(W) if np.any(W) else zeros_nk.copy()
+    if fit_intercept:
+        b = _profile_intercepts(Z, Yoh, codes, s, b)
+
+    def state(Z, b, W):
+        """Probabilities, grad F, the Jacobi diagonal of H_W and its b-block (one pass)."""
+        _, P = _loss(Z + b, codes, s)
+        B = s[:, None] * P * (1.0 - P)
+        XtG, diag = op.grad_diag(s[:, None] * (P - Yoh), B)
+        return P, XtG + lam * W, diag, B.sum(axis=0)
+
+    P, g, diag, diag_b = state(Z, b, W)
+    g0_norm = np.linalg.norm(g)
+    certificate = float(np.vdot(g, g)) / (2.0 * lam)
+    n_iter = 0
+    while certificate > tol * p_null and n_iter < max_iter:
+        n_iter += 1
+        g_norm = np.linalg.norm(g)
+        eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
+        V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, eta * g_norm)
+        f_old = _loss(Z + b, codes, s)[0] + 0.5 * lam * np.vdot(W, W)
+        slope = float(np.vdot(g, V))
+        if not slope < 0.0:
+            break  # no descent direction left (rounding level): stop honestly
+        t = 1.0
+        while True:
+            W_new = W + t * V
+            Z_new = Z + t * XV
+            b_new = _profile_intercepts(Z_new, Yoh, codes, s, b + t * c) if fit_intercept else b
+            f_new = _loss(Z_new + b_new, codes, s)[0] + 0.5 * lam * np.vdot(W_new, W_new)
+            if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10:
+                break
+            t *= _BACKTRACK
+        W, Z, b = W_new, Z_new, b_new
+        P, g, diag, diag_b = state(Z, b, W)
+        certificate = float(np.vdot(g, g)) / (2.0 * lam)
+    # Certify from scratch: margins recomputed from W (no accumulated updates).
+    Z = op.dot(W)
+    if fit_intercept:
+        b = _profile_intercepts(Z, Yoh, codes, s, b)
+    P, g, _, _ = state(Z, b, W)
+    certificate = float(np.vdot(g, g)) / (2.0 * lam)
+    return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, op.n_passes
+
+
+def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
+    """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``.
+
+    The ``W``-block vectors are handled flat (``(p, K)`` C-contiguous viewed
+    as ``p K`` entries) with the fused CG updates of
+    :mod:`fastridge._kernels._vector`; the ``K`` intercept entries with NumPy.
+    """
+    p, k = g.shape
+    minv = (1.0 / (diag + lam)).ravel()
+    # An intercept whose class has (numerically) zero Hessian weight gets no
+    # preconditioning rather than a division by zero; without intercept the
+    # b-block is pinned at 0 by a zero preconditioner.
+    safe_b = np.where(diag_b > 0, diag_b, 1.0)
+    minv_b = 1.0 / safe_b if fit_intercept else np.zeros(k)
+    V = np.zeros((p, k))
+    c = np.zeros(k)
+    XV = np.zeros((op.n, k))
+    rW = -g.ravel()
+    rb = np.zeros(k)
+    zW = minv * rW
+    zb = minv_b * rb
+    dW, db = zW.copy(), zb.copy()
+    rz = float(rW @ zW + rb @ zb)
+    rr = float(rW @ rW)
+    for _ in range(_MAX_INNER):
+        if np.sqrt(rr + rb @ rb) <= stop:
+            break
+        HV, hb, U = op.hessp(P, s, dW.reshape(p, k), db)
+        hW = HV.ravel()
+        if not fit_intercept:
+            hb = np.zeros(k)  # b is not a variable: its block of H is dropped
+        dq = shift_and_dot_1d(hW, dW, lam) + float(db @ hb)
+        if not dq > 0.0:
+            break
+        alpha = rz / dq
+        rr, rz_w = step_and_precondition_1d(V.ravel(), rW, zW, dW, hW, alpha, minv)
+        c += alpha * db
+        XV += alpha * U
+        rb -= alpha * hb
+        zb = minv_b * rb
+        rz_new = rz_w + float(rb @ zb)
+        beta = rz_new / rz
+        new_direction_1d(dW, zW, beta)
+        db = zb + beta * db
+        rz = rz_new
+    return V, c, XV
