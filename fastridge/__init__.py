@@ -23,9 +23,21 @@ from ._result import FitResult
 
 __version__ = "0.1.0"
 
-_LAZY = {"Ridge": "._estimators"}
+_LAZY = {
+    "LogisticRegression": "._classifiers",
+    "Ridge": "._estimators",
+    "RidgeClassifier": "._classifiers",
+}
 
-__all__ = ["FitResult", "Ridge", "__version__", "logistic", "ridge"]
+__all__ = [
+    "FitResult",
+    "LogisticRegression",
+    "Ridge",
+    "RidgeClassifier",
+    "__version__",
+    "logistic",
+    "ridge",
+]
 
 
 def __getattr__(name: str):
