@@ -40,14 +40,13 @@ import scipy.linalg as sla
 
 from .._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
 from .._softmax_operator import SoftmaxOperator
+from ._logistic_newton import inner_cg_stop
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
 _BACKTRACK = 0.5
-# Inner CG stops at ||residual|| <= eta ||grad F||, eta = min(0.5,
-# sqrt(||grad F|| / ||grad F_0||)) (Eisenstat-Walker: superlinear outer
-# convergence without solving early systems accurately); as the binary solver.
-_ETA_MAX = 0.5
+# Inner CG stops as in the binary solver (``inner_cg_stop``: Eisenstat-Walker
+# forcing, floored at what the certificate needs).
 # Cap on inner CG iterations per Newton step (scikit-learn's newton-cg uses 200).
 _MAX_INNER = 200
 # Newton iterations for the K-dimensional intercept problem; it converges
@@ -152,9 +151,8 @@ def newton_cg_multinomial(
     n_iter = 0
     while certificate > tol * p_null and n_iter < max_iter:
         n_iter += 1
-        g_norm = np.linalg.norm(g)
-        eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
-        V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, eta * g_norm)
+        stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
+        V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
         f_old = _loss(Z + b, codes, s)[0] + 0.5 * lam * np.vdot(W, W)
         slope = float(np.vdot(g, V))
         if not slope < 0.0:
