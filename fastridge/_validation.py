@@ -235,3 +235,16 @@ def check_coef_init(coef_init, p: int, k: int) -> np.ndarray:
     if not np.isfinite(W0).all():
         raise ValueError("coef_init contains NaN or infinity")
     return W0
+
+
+def canonical_csc(Xv: Compressed) -> Compressed:
+    """CSC without duplicate entries, as coordinate descent needs (copies when it must)."""
+    if Xv.format == "csr":
+        cls = sp.csr_matrix
+        M = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape).tocsc()  # copy of X
+    elif K.cs_is_strictly_sorted(Xv.indptr, Xv.indices):
+        return Xv
+    else:
+        M = sp.csc_matrix((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape, copy=True)
+    M.sum_duplicates()
+    return Compressed("csc", Xv.shape, M.data, M.indices, M.indptr)

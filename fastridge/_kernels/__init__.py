@@ -31,6 +31,8 @@ from ._dense import (
     dense_scatter,
     dense_scatter_multi,
 )
+from ._logistic_cd import logistic_cd_epoch_csc as logistic_cd_epoch_csc
+from ._logistic_cd import logistic_cd_epoch_dense as logistic_cd_epoch_dense
 from ._validate import check_compressed_structure, first_non_finite, max_abs
 
 _PRODUCT_KERNELS = (
