@@ -150,6 +150,15 @@ def logistic(
         )
     if solver == "cd" and not isinstance(Xv, np.ndarray):
         Xv = canonical_csc(Xv)  # once here, not once per class (a copy for CSR)
+    if fit_intercept and sw is not None:
+        class_weight = np.bincount(codes, weights=sw, minlength=n_classes)
+        if not (class_weight > 0).all():
+            empty = classes[int(np.flatnonzero(class_weight <= 0)[0])]
+            raise ValueError(
+                f"class {empty!r} has zero total sample weight: with an intercept the "
+                "problem has no minimiser (that class's intercept runs to -inf); drop "
+                "its rows or give them weight"
+            )
     n_models = 1 if n_classes == 2 else n_classes
     W0 = check_coef_init(coef_init, p, n_models)
     nt = resolve_n_threads(n_threads)
@@ -262,8 +271,9 @@ def _warn_not_converged(result: FitResult, max_iter: int) -> None:
 
     rel = np.max(np.asarray(result.relative_certificate))
     warnings.warn(
-        f"logistic solver {result.solver!r} stopped at max_iter={max_iter} with relative "
-        f"certificate {rel:.3g} > tol {result.tol:.3g}; the data may be separable "
+        f"logistic solver {result.solver!r} stopped after {result.n_iter} iterations "
+        f"(max_iter={max_iter}) with relative certificate {rel:.3g} > tol {result.tol:.3g}; "
+        "the data may be separable "
         "(coefficients grow as lam -> 0): increase lam or max_iter",
         _convergence_warning(),
         stacklevel=3,
@@ -293,8 +303,13 @@ def _encode_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError("y is complex")
     if ya.dtype.kind == "f" and not np.isfinite(ya).all():
         raise ValueError("y contains NaN or infinity")
-    if ya.dtype.kind == "O" and any(v is None for v in ya):
-        raise ValueError("y contains None")
+    if ya.dtype.kind == "O":
+        # Missing labels (None, or NaN from pandas) are not a class; np.unique
+        # would count every NaN of an object array as a class of its own.
+        missing = np.equal(ya, None) | (ya != ya)
+        if missing.any():
+            pos = int(np.flatnonzero(missing)[0])
+            raise ValueError(f"y contains NaN or None (a missing label) at position {pos}")
     classes, codes = np.unique(ya, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"y has a single class ({classes[0]!r}): at least two are needed")
