@@ -130,6 +130,14 @@ class Solver:
     def setting(self, tol: float) -> str:
         return f"tol={tol:.3g}"
 
+    def no_cap(self, ctx) -> str | None:
+        """Why this solver cannot be given an iteration cap on ctx (None: it can)."""
+        return None
+
+    def skip_reason(self, ctx) -> str | None:
+        """Why this solver does not run on ctx's case at all (None: it runs)."""
+        return None
+
 
 class SklearnRidge(Solver):
     def __init__(self, solver: str, start_tol: float):
@@ -182,6 +190,12 @@ class SklearnRidge(Solver):
         if max_iter is not None and n_iter is not None and n_iter >= max_iter:
             hit = True
         return FitOut(coef, intercept, n_iter, hit)
+
+    def no_cap(self, ctx):
+        n, p = ctx.ds.X.shape
+        if self.solver == "sparse_cg" and p > n:
+            return "sparse_cg ignores max_iter when p > n: no cap"
+        return None
 
 
 class Glmnet(Solver):
@@ -365,6 +379,9 @@ class Ctx:
     target: float
     time_cap: float
 
+    def objective(self, coef, intercept) -> float:
+        return cdata.objective(self.ds.X, self.ds.y, self.lam, coef, intercept)
+
 
 @dataclass
 class Run:
@@ -377,6 +394,7 @@ class Run:
     max_iter: int | None
     error: str | None = None
     extra: dict = field(default_factory=dict)
+    objective: float | None = None  # P(coef, intercept)
 
     def reached(self, target):
         return self.error is None and self.rel_subopt <= target
@@ -396,7 +414,9 @@ def timed(fn, *args):
     return out, secs
 
 
-def run_once(solver: Solver, ctx: Ctx, state, tol: float, max_iter: int | None) -> Run:
+def run_once(solver: Solver, ctx, state, tol: float, max_iter: int | None) -> Run:
+    """One timed fit; the suboptimality is computed with ``ctx.objective`` against
+    ``ctx.ref.p_star`` (any ctx with ``objective``, ``ref``, ``time_cap`` works)."""
     t0 = time.perf_counter()
     try:
         out, secs = timed(solver.fit, ctx, state, tol, max_iter)
@@ -406,10 +426,11 @@ def run_once(solver: Solver, ctx: Ctx, state, tol: float, max_iter: int | None) 
         return Run(
             tol, secs, math.inf, math.inf, None, False, max_iter, f"{type(e).__name__}: {e}"
         )
+    P = None
     if out.coef is None:
         rel = null = math.inf
     else:
-        P = cdata.objective(ctx.ds.X, ctx.ds.y, ctx.lam, out.coef, out.intercept)
+        P = ctx.objective(out.coef, out.intercept)
         rel = (P - ctx.ref.p_star) / abs(ctx.ref.p_star)
         null = (P - ctx.ref.p_star) / ctx.ref.p_null
         cert = out.extra.get("certificate")
@@ -417,7 +438,7 @@ def run_once(solver: Solver, ctx: Ctx, state, tol: float, max_iter: int | None) 
             # a valid certificate is >= P - P_true* >= P - p_star (p_star >= P_true*)
             out.extra["certificate_ok"] = bool(cert >= P - ctx.ref.p_star - 1e-12 * abs(P))
     hit = out.hit_cap or (ctx.time_cap is not None and secs > ctx.time_cap)
-    r = Run(tol, secs, rel, null, out.n_iter, hit, max_iter, None, out.extra)
+    r = Run(tol, secs, rel, null, out.n_iter, hit, max_iter, None, out.extra, P)
     log(
         f"      {solver.name:18s} {solver.setting(tol):32s} {secs:8.3f} s  rel.subopt {rel:9.2e}"
         f"  iters {out.n_iter}{'  [cap]' if hit else ''}"
@@ -425,13 +446,13 @@ def run_once(solver: Solver, ctx: Ctx, state, tol: float, max_iter: int | None) 
     return r
 
 
-def probe_cap(solver: Solver, ctx: Ctx, state) -> tuple[int | None, dict]:
+def probe_cap(solver: Solver, ctx, state) -> tuple[int | None, dict]:
     """Iteration cap worth about ctx.time_cap seconds, from two short runs."""
     if solver.probe_iters is None:
         return None, {}
-    n, p = ctx.ds.X.shape
-    if isinstance(solver, SklearnRidge) and solver.solver == "sparse_cg" and p > n:
-        return None, {"note": "sparse_cg ignores max_iter when p > n: no cap"}
+    why = solver.no_cap(ctx)
+    if why:
+        return None, {"note": why}
     m1, m2 = solver.probe_iters
     times = []
     for m in (m1, m2):
@@ -451,7 +472,7 @@ def probe_cap(solver: Solver, ctx: Ctx, state) -> tuple[int | None, dict]:
 
 
 def calibrate(
-    solver: Solver, ctx: Ctx, state, max_iter, budget: float
+    solver: Solver, ctx, state, max_iter, budget: float
 ) -> tuple[float | None, list[Run], str]:
     """Loosest tol on the ladder (plus one half-decade refinement) reaching ctx.target."""
     runs: list[Run] = []
@@ -495,6 +516,83 @@ def calibrate(
     return best, runs, "ok"
 
 
+def prepare_solvers(solvers, ctx, args, unavailable: dict, entries: dict) -> list:
+    """Prepare, probe the iteration cap and calibrate every solver on ctx.
+
+    Fills ``entries[solver.name]``; returns the solvers that reached the target as
+    ``(solver, state, tol, max_iter, entry)`` tuples for :func:`time_interleaved`."""
+    active = []
+    for s in solvers:
+        if s.name in unavailable:
+            entries[s.name] = {"status": "skipped", "note": unavailable[s.name]}
+            continue
+        why = s.skip_reason(ctx)
+        if why:
+            log(f"    {s.name}: skipped ({why})")
+            entries[s.name] = {"status": "skipped", "note": why}
+            continue
+        entry = {"status": "?", "calibration": [], "runs": []}
+        entries[s.name] = entry
+        try:
+            state = s.prepare(ctx)
+        except Exception as e:
+            entry.update(status="error", note=f"prepare failed: {e!r}")
+            continue
+        if isinstance(state, dict) and "prep_seconds" in state:
+            entry["prep_seconds"] = state["prep_seconds"]
+        max_iter, probe = probe_cap(s, ctx, state)
+        entry["probe"] = probe
+        if s.calibrate:
+            tol, runs, status = calibrate(s, ctx, state, max_iter, args.calib_budget)
+            entry["calibration"] = [asdict(r) for r in runs]
+        else:
+            tol = s.fixed(ctx)
+            warm = run_once(s, ctx, state, tol, max_iter)  # warm-up (Numba dispatch, caches)
+            runs = [warm]
+            entry["calibration"] = [asdict(warm)]
+            status = "ok" if warm.error is None else f"error: {warm.error}"
+            if warm.error is not None:
+                tol = None
+        entry["status"] = status
+        entry["tol"] = tol
+        entry["setting"] = s.setting(tol) if tol is not None else None
+        if tol is None:
+            best = min(
+                (r for r in runs if r.error is None), key=lambda r: r.rel_subopt, default=None
+            )
+            if best is not None:
+                entry["best"] = asdict(best)
+            state = None
+            continue
+        active.append((s, state, tol, max_iter, entry))
+    return active
+
+
+def time_interleaved(active: list, ctx, args) -> None:
+    """``args.repeats`` rounds, every solver once per round (order rotated); summaries
+    (median/min/max seconds, worst suboptimality, median iterations) into each entry."""
+    log(f"  timing: {args.repeats} interleaved rounds x {len(active)} solvers")
+    for rep in range(args.repeats):
+        k = rep % max(len(active), 1)
+        for s, state, tol, max_iter, entry in active[k:] + active[:k]:
+            entry["runs"].append(asdict(run_once(s, ctx, state, tol, max_iter)))
+    for *_, entry in active:
+        summarise(entry, args.target)
+    active.clear()
+
+
+def summarise(entry: dict, target: float) -> None:
+    times = [r["seconds"] for r in entry["runs"]]
+    subs = [r["rel_subopt"] for r in entry["runs"]]
+    entry["median_seconds"] = float(np.median(times))
+    entry["min_seconds"] = float(np.min(times))
+    entry["max_seconds"] = float(np.max(times))
+    entry["worst_rel_subopt"] = float(np.max(subs))
+    entry["all_reached"] = bool(all(x <= target for x in subs))
+    its = [r["n_iter"] for r in entry["runs"] if r["n_iter"] is not None]
+    entry["n_iter"] = int(np.median(its)) if its else None
+
+
 def run_case(case: cdata.Case, solvers: list[Solver], args, unavailable: dict) -> dict:
     log(f"\n=== case {case.name} ===")
     t_case = time.perf_counter()
@@ -527,58 +625,8 @@ def run_case(case: cdata.Case, solvers: list[Solver], args, unavailable: dict) -
         "solvers": {},
     }
 
-    active = []
-    for s in solvers:
-        if s.name in unavailable:
-            result["solvers"][s.name] = {"status": "skipped", "note": unavailable[s.name]}
-            continue
-        entry = {"status": "?", "calibration": [], "runs": []}
-        result["solvers"][s.name] = entry
-        try:
-            state = s.prepare(ctx)
-        except Exception as e:
-            entry.update(status="error", note=f"prepare failed: {e!r}")
-            continue
-        if isinstance(state, dict) and "prep_seconds" in state:
-            entry["prep_seconds"] = state["prep_seconds"]
-        max_iter, probe = probe_cap(s, ctx, state)
-        entry["probe"] = probe
-        if s.calibrate:
-            tol, runs, status = calibrate(s, ctx, state, max_iter, args.calib_budget)
-            entry["calibration"] = [asdict(r) for r in runs]
-        else:
-            tol = s.fixed(ctx)
-            warm = run_once(s, ctx, state, tol, max_iter)  # warm-up (Numba dispatch, caches)
-            entry["calibration"] = [asdict(warm)]
-            status = "ok"
-        entry["status"] = status
-        entry["tol"] = tol
-        entry["setting"] = s.setting(tol) if tol is not None else None
-        if tol is None:
-            best = min(
-                (r for r in runs if r.error is None), key=lambda r: r.rel_subopt, default=None
-            )
-            if best is not None:
-                entry["best"] = asdict(best)
-            state = None
-            continue
-        active.append((s, state, tol, max_iter, entry))
-
-    log(f"  timing: {args.repeats} interleaved rounds x {len(active)} solvers")
-    for rep in range(args.repeats):
-        k = rep % max(len(active), 1)
-        for s, state, tol, max_iter, entry in active[k:] + active[:k]:
-            entry["runs"].append(asdict(run_once(s, ctx, state, tol, max_iter)))
-    for *_, entry in active:
-        times = [r["seconds"] for r in entry["runs"]]
-        subs = [r["rel_subopt"] for r in entry["runs"]]
-        entry["median_seconds"] = float(np.median(times))
-        entry["min_seconds"] = float(np.min(times))
-        entry["max_seconds"] = float(np.max(times))
-        entry["worst_rel_subopt"] = float(np.max(subs))
-        entry["all_reached"] = bool(all(x <= args.target for x in subs))
-        its = [r["n_iter"] for r in entry["runs"] if r["n_iter"] is not None]
-        entry["n_iter"] = int(np.median(its)) if its else None
+    active = prepare_solvers(solvers, ctx, args, unavailable, result["solvers"])
+    time_interleaved(active, ctx, args)
     active.clear()
     gc.collect()
     result["case_seconds"] = time.perf_counter() - t_case
@@ -664,20 +712,57 @@ def fmt_t(x):
     return f"{x:.3g}" if x < 100 else f"{x:.0f}"
 
 
-def markdown(results: list[dict], meta: dict) -> str:
+def machine_line(meta: dict) -> str:
+    """Date, CPU, threads and the stream bandwidth of the run, one line of markdown."""
     bw = meta.get("bandwidth", {})
     multi_key = f"gbs_{meta['threads']}_threads"
     mach = meta["machine"]
     bw_gib = bw.get("bytes", 2**30) / 2**30
-    lines = [
-        "# Ridge comparison: time to relative suboptimality <= "
-        f"{meta['target']:g}" + (" (QUICK smoke-test sizes)" if meta["quick"] else ""),
-        "",
+    return (
         f"{mach['date']}, {mach['cpu']} ({mach['cpu_count']} cores), "
         f"{meta['threads']} threads; stream bandwidth "
         f"(numpy sum over {bw_gib:g} GiB float64, best of 5): "
         f"{bw.get('gbs_1_thread', float('nan')):.1f} GB/s one thread, "
-        f"{(bw.get(multi_key) or float('nan')):.1f} GB/s {meta['threads']} threads.",
+        f"{(bw.get(multi_key) or float('nan')):.1f} GB/s {meta['threads']} threads."
+    )
+
+
+def solver_cells(e: dict, base: float | None) -> str:
+    """The table cells after the solver name: setting | median | min-max | rel. subopt
+    | iters | ratio (``base``: median seconds of the reference row)."""
+    if "median_seconds" in e:
+        ratio = f"{e['median_seconds'] / base:.2f}" if base else "n/a"
+        flag = "" if e["all_reached"] else " (!)"
+        its = e["n_iter"] if e["n_iter"] is not None else "-"
+        setting = e["setting"]
+        inner = {r["extra"].get("solver") for r in e["runs"]} - {None}
+        if inner:  # fastridge: the solver "auto" picked
+            setting += " " + "/".join(sorted(inner))
+        if any(r["extra"].get("certificate_ok") is False for r in e["runs"]):
+            flag += " (certificate below true suboptimality!)"
+        return (
+            f"{setting} | {fmt_t(e['median_seconds'])} | "
+            f"{fmt_t(e['min_seconds'])}-{fmt_t(e['max_seconds'])} | "
+            f"{e['worst_rel_subopt']:.1e}{flag} | {its} | {ratio} |"
+        )
+    if e.get("status") in ("skipped", "unavailable"):
+        note = f": {e['note']}" if e.get("note") else ""
+        return f"{e['status']}{note} | - | - | - | - | - |"
+    b = e.get("best")
+    best = (
+        f"best {b['rel_subopt']:.1e} in {fmt_t(b['seconds'])} s"
+        if b and np.isfinite(b["rel_subopt"])
+        else "no solution returned"
+    )
+    return f"{e.get('status', '?')} | - | - | {best} | - | - |"
+
+
+def markdown(results: list[dict], meta: dict) -> str:
+    lines = [
+        "# Ridge comparison: time to relative suboptimality <= "
+        f"{meta['target']:g}" + (" (QUICK smoke-test sizes)" if meta["quick"] else ""),
+        "",
+        machine_line(meta),
         "",
         "Objective P = 1/2 ||y - Xw - b||^2 + lam/2 ||w||^2, lam = rho ||X||_2^2 (raw X). "
         "rel. subopt = (P - P*)/P* against a certified reference. Competitors' tol calibrated "
@@ -697,31 +782,7 @@ def markdown(results: list[dict], meta: dict) -> str:
                 f"| {res['case']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | "
                 f"{res['rho']:g} | {res['lam']:.4g} | {name} |"
             )
-            if "median_seconds" in e:
-                ratio = f"{e['median_seconds'] / base:.2f}" if base else "n/a"
-                flag = "" if e["all_reached"] else " (!)"
-                its = e["n_iter"] if e["n_iter"] is not None else "-"
-                setting = e["setting"]
-                inner = {r["extra"].get("solver") for r in e["runs"]} - {None}
-                if inner:  # fastridge: the solver "auto" picked
-                    setting += " " + "/".join(sorted(inner))
-                if any(r["extra"].get("certificate_ok") is False for r in e["runs"]):
-                    flag += " (certificate below true suboptimality!)"
-                lines.append(
-                    f"{head} {setting} | {fmt_t(e['median_seconds'])} | "
-                    f"{fmt_t(e['min_seconds'])}-{fmt_t(e['max_seconds'])} | "
-                    f"{e['worst_rel_subopt']:.1e}{flag} | {its} | {ratio} |"
-                )
-            elif e.get("status") == "skipped":
-                lines.append(f"{head} skipped | - | - | - | - | - |")
-            else:
-                b = e.get("best")
-                best = (
-                    f"best {b['rel_subopt']:.1e} in {fmt_t(b['seconds'])} s"
-                    if b and np.isfinite(b["rel_subopt"])
-                    else "no solution returned"
-                )
-                lines.append(f"{head} {e.get('status', '?')} | - | - | {best} | - | - |")
+            lines.append(f"{head} {solver_cells(e, base)}")
     notes = meta.get("notes", [])
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
