@@ -97,7 +97,8 @@ def logistic(
         Non-negative weights ``s_i``, not all zero.
     solver : {"auto", "newton-cg", "cd"}, default="auto"
         ``"newton-cg"``: Newton's method with the profiled intercept; for
-        binary problems with ``p <= 128`` its steps come from the dense
+        binary problems with a cheap dense Hessian (``p <= 2048`` and building
+        it costs at most ~32 passes over ``X``) its steps come from the dense
         Hessian (reported as ``"newton-cholesky"``), otherwise from truncated
         preconditioned CG.  ``"cd"`` (binary and one-vs-rest only):
         proximal Newton with coordinate-descent inner solves on CSC columns

@@ -38,6 +38,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -46,6 +47,7 @@ from scipy.special import logsumexp
 from sklearn.linear_model import LogisticRegression
 
 import fastridge
+from fastridge._solvers import _logistic_newton
 
 # Relative size of the rounding error of one float64 objective evaluation here
 # (sums of ~1e4-1e5 terms): below it the comparison of two objective values is noise.
@@ -171,7 +173,7 @@ def test_real_a9a_float32_csc_matches_sklearn(a9a):
 
 
 # ---------------------------------------------------------------------------
-# w8a (n = 49,749, p = 300, 3% positives): the Newton-CG path, imbalanced
+# w8a (n = 49,749, p = 300, 3% positives): imbalanced; both Newton step kinds
 # ---------------------------------------------------------------------------
 
 
@@ -180,7 +182,11 @@ def test_real_a9a_float32_csc_matches_sklearn(a9a):
 def test_real_w8a_matches_sklearn(lam):
     X, y = _svmlight("w8a.svm.gz", 300)
     res = compare_binary(X, y, lam, "newton-cholesky")
-    assert res.solver == "newton-cg"  # p = 300 > 128: truncated CG steps
+    # 12 entries per row: the dense 300 x 300 Hessian costs ~7 passes, so exact steps.
+    assert res.solver == "newton-cholesky"
+    with mock.patch.object(_logistic_newton, "_DENSE_MAX_P", 0):
+        res = compare_binary(X, y, lam, "newton-cholesky")
+    assert res.solver == "newton-cg"  # the truncated-CG steps on the same data
 
 
 # ---------------------------------------------------------------------------

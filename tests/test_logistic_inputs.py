@@ -485,7 +485,7 @@ def test_separable_default_max_iter_ends(kind):
     """``lam = 1e-30`` on separable data, default ``max_iter``: the fit ends with finite
     numbers, and unless the certificate really is below ``tol`` (the loss can underflow
     to 0, which makes the binary fit legitimately converge), with a ConvergenceWarning
-    after exactly the default 100 iterations.  (The multinomial case takes a few seconds:
+    after at most the default 100 iterations.  (The multinomial case takes a few seconds:
     every line-search trial re-profiles the intercepts, and most steps backtrack far.)"""
     X, y = _separable(kind, seed=1)
     with warnings.catch_warnings(record=True) as caught:
@@ -497,7 +497,9 @@ def test_separable_default_max_iter_ends(kind):
     if res.converged:
         assert np.all(np.asarray(res.certificate) <= 1e-14 * np.asarray(res.p_null))
     else:
-        assert res.n_iter == 100
+        # At the default max_iter, or earlier when no descent direction is left
+        # at rounding level (the warning then gives the iteration count).
+        assert 1 <= res.n_iter <= 100
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])

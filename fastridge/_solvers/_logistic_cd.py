@@ -69,7 +69,7 @@ from scipy.special import expit
 from .._kernels._logistic_cd import logistic_cd_epoch_csc, logistic_cd_epoch_dense
 from .._operators import DesignOperator
 from .._validation import Compressed, canonical_csc
-from ._logistic_newton import _loss, _profile_intercept
+from ._logistic_newton import _F_RTOL, _loss, _profile_intercept
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook
 # values, the same as Newton-CG).
@@ -219,13 +219,16 @@ def cd_binary(
         # Backtracking line search on F(w) = min_b P(w, b) along dw.
         f_old = _loss(y * m, s) + 0.5 * lam * float(w @ w)
         slope = float(grad @ dw)
+        resolvable = -slope > _F_RTOL * abs(f_old)
         t = 1.0
         while True:
             w_new = w + t * dw
             z_new = z + t * e
             b_new = _profile_intercept(z_new, y, s, b) if fit_intercept else 0.0
             f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
-            if f_new <= f_old + _ARMIJO * t * slope or t < _MIN_STEP:
+            # A decrease below the rounding of f cannot be tested: near the
+            # optimum the (accurate) full step is taken.
+            if f_new <= f_old + _ARMIJO * t * slope or t < _MIN_STEP or not resolvable:
                 break
             t *= _BACKTRACK
         w, z, b = w_new, z_new, b_new

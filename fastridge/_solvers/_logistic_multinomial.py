@@ -40,7 +40,7 @@ import scipy.linalg as sla
 
 from .._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
 from .._softmax_operator import SoftmaxOperator
-from ._logistic_newton import inner_cg_stop
+from ._logistic_newton import _B_STEP_RTOL, _F_RTOL, _MIN_B_STEP, inner_cg_stop
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -50,7 +50,8 @@ _BACKTRACK = 0.5
 # Cap on inner CG iterations per Newton step (scikit-learn's newton-cg uses 200).
 _MAX_INNER = 200
 # Newton iterations for the K-dimensional intercept problem; it converges
-# quadratically from the previous b, so 50 is far more than needed.
+# quadratically from the previous b, so 50 is far more than needed.  Its
+# stopping constants (_B_STEP_RTOL, _F_RTOL, _MIN_B_STEP) are the binary ones.
 _MAX_B_NEWTON = 50
 
 
@@ -87,18 +88,19 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
         scale = max(np.trace(H) / k, np.finfo(float).tiny)
         step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
         step -= step.mean()
+        if np.max(np.abs(step)) <= _B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
+            return b + step  # converged (the step is at the level of g's rounding)
+        # A decrease below the rounding of f cannot be seen: take the full step.
+        resolvable = -0.5 * float(g @ step) > _F_RTOL * abs(f0)
         t = 1.0
         while True:
             f_new, P_new = _loss(Z + (b + t * step), codes, s)
-            if f_new <= f0 or t < 1e-10:
+            if f_new <= f0 or not resolvable:
                 break
             t *= _BACKTRACK
-        if f_new > f0:
-            break
-        done = np.max(np.abs(t * step)) <= 1e-15 * max(1.0, np.max(np.abs(b)))
+            if t < _MIN_B_STEP:
+                return b  # no decrease left that rounding can resolve
         b, f0, P = b + t * step, f_new, P_new
-        if done:
-            break
     return b
 
 
@@ -155,6 +157,7 @@ def newton_cg_multinomial(
         V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
         f_old = _loss(Z + b, codes, s)[0] + 0.5 * lam * np.vdot(W, W)
         slope = float(np.vdot(g, V))
+        resolvable = -slope > _F_RTOL * abs(f_old)
         if not slope < 0.0:
             break  # no descent direction left (rounding level): stop honestly
         t = 1.0
@@ -163,7 +166,9 @@ def newton_cg_multinomial(
             Z_new = Z + t * XV
             b_new = _profile_intercepts(Z_new, Yoh, codes, s, b + t * c) if fit_intercept else b
             f_new = _loss(Z_new + b_new, codes, s)[0] + 0.5 * lam * np.vdot(W_new, W_new)
-            if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10:
+            # A decrease below the rounding of f cannot be tested: near the
+            # optimum the (accurate) full step is taken.
+            if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10 or not resolvable:
                 break
             t *= _BACKTRACK
         W, Z, b = W_new, Z_new, b_new
