@@ -188,3 +188,23 @@ def as_format(X: np.ndarray, fmt: str, dtype=np.float64):
     if fmt == "dense":
         return Xd
     return sp.csr_matrix(Xd).asformat(fmt)
+
+
+def binary_logistic_objective(X, y_pm, s, lam, w, b) -> float:
+    """``sum_i s_i log(1 + exp(-y_i (x_i . w + b))) + lam/2 ||w||^2`` (``y_pm`` in {-1, +1})."""
+    m = X @ w + b
+    return float(s @ np.logaddexp(0.0, -y_pm * m) + 0.5 * lam * w @ w)
+
+
+def sklearn_binary_logistic(X, y, s, lam, fit_intercept):
+    """``(w, b)`` from scikit-learn's exact Newton solver at a tight tolerance (float64)."""
+    from sklearn.linear_model import LogisticRegression
+
+    sk = LogisticRegression(
+        C=1.0 / lam,
+        tol=1e-14,
+        max_iter=1000,
+        fit_intercept=fit_intercept,
+        solver="newton-cholesky",
+    ).fit(np.asarray(X, dtype=np.float64), y, sample_weight=s)
+    return sk.coef_.ravel(), (float(sk.intercept_[0]) if fit_intercept else 0.0)

@@ -6,17 +6,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
-from sklearn.linear_model import LogisticRegression
 
 from fastridge._solvers._logistic_cd import cd_binary
 from fastridge._validation import check_X
+from tests._reference import binary_logistic_objective as _objective
+from tests._reference import sklearn_binary_logistic as _reference
 
 FORMATS = ["dense", "csr", "csc"]
-
-
-def _objective(X, y_pm, s, lam, w, b):
-    m = X @ w + b
-    return float(s @ np.logaddexp(0.0, -y_pm * m) + 0.5 * lam * w @ w)
 
 
 def _problem(n=150, p=20, seed=0, dtype=np.float64):
@@ -31,18 +27,6 @@ def _problem(n=150, p=20, seed=0, dtype=np.float64):
 
 def _as(X, fmt):
     return X if fmt == "dense" else sp.csr_matrix(X).asformat(fmt)
-
-
-def _reference(X, y_pm, s, lam, fit_intercept):
-    """scikit-learn's exact Newton solver at a tight tolerance (float64)."""
-    sk = LogisticRegression(
-        C=1.0 / lam,
-        tol=1e-14,
-        max_iter=1000,
-        fit_intercept=fit_intercept,
-        solver="newton-cholesky",
-    ).fit(np.asarray(X, dtype=np.float64), y_pm, sample_weight=s)
-    return sk.coef_.ravel(), (float(sk.intercept_[0]) if fit_intercept else 0.0)
 
 
 def _fit(X, y, s, lam, fit_intercept, tol=1e-13, max_iter=200, w0=None):
