@@ -347,8 +347,9 @@ def cs_outer_gram(indptr, indices, data, d, bounds, acc, out):
 
     ``out[j1, j2] = sum_i d_i M[i, j1] M[i, j2]``: for CSR that is
     ``X^T D X`` (p x p), for CSC ``X D X^T`` (n x n).  Costs
-    ``sum_i nnz_i^2`` multiply-adds, far less than ``m`` matrix-vector products
-    when slices are short.  ``acc`` is ``(n_threads, m, m)`` scratch.
+    ``sum_i nnz_i^2 / 2`` multiply-adds (the upper triangle, then mirrored), far
+    less than ``m`` matrix-vector products when slices are short.  ``acc`` is
+    ``(n_threads, m, m)`` scratch.
     """
     nt = bounds.shape[0] - 1
     m = out.shape[0]
@@ -366,8 +367,13 @@ def cs_outer_gram(indptr, indices, data, d, bounds, acc, out):
                 xa = di * data[ka]
                 ja = indices[ka]
                 for kb in range(lo, hi):
-                    acc[t, ja, indices[kb]] += xa * data[kb]
+                    jb = indices[kb]
+                    if jb >= ja:  # upper triangle only; mirrored below
+                        acc[t, ja, jb] += xa * data[kb]
     _reduce_acc_multi(acc, out)
+    for a in range(m):
+        for b in range(a + 1, m):
+            out[b, a] = out[a, b]
 
 
 def serial_clone(dispatcher, **global_overrides):

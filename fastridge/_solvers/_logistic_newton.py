@@ -80,8 +80,13 @@ def _loss(margins_y: np.ndarray, s: np.ndarray) -> float:
     return binary_loss_db(margins_y, np.ones_like(margins_y), s, 0.0)[0]
 
 
-def _profile_intercept(z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float) -> float:
-    """``argmin_b sum_i s_i log(1 + exp(-y_i (z_i + b)))`` by safeguarded 1-D Newton.
+def _profile_intercept_and_loss(
+    z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float
+) -> tuple[float, float]:
+    """``(b*, f(b*))``: ``b* = argmin_b f(b)``, ``f(b) = sum_i s_i log(1 + exp(-y_i (z_i + b)))``.
+
+    Safeguarded 1-D Newton.  The returned loss is that of the last evaluated
+    point (within rounding of ``f(b*)`` when the final step was below rounding).
 
     Each trial point costs one sweep of :func:`binary_loss_db` (value, slope
     and curvature together); a step is halved until the value does not increase.
@@ -92,7 +97,7 @@ def _profile_intercept(z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float) ->
             break
         step = g / h
         if abs(step) <= _B_STEP_RTOL * max(1.0, abs(b)):
-            return b - step  # converged (the step is at the level of g's rounding)
+            return b - step, f  # converged (the step is at the level of g's rounding)
         # When the predicted decrease g * step / 2 is below the rounding of f,
         # comparing values says nothing: the quadratic model is exact at that
         # scale, so the full step is taken.
@@ -105,9 +110,14 @@ def _profile_intercept(z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float) ->
                 break
             t *= 0.5
             if t < _MIN_B_STEP:
-                return b  # no decrease left that rounding can resolve
+                return b, f  # no decrease left that rounding can resolve
         b, f, g, h = b_new, f_new, g_new, h_new
-    return b
+    return b, f
+
+
+def _profile_intercept(z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float) -> float:
+    """``argmin_b`` of the 1-D loss; see :func:`_profile_intercept_and_loss`."""
+    return _profile_intercept_and_loss(z, y, s, b)[0]
 
 
 def use_dense_hessian(X) -> bool:
@@ -157,7 +167,9 @@ def newton_cg_binary(
     w = w0.copy()
     z = plain.matvec(w) if np.any(w) else zeros.copy()
     if fit_intercept:
-        b = _profile_intercept(z, y, s, b)
+        b, loss = _profile_intercept_and_loss(z, y, s, b)
+    else:
+        loss = _loss(y * z, s)
 
     def gradient(z, b, w):
         r = -y * expit(-y * (z + b))
@@ -188,21 +200,24 @@ def newton_cg_binary(
             delta = _pcg(hess, lam, -g, minv, stop)
         passes += hess.n_passes
         x_delta = plain.matvec(delta)
-        f_old = _loss(y * m, s) + 0.5 * lam * (w @ w)
+        f_old = loss + 0.5 * lam * (w @ w)
         slope = float(g @ delta)
         resolvable = -slope > _F_RTOL * abs(f_old)
         t = 1.0
         while True:
             w_new = w + t * delta
             z_new = z + t * x_delta
-            b_new = _profile_intercept(z_new, y, s, b) if fit_intercept else 0.0
-            f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * (w_new @ w_new)
+            if fit_intercept:
+                b_new, loss_new = _profile_intercept_and_loss(z_new, y, s, b)
+            else:
+                b_new, loss_new = 0.0, _loss(y * z_new, s)
+            f_new = loss_new + 0.5 * lam * (w_new @ w_new)
             # A decrease below the rounding of f cannot be tested: near the
             # optimum the (accurate) full step is taken.
             if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10 or not resolvable:
                 break
             t *= _BACKTRACK
-        w, z, b = w_new, z_new, b_new
+        w, z, b, loss = w_new, z_new, b_new, loss_new
         g = gradient(z, b, w)
         certificate = float(g @ g) / (2.0 * lam)
     # Certify from scratch: margins recomputed from w (no accumulated updates).
