@@ -75,8 +75,8 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
 
     The Hessian ``sum_i s_i (diag p_i - p_i p_i^T)`` annihilates ``1_K`` and the
     gradient is orthogonal to it; adding ``1 1^T`` (scaled) makes the system
-    regular without changing the solution on the complement.  Returns ``b``
-    with zero sum.
+    regular without changing the solution on the complement.  Returns
+    ``(b, f, P)``: ``b`` with zero sum, the loss and the probabilities there.
     """
     k = Z.shape[1]
     b = b - b.mean()
@@ -85,11 +85,16 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
         g = s @ (P - Yoh)
         sP = s[:, None] * P
         H = np.diag(sP.sum(axis=0)) - sP.T @ P
-        scale = max(np.trace(H) / k, np.finfo(float).tiny)
-        step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
+        scale = np.trace(H) / k
+        if not scale > 0.0:
+            break  # every probability saturated at 0 or 1: no curvature left in b
+        try:
+            step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
+        except np.linalg.LinAlgError:
+            break  # curvature lost to rounding (separable data): keep the current b
         step -= step.mean()
         if np.max(np.abs(step)) <= _B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
-            return b + step  # converged (the step is at the level of g's rounding)
+            return b, f0, P  # converged: the step is at the level of g's rounding
         # A decrease below the rounding of f cannot be seen: take the full step.
         resolvable = -0.5 * float(g @ step) > _F_RTOL * abs(f0)
         t = 1.0
@@ -99,9 +104,9 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
                 break
             t *= _BACKTRACK
             if t < _MIN_B_STEP:
-                return b  # no decrease left that rounding can resolve
+                return b, f0, P  # no decrease left that rounding can resolve
         b, f0, P = b + t * step, f_new, P_new
-    return b
+    return b, f0, P
 
 
 def newton_cg_multinomial(
@@ -130,24 +135,27 @@ def newton_cg_multinomial(
     zeros_nk = np.zeros((n, k))
     if fit_intercept:
         freq = np.maximum(s @ Yoh, np.finfo(float).tiny)
-        b = _profile_intercepts(zeros_nk, Yoh, codes, s, np.log(freq))
+        b, p_null, _ = _profile_intercepts(zeros_nk, Yoh, codes, s, np.log(freq))
     else:
         b = np.zeros(k)
-    p_null = _loss(zeros_nk + b, codes, s)[0]
+        p_null = _loss(zeros_nk, codes, s)[0]
+
+    def profiled(Z, b):
+        """``(b*, loss, P)`` at margins ``Z`` (``b`` fixed at 0 without intercept)."""
+        if fit_intercept:
+            return _profile_intercepts(Z, Yoh, codes, s, b)
+        return (b, *_loss(Z + b, codes, s))
+
+    def state(P, W):
+        """grad F, the Jacobi diagonal of H_W and its b-block, from ``P`` (one pass)."""
+        B = s[:, None] * P * (1.0 - P)
+        XtG, diag = op.grad_diag(s[:, None] * (P - Yoh), B)
+        return XtG + lam * W, diag, B.sum(axis=0)
 
     W = np.array(W0, dtype=np.float64, order="C")
     Z = op.dot(W) if np.any(W) else zeros_nk.copy()
-    if fit_intercept:
-        b = _profile_intercepts(Z, Yoh, codes, s, b)
-
-    def state(Z, b, W):
-        """Probabilities, grad F, the Jacobi diagonal of H_W and its b-block (one pass)."""
-        _, P = _loss(Z + b, codes, s)
-        B = s[:, None] * P * (1.0 - P)
-        XtG, diag = op.grad_diag(s[:, None] * (P - Yoh), B)
-        return P, XtG + lam * W, diag, B.sum(axis=0)
-
-    P, g, diag, diag_b = state(Z, b, W)
+    b, loss, P = profiled(Z, b)
+    g, diag, diag_b = state(P, W)
     g0_norm = np.linalg.norm(g)
     certificate = float(np.vdot(g, g)) / (2.0 * lam)
     n_iter = 0
@@ -155,7 +163,7 @@ def newton_cg_multinomial(
         n_iter += 1
         stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
         V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
-        f_old = _loss(Z + b, codes, s)[0] + 0.5 * lam * np.vdot(W, W)
+        f_old = loss + 0.5 * lam * np.vdot(W, W)
         slope = float(np.vdot(g, V))
         resolvable = -slope > _F_RTOL * abs(f_old)
         if not slope < 0.0:
@@ -164,21 +172,20 @@ def newton_cg_multinomial(
         while True:
             W_new = W + t * V
             Z_new = Z + t * XV
-            b_new = _profile_intercepts(Z_new, Yoh, codes, s, b + t * c) if fit_intercept else b
-            f_new = _loss(Z_new + b_new, codes, s)[0] + 0.5 * lam * np.vdot(W_new, W_new)
+            b_new, loss_new, P_new = profiled(Z_new, b + t * c if fit_intercept else b)
+            f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
             # A decrease below the rounding of f cannot be tested: near the
             # optimum the (accurate) full step is taken.
             if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10 or not resolvable:
                 break
             t *= _BACKTRACK
-        W, Z, b = W_new, Z_new, b_new
-        P, g, diag, diag_b = state(Z, b, W)
+        W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
+        g, diag, diag_b = state(P, W)
         certificate = float(np.vdot(g, g)) / (2.0 * lam)
     # Certify from scratch: margins recomputed from W (no accumulated updates).
     Z = op.dot(W)
-    if fit_intercept:
-        b = _profile_intercepts(Z, Yoh, codes, s, b)
-    P, g, _, _ = state(Z, b, W)
+    b, _, P = profiled(Z, b)
+    g, _, _ = state(P, W)
     certificate = float(np.vdot(g, g)) / (2.0 * lam)
     return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, op.n_passes
 
