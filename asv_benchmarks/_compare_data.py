@@ -247,24 +247,33 @@ def spectral_norm_sq(X) -> float:
     return float(s[0] ** 2)
 
 
+def read_cached_csr(fname):
+    """``(X, arrays)``: the CSR matrix of a harness cache file, and all its arrays."""
+    with np.load(fname) as z:
+        arrays = {k: z[k] for k in z.files}
+    X = sp.csr_matrix(
+        (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+    )
+    X.has_sorted_indices = True
+    return X, arrays
+
+
 def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset:
     spec = (QUICK_DATASETS if quick else DATASETS)[key]
     stem = f"{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{_spec_tag(spec)}"
     fname = cache_dir() / f"data-{stem}.npz"
     if fname.exists():
-        with np.load(fname) as z:
-            X = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-            X.has_sorted_indices = True
-            return Dataset(
-                key,
-                X,
-                z["y"],
-                float(z["sigma_max_sq"]),
-                DESCRIPTIONS[key],
-                float(z["build_seconds"]),
-                json.loads(str(z["meta"])),
-                stem,
-            )
+        X, z = read_cached_csr(fname)
+        return Dataset(
+            key,
+            X,
+            z["y"],
+            float(z["sigma_max_sq"]),
+            DESCRIPTIONS[key],
+            float(z["build_seconds"]),
+            json.loads(str(z["meta"])),
+            stem,
+        )
     if verbose:
         _say(f"[data] building {key}{' (quick)' if quick else ''} -> {fname}", flush=True)
     t0 = time.perf_counter()

@@ -241,19 +241,17 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     stem = f"log-{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{_spec_tag(spec)}"
     fname = cdata.cache_dir() / f"data-{stem}.npz"
     if fname.exists():
-        with np.load(fname) as z:
-            X = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-            X.has_sorted_indices = True
-            return Dataset(
-                key,
-                X,
-                z["y"],
-                int(z["n_classes"]),
-                DESCRIPTIONS[key],
-                float(z["build_seconds"]),
-                json.loads(str(z["meta"])),
-                stem,
-            )
+        X, z = cdata.read_cached_csr(fname)
+        return Dataset(
+            key,
+            X,
+            z["y"],
+            int(z["n_classes"]),
+            DESCRIPTIONS[key],
+            float(z["build_seconds"]),
+            json.loads(str(z["meta"])),
+            stem,
+        )
     if verbose:
         _say(f"[data] building {key}{' (quick)' if quick else ''} -> {fname}")
     t0 = time.perf_counter()

@@ -72,7 +72,6 @@ not a measurement.  Outputs
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import gc
 import inspect
@@ -649,35 +648,16 @@ def select_cases(spec: str | None, quick: bool = False) -> list[ldata.Case]:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--cases",
-        default=None,
-        help="comma list of case names, glob patterns or data sets "
+    ap = cr.harness_arguments(
+        __doc__.split("\n\n")[0],
+        cases_default=None,
+        cases_help="comma list of case names, glob patterns or data sets "
         "(S, a9a, w8a, imdb1, imdb2, news20), or 'all' (the default, except with --quick: "
         "one case per data set)",
+        quick_time_cap=0.5,
+        quick_calib=2.0,
     )
-    ap.add_argument("--solvers", default=",".join(DEFAULT_SOLVERS), help="comma list of solvers")
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--out", default="bench_results")
-    ap.add_argument(
-        "--quick", action="store_true", help="tiny versions of every case (smoke test)"
-    )
-    ap.add_argument("--target", type=float, default=1e-8, help="relative suboptimality to reach")
-    ap.add_argument(
-        "--time-cap", type=float, default=None, help="seconds per run (default 120, quick 0.5)"
-    )
-    ap.add_argument(
-        "--calib-budget",
-        type=float,
-        default=None,
-        help="seconds of calibration per solver and case (default 900, quick 2)",
-    )
-    ap.add_argument("--threads", type=int, default=2, help="fastridge n_threads and BLAS threads")
-    ap.add_argument(
-        "--blas-threads", type=int, default=None, help="BLAS threads (default --threads)"
-    )
-    ap.add_argument("--bandwidth-gib", type=float, default=None, help="default 1 (quick 0.25)")
+    ap.set_defaults(solvers=",".join(DEFAULT_SOLVERS))
     ap.add_argument(
         "--max-dense-gb",
         type=float,
@@ -686,19 +666,13 @@ def main(argv=None):
     )
     ap.add_argument("--liblinear-scaling-primal", type=float, default=1000.0)
     ap.add_argument("--liblinear-scaling-dual", type=float, default=100.0)
-    ap.add_argument("--list", action="store_true", help="list the cases and exit")
     args = ap.parse_args(argv)
     if args.list:
         for c in ldata.all_cases():
             lam = f"lam {c.lam:g}" if c.lam is not None else f"lam {c.lam_per_n:g} n"
             print(f"{c.name:16s} data {c.dataset:7s} {lam:14s} intercept {c.fit_intercept}")
         return 0
-    if args.time_cap is None:
-        args.time_cap = 0.5 if args.quick else 120.0
-    if args.calib_budget is None:
-        args.calib_budget = 2.0 if args.quick else 900.0
-    if args.bandwidth_gib is None:
-        args.bandwidth_gib = 0.25 if args.quick else 1.0
+    cr.fill_harness_defaults(args)
     cases = select_cases(args.cases, args.quick)
     solvers = make_solvers([s.strip() for s in args.solvers.split(",") if s.strip()], args)
 

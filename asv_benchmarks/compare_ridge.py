@@ -824,14 +824,11 @@ def select_cases(spec: str | None) -> list[cdata.Case]:
     return out
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--cases",
-        default="all",
-        help="comma list of case names, glob patterns or data sets (A, B, C1, C2)",
-    )
-    ap.add_argument("--solvers", default=",".join(DEFAULT_SOLVERS), help="comma list of solvers")
+def harness_arguments(description, *, cases_default, cases_help, quick_time_cap, quick_calib):
+    """The command-line options both comparison harnesses share (an ``ArgumentParser``)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--cases", default=cases_default, help=cases_help)
+    ap.add_argument("--solvers", help="comma list of solvers")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default="bench_results")
     ap.add_argument(
@@ -839,13 +836,16 @@ def main(argv=None):
     )
     ap.add_argument("--target", type=float, default=1e-8, help="relative suboptimality to reach")
     ap.add_argument(
-        "--time-cap", type=float, default=None, help="seconds per run (default 120, quick 1)"
+        "--time-cap",
+        type=float,
+        default=None,
+        help=f"seconds per run (default 120, quick {quick_time_cap:g})",
     )
     ap.add_argument(
         "--calib-budget",
         type=float,
         default=None,
-        help="seconds of calibration per solver and case",
+        help=f"seconds of calibration per solver and case (default 900, quick {quick_calib:g})",
     )
     ap.add_argument("--threads", type=int, default=2, help="fastridge n_threads and BLAS threads")
     ap.add_argument(
@@ -856,17 +856,35 @@ def main(argv=None):
     )
     ap.add_argument("--bandwidth-gib", type=float, default=None, help="default 1 (quick 0.25)")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    ap.set_defaults(_quick_time_cap=quick_time_cap, _quick_calib=quick_calib)
+    return ap
+
+
+def fill_harness_defaults(args) -> None:
+    """Defaults of the shared options that depend on ``--quick``."""
+    if args.time_cap is None:
+        args.time_cap = args._quick_time_cap if args.quick else 120.0
+    if args.calib_budget is None:
+        args.calib_budget = args._quick_calib if args.quick else 900.0
+    if args.bandwidth_gib is None:
+        args.bandwidth_gib = 0.25 if args.quick else 1.0
+
+
+def main(argv=None):
+    ap = harness_arguments(
+        __doc__.split("\n\n")[0],
+        cases_default="all",
+        cases_help="comma list of case names, glob patterns or data sets (A, B, C1, C2)",
+        quick_time_cap=1.0,
+        quick_calib=4.0,
+    )
+    ap.set_defaults(solvers=",".join(DEFAULT_SOLVERS))
     args = ap.parse_args(argv)
     if args.list:
         for c in cdata.all_cases():
             print(f"{c.name:16s} data {c.dataset:3s} rho {c.rho:g} intercept {c.fit_intercept}")
         return 0
-    if args.time_cap is None:
-        args.time_cap = 1.0 if args.quick else 120.0
-    if args.calib_budget is None:
-        args.calib_budget = 4.0 if args.quick else 900.0
-    if args.bandwidth_gib is None:
-        args.bandwidth_gib = 0.25 if args.quick else 1.0
+    fill_harness_defaults(args)
     cases = select_cases(args.cases)
     solvers = make_solvers([s.strip() for s in args.solvers.split(",") if s.strip()], args.threads)
 
