@@ -19,24 +19,35 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._api import ridge
 from ._logistic import logistic
+from ._path_result import CVResult, PathResult
 from ._result import FitResult
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "LogisticRegression": "._classifiers",
+    "LogisticRegressionCV": "._logistic_cv",
     "Ridge": "._estimators",
+    "RidgeCV": "._ridge_cv",
     "RidgeClassifier": "._classifiers",
+    "logistic_path": "._logistic_path",
+    "ridge_path": "._ridge_path",
 }
 
 __all__ = [
+    "CVResult",
     "FitResult",
     "LogisticRegression",
+    "LogisticRegressionCV",
+    "PathResult",
     "Ridge",
+    "RidgeCV",
     "RidgeClassifier",
     "__version__",
     "logistic",
+    "logistic_path",
     "ridge",
+    "ridge_path",
 ]
 
 
