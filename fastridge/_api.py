@@ -115,17 +115,7 @@ def ridge(
     # from 15 us to 8 ms); the direct solvers keep BLAS for the factorisation.
     blas_threads = 1 if not name.startswith("direct") else None
     with numba_threads(nt), blas_limit(blas_threads):
-        s = np.ones(n) if sw is None else sw
-        ybar = (s @ Y) / s.sum() if fit_intercept else np.zeros(k)
-        Yc = Y - ybar
-        if fit_intercept:
-            # A target whose values differ only by rounding is constant: its
-            # exact fit is w = 0, b = mean, P_null = 0.  Centring leaves
-            # rounding noise of size eps*|y| that the certificate could never
-            # resolve relative to P_null ~ (eps*|y|)^2, so zero it.
-            spread = Y.max(axis=0) - Y.min(axis=0)
-            constant = spread <= _CONSTANT_RTOL * np.abs(Y).max(axis=0)
-            Yc[:, constant] = 0.0
+        ybar, Yc = centred_targets(Y, sw, fit_intercept)
         op = DesignOperator(Xv, sw, fit_intercept, nt, targets=Yc)
         problem = RidgeProblem(op, Yc, lam_v, tol)
         out = SOLVERS[name](problem, W0, max_iter)
@@ -161,6 +151,25 @@ def ridge(
         seconds=time.perf_counter() - t0,
         n_threads=nt,
     )
+
+
+def centred_targets(Y: np.ndarray, sw, fit_intercept: bool):
+    """``(ybar, Yc)``: weighted target means (0 without intercept) and ``Y - ybar``.
+
+    With an intercept, a target whose values differ only by rounding is
+    constant: its exact fit is ``w = 0``, ``b = mean``, ``P_null = 0``.
+    Centring leaves rounding noise of size ``eps*|y|`` that the certificate
+    could never resolve relative to ``P_null ~ (eps*|y|)^2``, so it is zeroed.
+    """
+    k = Y.shape[1]
+    s = np.ones(Y.shape[0]) if sw is None else sw
+    ybar = (s @ Y) / s.sum() if fit_intercept else np.zeros(k)
+    Yc = Y - ybar
+    if fit_intercept:
+        spread = Y.max(axis=0) - Y.min(axis=0)
+        constant = spread <= _CONSTANT_RTOL * np.abs(Y).max(axis=0)
+        Yc[:, constant] = 0.0
+    return ybar, Yc
 
 
 def _convergence_warning() -> type[Warning]:

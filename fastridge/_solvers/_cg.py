@@ -84,8 +84,10 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
     Pa = Za.copy()
     rz = _colwise_dot(Ra, Za)
     n_iter = 0
+    n_iter_each = np.zeros(problem.k, dtype=np.int64)
     while len(idx) and n_iter < max_iter:
         n_iter += 1
+        n_iter_each[idx] += 1
         Q = op.gram_matvec(Pa)
         pq = _shift_and_dot(Q, Pa, lam)
         # pq > 0 unless P = 0, which only happens when r = 0 (already certified).
@@ -118,7 +120,9 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
     if len(idx):
         W[:, idx] = Wa
         certificate[idx] = problem.certificate_from_gradient(problem.gradient(W, idx), idx)
-    return SolverOutput(W=W, certificate=certificate, n_iter=n_iter, solver="cg-primal")
+    return SolverOutput(
+        W=W, certificate=certificate, n_iter=n_iter, solver="cg-primal", n_iter_each=n_iter_each
+    )
 
 
 def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:

@@ -87,3 +87,4 @@ class SolverOutput:
     certificate: np.ndarray  # (k,)
     n_iter: int
     solver: str
+    n_iter_each: np.ndarray | None = None  # (k,) iterations per target, when tracked
