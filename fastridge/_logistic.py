@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -129,6 +130,83 @@ def logistic(
         shape (K,).  ``classes`` holds the sorted labels.
     """
     t0 = time.perf_counter()
+    prob = prepare_logistic(
+        X,
+        y,
+        fit_intercept=fit_intercept,
+        sample_weight=sample_weight,
+        solver=solver,
+        tol=tol,
+        max_iter=max_iter,
+        n_threads=n_threads,
+        multi_class=multi_class,
+    )
+    lam_v = float(check_lam(lam, 1)[0])
+    W0 = check_coef_init(coef_init, prob.p, prob.n_models)
+    result = solve_logistic(prob, lam_v, W0)
+    if not result.converged:
+        _warn_not_converged(result, prob.max_iter)
+    object.__setattr__(result, "seconds", time.perf_counter() - t0)
+    return result
+
+
+@dataclass(frozen=True)
+class LogisticProblem:
+    """A validated logistic problem without its penalty: what every ``lam`` of a path shares.
+
+    Built by :func:`prepare_logistic` (all validation and any conversion of
+    ``X`` happen there, once); :func:`solve_logistic` fits one ``lam``.
+    """
+
+    Xv: object  # validated dense ndarray or Compressed (CSC for solver="cd")
+    classes: np.ndarray  # sorted distinct labels
+    codes: np.ndarray  # (n,) class index of each sample
+    s: np.ndarray  # (n,) float64 sample weights (ones when none were given)
+    fit_intercept: bool
+    solver: str
+    multi_class: str
+    tol: float
+    max_iter: int
+    n_threads: int
+
+    @property
+    def n(self) -> int:
+        return self.Xv.shape[0]
+
+    @property
+    def p(self) -> int:
+        return self.Xv.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def kind(self) -> str:
+        """``"binary"``, ``"multinomial"`` or ``"ovr"``: the model that is fitted."""
+        if self.n_classes == 2:
+            return "binary"
+        return "ovr" if self.multi_class == "ovr" else "multinomial"
+
+    @property
+    def n_models(self) -> int:
+        """Coefficient vectors: 1 for a binary problem, ``K`` otherwise."""
+        return 1 if self.n_classes == 2 else self.n_classes
+
+
+def prepare_logistic(
+    X,
+    y,
+    *,
+    fit_intercept: bool = True,
+    sample_weight=None,
+    solver: str = "auto",
+    tol: float = 1e-8,
+    max_iter: int | None = None,
+    n_threads: int | None = None,
+    multi_class: str = "auto",
+) -> LogisticProblem:
+    """Validate the arguments of :func:`logistic` (all but ``lam`` and ``coef_init``)."""
     if solver not in LOGISTIC_SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(LOGISTIC_SOLVERS)}")
     if multi_class not in MULTI_CLASS:
@@ -137,12 +215,11 @@ def logistic(
         )
     tol = check_tol(tol)
     Xv = check_X(X)
-    n, p = Xv.shape
+    n = Xv.shape[0]
     _check_magnitude(Xv)
     classes, codes = _encode_labels(y, n)
     n_classes = len(classes)
     sw = check_sample_weight(sample_weight, n)
-    lam_v = float(check_lam(lam, 1)[0])
     max_iter = check_max_iter(max_iter, _DEFAULT_MAX_ITER)
     if solver == "cd" and n_classes > 2 and multi_class != "ovr":
         raise ValueError(
@@ -160,11 +237,30 @@ def logistic(
                 "problem has no minimiser (that class's intercept runs to -inf); drop "
                 "its rows or give them weight"
             )
-    n_models = 1 if n_classes == 2 else n_classes
-    W0 = check_coef_init(coef_init, p, n_models)
-    nt = resolve_n_threads(n_threads)
-    s = np.ones(n) if sw is None else sw
-    common = dict(lam=lam_v, tol=tol, n_threads=nt, classes=classes)
+    return LogisticProblem(
+        Xv=Xv,
+        classes=classes,
+        codes=codes,
+        s=np.ones(n) if sw is None else sw,
+        fit_intercept=bool(fit_intercept),
+        solver=solver,
+        multi_class=multi_class,
+        tol=tol,
+        max_iter=max_iter,
+        n_threads=resolve_n_threads(n_threads),
+    )
+
+
+def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResult:
+    """Fit ``prob`` at the (validated) ``lam`` from ``W0`` (p, n_models); no warning.
+
+    ``seconds`` of the result is 0: the caller times what it wants timed.
+    """
+    Xv, codes, s, nt = prob.Xv, prob.codes, prob.s, prob.n_threads
+    tol, max_iter, solver, fit_intercept = prob.tol, prob.max_iter, prob.solver, prob.fit_intercept
+    n_classes = prob.n_classes
+    lam_v = float(lam)
+    common = dict(lam=lam_v, tol=tol, n_threads=nt, classes=prob.classes)
     with blas_limit(1):
         if n_classes == 2:
             y_pm = np.where(codes == 1, 1.0, -1.0)
@@ -173,7 +269,7 @@ def logistic(
                     solver, Xv, y_pm, s, lam_v, fit_intercept, tol, max_iter, nt, W0[:, 0]
                 )
             w, b, cert, p_null, n_iter, n_passes, used = fit
-            result = FitResult(
+            return FitResult(
                 coef=w,
                 intercept=float(b),
                 certificate=float(cert),
@@ -185,31 +281,26 @@ def logistic(
                 seconds=0.0,
                 **common,
             )
-        elif multi_class == "ovr":
-            result = _one_vs_rest(
+        if prob.multi_class == "ovr":
+            return _one_vs_rest(
                 solver, Xv, codes, n_classes, s, fit_intercept, max_iter, W0, common
             )
-        else:
-            with numba_threads(nt):
-                W, b, cert, p_null, n_iter, n_passes = newton_cg_multinomial(
-                    Xv, codes, n_classes, s, lam_v, fit_intercept, tol, max_iter, nt, W0
-                )
-            result = FitResult(
-                coef=W,
-                intercept=b,
-                certificate=float(cert),
-                p_null=float(p_null),
-                converged=bool(cert <= tol * p_null),
-                n_iter=int(n_iter),
-                n_passes=int(n_passes),
-                solver="newton-cg",
-                seconds=0.0,
-                **common,
+        with numba_threads(nt):
+            W, b, cert, p_null, n_iter, n_passes = newton_cg_multinomial(
+                Xv, codes, n_classes, s, lam_v, fit_intercept, tol, max_iter, nt, W0
             )
-    if not result.converged:
-        _warn_not_converged(result, max_iter)
-    object.__setattr__(result, "seconds", time.perf_counter() - t0)
-    return result
+        return FitResult(
+            coef=W,
+            intercept=b,
+            certificate=float(cert),
+            p_null=float(p_null),
+            converged=bool(cert <= tol * p_null),
+            n_iter=int(n_iter),
+            n_passes=int(n_passes),
+            solver="newton-cg",
+            seconds=0.0,
+            **common,
+        )
 
 
 def _binary(solver, Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0):
