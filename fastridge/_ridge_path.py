@@ -147,7 +147,7 @@ def ridge_path(
     if solver == "cd" and sparse:
         Xv = canonical_csc(Xv)
     # BLAS stays single-threaded except for the eigendecomposition (see ridge()).
-    with numba_threads(nt), blas_limit(None if solver in ("eigen", "subspace-cg") else 1):
+    with numba_threads(nt), blas_limit(None if solver == "eigen" else 1):
         ybar, Yc = centred_targets(Y, sw, fit_intercept)
         op = DesignOperator(Xv, sw, fit_intercept, nt, targets=Yc)
         base = RidgeProblem(op, Yc, np.ones(k), tol)
