@@ -272,6 +272,41 @@ class DesignOperator:
                 out -= np.multiply.outer(self.mu, dz)
         return out
 
+    def gram_matvec_xv(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(Xc^T S Xc v, X v)`` for ``v`` (p,): :meth:`gram_matvec` plus the raw
+        product ``X v`` (uncentred, unweighted, every row), from the same pass on
+        CSR and dense ``X`` (CSC computes ``X v`` first anyway).
+        """
+        if self.kind == "csc":
+            z = self._x_dot(v)
+            dz = z * self.s
+            out, sdz = self._xt_dot(dz), float(dz.sum())
+        else:
+            self.n_passes += 1
+            out = np.empty(self.p)
+            z = np.empty(self.n)
+            acc = self._scratch(self.p, out=out)
+            parts = np.empty(self.n_threads)
+            if self.kind == "csr":
+                self._k.cs_gram_xv(
+                    self._indptr,
+                    self._indices,
+                    self._data,
+                    self.s,
+                    v,
+                    self._bounds,
+                    acc,
+                    out,
+                    parts,
+                    z,
+                )
+            else:
+                self._k.dense_gram_xv(self._X, self.s, v, self._bounds, acc, out, parts, z)
+            sdz = float(parts.sum())
+        if self.fit_intercept:
+            out -= sdz * self.mu
+        return out, z
+
     @_single_column_as_vector
     def dual_gram_matvec(self, u: np.ndarray) -> np.ndarray:
         """``A A^T u = S^{1/2} Xc Xc^T S^{1/2} u``.

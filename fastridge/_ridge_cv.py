@@ -28,7 +28,7 @@ from ._estimators import Ridge
 from ._grid import default_lam_min_ratio, geometric_grid, lam_max_from_gradient
 from ._operators import DesignOperator
 from ._path_result import CVResult
-from ._ridge_path import ridge_path
+from ._ridge_path import path_with_predictions, ridge_path
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import check_sample_weight, check_X, check_y
 
@@ -181,17 +181,23 @@ def kfold_scores(
     """
     L, k = len(lams), Y.shape[1]
     order = np.argsort(-lams, kind="stable")  # ridge_path returns decreasing lams
-    p = X.shape[1]
+    n, p = X.shape
     out = np.empty((len(folds), L, k) if per_target else (len(folds), L))
+    base = np.ones(n) if sw is None else sw
     for f, (train, test) in enumerate(folds):
-        sw_train = None if sw is None else sw[train]
+        # The fold is X itself with zero weights off its training rows: no copy
+        # of X, and the subspace path returns the test predictions for free.
+        train_mask = np.zeros(n, dtype=bool)
+        train_mask[train] = True
+        sw_fold = np.where(train_mask, base, 0.0)
         st = None if sw is None else sw[test]
-        path = ridge_path(
-            X[train],
-            Y[train],
+        path, pred_sorted = path_with_predictions(
+            X,
+            Y,
             lams,
+            rows=test if isinstance(scoring, str) else None,
             fit_intercept=fit_intercept,
-            sample_weight=sw_train,
+            sample_weight=sw_fold,
             tol=tol,
             n_threads=n_threads,
         )
@@ -199,12 +205,14 @@ def kfold_scores(
         intercept = np.empty((L, k))
         coef[order] = path.coef.reshape(L, k, p)
         intercept[order] = path.intercept.reshape(L, k)
-        Xt, Yt = X[test], Y[test]
+        Yt = Y[test]
         if isinstance(scoring, str):
-            pred = np.asarray(Xt @ coef.reshape(L * k, p).T).reshape(-1, L, k) + intercept
+            pred = np.empty_like(pred_sorted)
+            pred[:, order] = pred_sorted
             s = _weighted_scores(Yt, pred, st, scoring)
             out[f] = s if per_target else s.mean(axis=1)
             continue
+        Xt = X[test]
         y_t = Yt[:, 0] if one_d else Yt
         for j in range(L):
             if per_target:

@@ -128,6 +128,46 @@ def ridge_path(
         ``certificate`` per point, ``n_iter`` per lam, total passes and time.
         A ``ConvergenceWarning`` is issued if a point missed its tolerance.
     """
+    return path_with_predictions(
+        X,
+        y,
+        lams,
+        n_lams=n_lams,
+        lam_min_ratio=lam_min_ratio,
+        fit_intercept=fit_intercept,
+        sample_weight=sample_weight,
+        solver=solver,
+        tol=tol,
+        max_iter=max_iter,
+        n_threads=n_threads,
+    )[0]
+
+
+def path_with_predictions(
+    X,
+    y,
+    lams=None,
+    *,
+    rows=None,
+    n_lams: int = 50,
+    lam_min_ratio: float | None = None,
+    fit_intercept: bool = True,
+    sample_weight=None,
+    solver: str = "auto",
+    tol: float = 1e-8,
+    max_iter: int | None = None,
+    n_threads: int | None = None,
+):
+    """:func:`ridge_path`, plus the predictions ``x_i . w_j + b_j`` on ``rows``.
+
+    Returns ``(PathResult, P)`` with ``P`` of shape ``(len(rows), L, k)``
+    (None when ``rows`` is None), for cross-validation: a fold is the full
+    ``X`` with zero weights on its test rows (no copy of ``X``), and
+    the subspace path gets ``X z`` of every basis vector from the passes it
+    makes anyway, so ``X_test w_j = (X Z)_test y_j`` costs no pass.  Other
+    path algorithms (and points polished after the subspace) use explicit
+    products with ``X[rows]``.
+    """
     t0 = time.perf_counter()
     tol = check_tol(tol)
     if solver not in PATH_SOLVERS:
@@ -165,7 +205,10 @@ def ridge_path(
         else:
             lams_v = user_lams
         L = len(lams_v)
-        W, cert, n_iter_each, name = _run(solver, op, Yc, B, p_null, lams_v, tol, max_iter)
+        keeps = [] if rows is not None and solver == "subspace-cg" else None
+        W, cert, n_iter_each, name, exact = _run(
+            solver, op, Yc, B, p_null, lams_v, tol, max_iter, keeps
+        )
     # W: (p, k*L), column t*L + j = target t at lams_v[j].
     coef = W.T.reshape(k, L, p).transpose(1, 0, 2)  # (L, k, p)
     intercept = (ybar[None, :] - coef @ op.mu) if fit_intercept else np.zeros((L, k))
@@ -182,9 +225,12 @@ def ridge_path(
             _convergence_warning(),
             stacklevel=2,
         )
+    pred = None
+    if rows is not None:
+        pred = _predictions(Xv, op, rows, coef, intercept, keeps, exact)
     if one_d:
         coef, intercept, cert = coef[:, 0, :], intercept[:, 0], cert[:, 0]
-    return PathResult(
+    result = PathResult(
         lams=lams_v.copy(),
         coef=np.ascontiguousarray(coef),
         intercept=np.ascontiguousarray(intercept),
@@ -198,14 +244,58 @@ def ridge_path(
         seconds=time.perf_counter() - t0,
         n_threads=nt,
     )
+    return result, pred
 
 
-def _run(solver, op, Yc, B, p_null, lams, tol, max_iter):
-    """Dispatch to a path algorithm; returns ``(W (p, kL), cert (kL,), n_iter (kL,), name)``."""
+def _predictions(Xv, op, rows, coef, intercept, keeps, exact):
+    """``P[r, j, t] = x_rows[r] . coef[j, t] + intercept[j, t]``, shape (len(rows), L, k).
+
+    From the subspace's ``X Z`` where available (``exact[t * L + j]`` False:
+    the point is still the Galerkin solution ``Z y_j``), else explicitly.
+    """
+    L, k, _ = coef.shape
+    rows = np.asarray(rows)
+    pred = np.empty((len(rows), L, k))
+    todo = np.ones((L, k), dtype=bool)
+    if keeps is not None:
+        for t, keep in enumerate(keeps):
+            cols = ~exact[t * L : (t + 1) * L]
+            if not cols.any():
+                continue
+            Y = keep["Y"][:, cols]
+            # X w = (X Z) y;  intercept b = ybar - mu . w is already in `intercept`.
+            pred[:, cols, t] = keep["XZ"][:, rows].T @ Y + intercept[cols, t]
+            todo[cols, t] = False
+    if todo.any():
+        j_idx, t_idx = np.nonzero(todo)
+        Xr = _row_subset(Xv, rows)
+        C = coef[j_idx, t_idx].T  # (p, number of points)
+        pred[:, j_idx, t_idx] = np.asarray(Xr @ C) + intercept[j_idx, t_idx]
+    return pred
+
+
+def _row_subset(Xv, rows):
+    """``X[rows]`` as a scipy/numpy matrix (a copy of those rows only)."""
+    if isinstance(Xv, np.ndarray):
+        return Xv[rows]
+    import scipy.sparse as sp
+
+    cls = sp.csr_matrix if Xv.format == "csr" else sp.csc_matrix
+    M = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape, copy=False)
+    return M[rows]
+
+
+def _run(solver, op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
+    """Dispatch to a path algorithm.
+
+    Returns ``(W (p, kL), cert (kL,), n_iter (kL,), name, exact (kL,))``;
+    ``exact`` marks points not in ``keeps``' Galerkin form (see ``_predictions``).
+    """
+    k, L = Yc.shape[1], len(lams)
     if solver in ("cg", "cd"):
-        return _warm_started(solver, op, Yc, lams, tol, max_iter)
+        return (*_warm_started(solver, op, Yc, lams, tol, max_iter), np.ones(k * L, bool))
     if solver == "subspace-cg":
-        return _subspace(op, Yc, B, p_null, lams, tol, max_iter)
+        return _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps)
     k, L = Yc.shape[1], len(lams)
     grid = _grid_problem(op, Yc, B, p_null, lams, tol)
     if solver == "eigen":
@@ -216,11 +306,15 @@ def _run(solver, op, Yc, B, p_null, lams, tol, max_iter):
     # and polish those above tol with warm-started Jacobi PCG.
     polish_iter = DEFAULT_MAX_ITER["cg-primal"] if max_iter is None else max_iter
     out = cg_primal(grid, W0, polish_iter)
-    return out.W, out.certificate, n_iter0 + out.n_iter_each, name
+    return out.W, out.certificate, n_iter0 + out.n_iter_each, name, np.ones(k * L, bool)
 
 
-def _subspace(op, Yc, B, p_null, lams, tol, max_iter):
-    """One preconditioned Galerkin subspace per target; polish what it leaves above tol."""
+def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
+    """One preconditioned Galerkin subspace per target; polish what it leaves above tol.
+
+    ``keeps`` (a list, when given) receives each target's basis (see
+    :func:`subspace_path`).
+    """
     k, L = Yc.shape[1], len(lams)
     cap = _MULTISHIFT_MAX_ITER if max_iter is None else max_iter
     diag_h = op.col_sq_norms()
@@ -230,7 +324,10 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter):
     for t in range(k):
         cols = slice(t * L, (t + 1) * L)
         thresh = 2.0 * lams * tol * p_null[t]
-        W[:, cols], rsq, n_iter[cols] = subspace_path(op, B[:, t], lams, thresh, diag_h, cap)
+        keep = None if keeps is None else {}
+        W[:, cols], rsq, n_iter[cols] = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
+        if keeps is not None:
+            keeps.append(keep)
         cert[cols] = rsq / (2.0 * lams)
     bad = np.flatnonzero(cert > tol * np.repeat(p_null, L))
     if len(bad):
@@ -240,7 +337,9 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter):
         out = cg_primal(sub, np.ascontiguousarray(W[:, bad]), cap)
         W[:, bad], cert[bad] = out.W, out.certificate
         n_iter[bad] += out.n_iter_each
-    return W, cert, n_iter, "subspace-cg"
+    exact = np.zeros(k * L, dtype=bool)
+    exact[bad] = True  # polished: no longer Z y
+    return W, cert, n_iter, "subspace-cg", exact
 
 
 def _grid_problem(op, Yc, B, p_null, lams, tol) -> RidgeProblem:

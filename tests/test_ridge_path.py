@@ -322,3 +322,47 @@ def test_inputs_unchanged_and_threads_agree():
     np.testing.assert_array_equal(prob.y, y_copy)
     np.testing.assert_array_equal(prob.sample_weight, sw_copy)
     np.testing.assert_allclose(r1.coef, r2.coef, rtol=1e-6, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("parallel", [False, True])
+def test_gram_matvec_xv(fmt, parallel, monkeypatch):
+    """``gram_matvec_xv`` = (``gram_matvec``, raw ``X v``), serial and parallel kernels."""
+    from fastridge import _operators
+
+    if parallel:
+        monkeypatch.setattr(_operators, "PARALLEL_MIN_NNZ", 0)
+        monkeypatch.setattr(_operators, "PARALLEL_NNZ_PER_ACCUMULATOR", 0)
+    prob = _problem("n>p", weights=True, seed=8)
+    X = as_format(prob.X, fmt)
+    op = _operators.DesignOperator(X, prob.sample_weight, True, 2)
+    assert (op.n_threads == 2) == parallel
+    v = np.random.default_rng(0).standard_normal(X.shape[1])
+    h, z = op.gram_matvec_xv(v)
+    np.testing.assert_allclose(h, op.gram_matvec(v), rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(z, prob.X @ v, rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["subspace-cg", "eigen", "cg", "multishift-cg"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_path_predictions_on_zero_weight_rows(solver, fmt):
+    """A fold as zero weights: the path's predictions on the test rows equal X_test w + b."""
+    from fastridge._ridge_path import path_with_predictions
+
+    prob = make_problem(150, 60, k=2, density=0.2, noise=0.1, seed=9)
+    X = as_format(prob.X, fmt)
+    rows = np.arange(0, 150, 5)
+    s = np.ones(150)
+    s[rows] = 0.0
+    res, pred = path_with_predictions(
+        X, prob.y, n_lams=6, rows=rows, sample_weight=s, solver=solver, tol=1e-12
+    )
+    expected = np.einsum("rp,jtp->rjt", prob.X[rows], res.coef) + res.intercept[None]
+    np.testing.assert_allclose(pred, expected, rtol=1e-11, atol=1e-11 * np.abs(expected).max())
+    # ... and the fit ignores the zero-weight rows: the same path as on the others.
+    keep = np.setdiff1d(np.arange(150), rows)
+    sub = fastridge.ridge_path(prob.X[keep], prob.y[keep], res.lams, solver=solver, tol=1e-12)
+    np.testing.assert_allclose(res.coef, sub.coef, rtol=1e-4, atol=1e-6)

@@ -36,6 +36,7 @@ from ._logistic_cd import logistic_cd_epoch_dense as logistic_cd_epoch_dense
 from ._validate import check_compressed_structure, first_non_finite, max_abs
 
 _PRODUCT_KERNELS = (
+    "cs_gram_xv",
     "cs_major_dot",
     "cs_major_dot_multi",
     "cs_major_scatter",
@@ -50,6 +51,7 @@ _PRODUCT_KERNELS = (
     "dense_scatter_multi",
     "dense_gram",
     "dense_gram_multi",
+    "dense_gram_xv",
     "dense_row_sq_norms",
     "dense_col_sums",
     "cs_moments_scatter",

@@ -200,6 +200,32 @@ def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts):
 
 
 @njit(cache=True, nogil=True, parallel=True)
+def cs_gram_xv(indptr, indices, data, d, v, bounds, acc, out, dz_parts, z_out):
+    """:func:`cs_gram` that also stores ``z_out = M v`` (the dots it computes anyway).
+
+    Slices with ``d_i = 0`` skip the scatter but still get their dot: a
+    cross-validation fold (zero weights on its test rows) gets the test
+    predictions ``M_test v`` from the same pass.
+    """
+    nt = bounds.shape[0] - 1
+    m = out.shape[0]
+    for t in prange(nt):
+        for j in range(m):
+            acc[t, j] = 0.0
+        dz = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            z = _slice_dot(indices, data, v, indptr[i], indptr[i + 1])
+            z_out[i] = z
+            c = d[i] * z
+            dz += c
+            if c != 0.0:
+                for k in range(indptr[i], indptr[i + 1]):
+                    acc[t, indices[k]] += c * data[k]
+        dz_parts[t] = dz
+    _reduce_acc(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def cs_gram_multi(indptr, indices, data, d, V, bounds, acc, out, dz_parts):
     """Fused ``out = M^T (d * (M V))`` for ``V`` (n_minor, k), reading ``M`` once.
 
@@ -404,6 +430,7 @@ cs_major_dot_multi_serial = serial_clone(cs_major_dot_multi)
 cs_major_scatter_serial = serial_clone(cs_major_scatter, **_REDUCERS)
 cs_major_scatter_multi_serial = serial_clone(cs_major_scatter_multi, **_REDUCERS)
 cs_gram_serial = serial_clone(cs_gram, **_REDUCERS)
+cs_gram_xv_serial = serial_clone(cs_gram_xv, **_REDUCERS)
 cs_gram_multi_serial = serial_clone(cs_gram_multi, **_REDUCERS)
 cs_major_sq_norms_serial = serial_clone(cs_major_sq_norms)
 cs_minor_sums_serial = serial_clone(cs_minor_sums, **_REDUCERS)

@@ -95,6 +95,29 @@ def dense_gram(X, d, v, bounds, acc, out, dz_parts):
 
 
 @njit(cache=True, nogil=True, parallel=True)
+def dense_gram_xv(X, d, v, bounds, acc, out, dz_parts, z_out):
+    """:func:`dense_gram` that also stores ``z_out = X v``."""
+    nt = bounds.shape[0] - 1
+    p = X.shape[1]
+    for t in prange(nt):
+        for j in range(p):
+            acc[t, j] = 0.0
+        dz = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            z = 0.0
+            for j in range(p):
+                z += X[i, j] * v[j]
+            z_out[i] = z
+            c = d[i] * z
+            dz += c
+            if c != 0.0:
+                for j in range(p):
+                    acc[t, j] += c * X[i, j]
+        dz_parts[t] = dz
+    _reduce_acc(acc, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def dense_gram_multi(X, d, V, bounds, acc, out, dz_parts):
     """Fused ``out = X^T (d * (X V))`` for ``V`` (p, k); ``dz_parts[t, r] = sum_i d_i (XV)_ir``."""
     nt = bounds.shape[0] - 1
@@ -182,6 +205,7 @@ dense_dot_multi_serial = serial_clone(dense_dot_multi)
 dense_scatter_serial = serial_clone(dense_scatter, **_REDUCERS)
 dense_scatter_multi_serial = serial_clone(dense_scatter_multi, **_REDUCERS)
 dense_gram_serial = serial_clone(dense_gram, **_REDUCERS)
+dense_gram_xv_serial = serial_clone(dense_gram_xv, **_REDUCERS)
 dense_gram_multi_serial = serial_clone(dense_gram_multi, **_REDUCERS)
 dense_row_sq_norms_serial = serial_clone(dense_row_sq_norms)
 dense_col_sums_serial = serial_clone(dense_col_sums, **_REDUCERS)

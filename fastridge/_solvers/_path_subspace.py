@@ -58,7 +58,15 @@ _REORTH_RATIO = 0.7071
 _DEPENDENT_RTOL = 1e-12
 
 
-def subspace_path(op, b: np.ndarray, lams: np.ndarray, thresh: np.ndarray, diag_h, max_iter):
+def subspace_path(
+    op,
+    b: np.ndarray,
+    lams: np.ndarray,
+    thresh: np.ndarray,
+    diag_h,
+    max_iter,
+    keep: dict | None = None,
+):
     """Galerkin solutions for every lam; see the module docstring.
 
     Parameters
@@ -74,6 +82,12 @@ def subspace_path(op, b: np.ndarray, lams: np.ndarray, thresh: np.ndarray, diag_
         ``diag(H)`` (Jacobi preconditioner ``diag(H) + lam``).
     max_iter : int
         Cap on basis vectors (passes).
+    keep : dict, optional
+        If given, filled with ``Zt`` (m, p) the basis rows, ``Y`` (m, L) the
+        Galerkin coefficients (``W = Zt^T Y``) and ``XZ`` (m, n) the raw
+        products ``X z`` of the basis vectors, from the same passes
+        (``op.gram_matvec_xv``): predictions ``X W`` on any rows cost
+        O(m L) per row instead of a pass.
 
     Returns
     -------
@@ -99,7 +113,9 @@ def subspace_path(op, b: np.ndarray, lams: np.ndarray, thresh: np.ndarray, diag_
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(thresh > 0, bb / thresh, np.inf)
     if bb == 0 or not np.any(ratio > 1):
+        _keep(keep, Zt[:0], np.zeros((0, L)), [], op)
         return np.zeros((p, L)), np.full(L, bb), n_iter
+    xz: list[np.ndarray] = []  # X z of each basis vector, when keep is given
     j = int(np.argmax(ratio))
     j_min = int(np.argmin(lams))
     chooser = _DirectionChooser(bb)
@@ -120,7 +136,11 @@ def subspace_path(op, b: np.ndarray, lams: np.ndarray, thresh: np.ndarray, diag_
         if not (nrm > _DEPENDENT_RTOL * v0):
             break
         q = v / nrm
-        hq = op.gram_matvec(q)
+        if keep is None:
+            hq = op.gram_matvec(q)
+        else:
+            hq, xq = op.gram_matvec_xv(q)
+            xz.append(xq)
         Zt[m], HZt[m] = q, hq
         G[: m + 1, m] = Zt[: m + 1] @ hq
         G[m, : m + 1] = G[: m + 1, m]
@@ -135,6 +155,7 @@ def subspace_path(op, b: np.ndarray, lams: np.ndarray, thresh: np.ndarray, diag_
             # Plain won the trial: drop the Jacobi trial vectors so that the
             # basis is again the Krylov space K(H, b), shared by every lam.
             m = chooser.plain_trial_size
+            del xz[m:]
             Y = _galerkin(G[:m, :m], c[:m], lams)
             est = _residual_sq_estimate(Y, lams, G[:m, :m], HH[:m, :m], c[:m], hb[:m], bb)
             ratio = est / thresh
@@ -147,6 +168,7 @@ def subspace_path(op, b: np.ndarray, lams: np.ndarray, thresh: np.ndarray, diag_
             R = _residuals(Zt[:m], HZt[:m], Y, lams, b)
             rsq = np.einsum("ij,ij->j", R, R)
             if np.all(rsq <= thresh):
+                _keep(keep, Zt[:m], Y, xz, op)
                 return Zt[:m].T @ Y, rsq, np.where(n_iter > 0, n_iter, m)
             ratio = rsq / thresh  # the estimate was optimistic: follow the explicit one
             met &= rsq <= thresh
@@ -160,7 +182,14 @@ def subspace_path(op, b: np.ndarray, lams: np.ndarray, thresh: np.ndarray, diag_
         v = chooser.direction(r, diag_h, lams[j])
     R = _residuals(Zt[:m], HZt[:m], Y, lams, b) if m else np.repeat(-b[:, None], L, 1)
     n_iter[~met] = m
+    _keep(keep, Zt[:m], Y, xz, op)
     return Zt[:m].T @ Y, np.einsum("ij,ij->j", R, R), n_iter
+
+
+def _keep(keep, Zt, Y, xz, op) -> None:
+    """Fill ``keep`` (when given) with the basis, coefficients and ``X Z``."""
+    if keep is not None:
+        keep.update(Zt=Zt, Y=Y, XZ=np.array(xz) if xz else np.zeros((0, op.n)))
 
 
 class _DirectionChooser:
