@@ -202,8 +202,8 @@ def medium():
 def test_stochastic_gcv_within_reported_error(medium, form, fit_intercept):
     X, y = medium
     if form == "dual":
-        X = X[:150].T.copy()
-        y = y[:150]
+        X = X[:100].copy()  # 100 x 150: p > n, the dual form
+        y = y[:100]
     Xs = as_format(X, "csr")
     lams = np.geomspace(100.0, 0.01, 12)
     est = fastridge.RidgeCV(
@@ -269,8 +269,8 @@ def test_shifted_quadratic_forms_match_multishift_cg(medium, form):
 
     X, y = medium
     if form == "dual":
-        X = X[:150].T.copy()
-        y = y[:150]
+        X = X[:100].copy()  # 100 x 150: p > n, the dual form
+        y = y[:100]
     op, _ = _operator(as_format(X, "csr"), y, None, True)
     matvec = op.gram_matvec if form == "primal" else op.dual_gram_matvec
     m = min(X.shape)
@@ -285,3 +285,36 @@ def test_shifted_quadratic_forms_match_multishift_cg(medium, form):
     exact = np.array([[z @ np.linalg.solve(Md + lam * np.eye(m), z) for lam in lams] for z in Z.T])
     np.testing.assert_allclose(u, exact, rtol=1e-9)
     assert np.all(rsq <= 1e-12)
+
+
+@pytest.mark.parametrize("form", ["primal", "dual"])
+def test_subspace_and_multishift_probes_agree_within_bound(medium, form):
+    """Both probe solvers give Galerkin values above the exact t(z) by at most ||rho||^2.
+
+    (No intercept: with one, dual probes are projected and control-variated.)
+    """
+    X, y = medium
+    if form == "dual":
+        X = X[:100].copy()  # 100 x 150: p > n, the dual form
+        y = y[:100]
+    op, _ = _operator(as_format(X, "csr"), y, None, False)
+    lams = np.geomspace(50.0, 0.05, 7)
+    m = min(X.shape)
+    assert (op.p <= op.n) == (form == "primal")
+    matvec = op.gram_matvec if form == "primal" else op.dual_gram_matvec
+    Md = np.column_stack([matvec(np.eye(m)[:, i].copy()) for i in range(m)])
+    out = {}
+    for solver in ("subspace", "multishift"):
+        mean, _, bound, samples = _gcv.hutchinson_trace(
+            op, lams, n_probes=5, random_state=2, solver=solver
+        )
+        out[solver] = samples
+        np.testing.assert_allclose(mean, samples.mean(axis=0))
+        assert np.all(bound <= _gcv.SOLVE_DF_TOL)
+    Z = np.random.default_rng(2).integers(0, 2, size=(m, 5)).astype(float) * 2 - 1
+    exact = np.array(
+        [[m - lam * (z @ np.linalg.solve(Md + lam * np.eye(m), z)) for lam in lams] for z in Z.T]
+    )
+    for samples in out.values():
+        assert np.all(samples >= exact - 1e-9 * m)
+        assert np.all(samples - exact <= _gcv.SOLVE_DF_TOL + 1e-9 * m)
