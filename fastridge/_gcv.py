@@ -459,6 +459,7 @@ def stochastic_gcv(
     n_probes: int = 30,
     random_state=0,
     max_iter: int | None = None,
+    rss: np.ndarray | None = None,
 ) -> GCVScores:
     """GCV with a Hutchinson estimate of ``tr(Hat)`` (module docstring).
 
@@ -476,7 +477,11 @@ def stochastic_gcv(
     random_state : int, Generator or None
         Seed of ``np.random.default_rng`` for the probes.
     max_iter : int, optional
-        Cap on multi-shift iterations per batch of probes.
+        Cap on the solver's iterations per probe.
+    rss : ndarray (L, k), optional
+        ``sum_i s_i (y_i - yhat_i)^2`` at every ``lam`` if the caller has it
+        (e.g. from the path's fitted values); otherwise computed from ``coef``
+        (multi-vector passes over ``X``).
 
     Returns
     -------
@@ -485,9 +490,10 @@ def stochastic_gcv(
     lams = np.asarray(lams, dtype=np.float64)
     L, k, p = coef.shape
     n = op.n
-    rss = np.empty((L, k))
+    given = rss is not None
+    rss = np.empty((L, k)) if rss is None else np.asarray(rss, dtype=np.float64)
     per = max(1, _CHUNK_BYTES // (8 * n * k))  # lams per residual product
-    for lo in range(0, L, per):
+    for lo in range(0 if not given else L, L, per):
         hi = min(L, lo + per)
         W = np.ascontiguousarray(coef[lo:hi].reshape((hi - lo) * k, p).T)  # (p, (hi-lo) k)
         R = Yc[:, None, :] - op.matvec(W).reshape(n, hi - lo, k)

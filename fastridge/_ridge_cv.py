@@ -28,7 +28,7 @@ from ._estimators import Ridge
 from ._grid import default_lam_min_ratio, geometric_grid, lam_max_from_gradient
 from ._operators import DesignOperator
 from ._path_result import CVResult
-from ._ridge_path import path_with_predictions, ridge_path
+from ._ridge_path import path_with_predictions
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import check_sample_weight, check_X, check_y
 
@@ -423,10 +423,12 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 op = DesignOperator(Xv, sw, self.fit_intercept, nt, targets=Yc)
                 alphas = default_alphas(op, Yc) if user_alphas is None else user_alphas
                 if method == "gcv-stochastic":
-                    path = ridge_path(
+                    # Fitted values on every row come from the path's X Z (no pass).
+                    path, fitted = path_with_predictions(
                         X,
                         Y,
                         alphas,
+                        rows=np.arange(n),
                         fit_intercept=self.fit_intercept,
                         sample_weight=sw,
                         tol=self.tol,
@@ -439,6 +441,10 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                     icpt_all[order] = path.intercept.reshape(len(alphas), k)
                     cert_all = np.empty((len(alphas), k))
                     cert_all[order] = path.certificate.reshape(len(alphas), k)
+                    resid = Y[:, None, :] - fitted  # (n, L sorted, k)
+                    rss = np.empty((len(alphas), k))
+                    rss[order] = np.einsum("i,ilk->lk", op.s, resid * resid)
+                    del resid, fitted
                     g = _gcv.stochastic_gcv(
                         op,
                         Yc,
@@ -446,6 +452,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                         coef_all,
                         n_probes=int(self.n_probes),
                         random_state=self.random_state,
+                        rss=rss,
                     )
                 else:
                     g = _gcv.exact_scores(op, Yc, alphas, method=method, store=store)
