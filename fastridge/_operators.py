@@ -60,6 +60,20 @@ PARALLEL_MIN_NNZ = 2**18
 PARALLEL_NNZ_PER_ACCUMULATOR = 4
 
 
+def unsigned_view(indices: np.ndarray) -> np.ndarray:
+    """``indices`` viewed as the unsigned integer type of the same width (no copy).
+
+    Numba supports negative indexing, so every ``v[j]`` with a signed ``j``
+    carries a sign test and a conditional add; with an unsigned ``j`` it does
+    not.  Validated indices are never negative, so the view is exact.
+    Measured (fused ``X^T (X v)`` pass, 2 threads): 14.0 -> 11.0 ms on IMDB
+    1-2-grams (7.7M entries), 27.8 -> 24.2 ms on the 200,000 x 100,000
+    synthetic matrix; scipy's C++ ``X @ v`` is still faster per product.
+    """
+    kind = {4: np.uint32, 8: np.uint64}.get(indices.dtype.itemsize)
+    return indices if kind is None else indices.view(kind)
+
+
 def kernel_threads(nnz: int, accumulator_size: int, n_threads: int) -> int:
     """Threads worth using for a pass over ``nnz`` entries (``n_threads`` or 1).
 
@@ -111,7 +125,8 @@ class DesignOperator:
             self._X = X
             self._bounds = K.partition_dense(self.n, self.n_threads)
         else:
-            self._indptr, self._indices, self._data = X.indptr, X.indices, X.data
+            self._indptr, self._data = X.indptr, X.data
+            self._indices = unsigned_view(X.indices)
             self._bounds = K.partition(X.indptr, self.n_threads)
         self.weighted = sample_weight is not None
         self.s = (
