@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
@@ -173,34 +174,49 @@ def kfold_scores(
     """Test scores of every fold and ``lam``: ``(F, L)``, or ``(F, L, k)`` per target.
 
     One :func:`fastridge.ridge_path` per fold over all ``lams`` (in the order
-    given); predictions ``X_test @ coef^T + b`` for all ``lams`` in one
-    product.  ``scoring`` is ``"neg_mean_squared_error"`` or ``"r2"``
-    (vectorised, weighted by the test rows' ``sw``; uniform average over
-    targets unless ``per_target``), or a scorer callable applied to a
-    :class:`fastridge.Ridge` holding each fold's coefficients.
+    given).  A fold is ``X`` itself with zero weights on its test rows (no copy
+    of ``X``); the test predictions for every ``lam`` come with the path (see
+    :func:`fastridge._ridge_path.path_with_predictions`).  ``scoring`` is
+    ``"neg_mean_squared_error"`` or ``"r2"`` (vectorised, weighted by the test
+    rows' ``sw``; uniform average over targets unless ``per_target``), or a
+    scorer callable applied to a :class:`fastridge.Ridge` holding each fold's
+    coefficients.
+
+    Folds run in ``min(n_threads, n_folds)`` Python threads, the kernel
+    threads divided among them (the kernels release the GIL; Numba's thread
+    count is per thread).  Measured on the 200,000 x 100,000 benchmark, four
+    fold paths: 2.41-2.58 s one after another with 2 kernel threads each,
+    2.09-2.17 s two at a time with one each (the vector work between passes
+    then overlaps).  BLAS is held at one thread for the whole pool.
     """
     L, k = len(lams), Y.shape[1]
     order = np.argsort(-lams, kind="stable")  # ridge_path returns decreasing lams
     n, p = X.shape
     out = np.empty((len(folds), L, k) if per_target else (len(folds), L))
     base = np.ones(n) if sw is None else sw
-    for f, (train, test) in enumerate(folds):
-        # The fold is X itself with zero weights off its training rows: no copy
-        # of X, and the subspace path returns the test predictions for free.
+    nt = resolve_n_threads(n_threads)
+    workers = max(1, min(nt, len(folds)))
+    per_worker = max(1, nt // workers)
+
+    def fold_path(fold):
+        train, test = fold
         train_mask = np.zeros(n, dtype=bool)
         train_mask[train] = True
-        sw_fold = np.where(train_mask, base, 0.0)
-        st = None if sw is None else sw[test]
-        path, pred_sorted = path_with_predictions(
+        return path_with_predictions(
             X,
             Y,
             lams,
             rows=test if isinstance(scoring, str) else None,
             fit_intercept=fit_intercept,
-            sample_weight=sw_fold,
+            sample_weight=np.where(train_mask, base, 0.0),
             tol=tol,
-            n_threads=n_threads,
+            n_threads=per_worker,
         )
+
+    with blas_limit(1), ThreadPoolExecutor(max_workers=workers) as pool:
+        paths = list(pool.map(fold_path, folds))
+    for f, ((_train, test), (path, pred_sorted)) in enumerate(zip(folds, paths)):
+        st = None if sw is None else sw[test]
         coef = np.empty((L, k, p))
         intercept = np.empty((L, k))
         coef[order] = path.coef.reshape(L, k, p)
