@@ -487,43 +487,9 @@ def probe_cap(solver: PathSolver, ctx: PathCtx, state) -> tuple[int | None, dict
 
 def calibrate(solver, ctx, state, max_iter, budget):
     """Loosest tol on the ladder (plus a half-decade refinement) whose worst point
-    reaches ``ctx.target``: ``(tol or None, runs, status)``."""
-    runs: list[PathRun] = []
-    cache: dict[float, PathRun] = {}
-    t_start = time.perf_counter()
-
-    def at(tol):
-        if tol not in cache:
-            cache[tol] = run_once(solver, ctx, state, tol, max_iter)
-            runs.append(cache[tol])
-        return cache[tol]
-
-    def over_budget():
-        return time.perf_counter() - t_start > budget
-
-    i = min(range(len(LADDER)), key=lambda k: abs(math.log10(LADDER[k] / solver.start_tol)))
-    r = at(LADDER[i])
-    if r.reached(ctx.target):
-        while i > 0 and not over_budget() and at(LADDER[i - 1]).reached(ctx.target):
-            i -= 1
-    else:
-        while True:
-            if r.hit_cap or r.error:
-                return None, runs, "did not reach (time cap)" if r.hit_cap else f"error: {r.error}"
-            if i == len(LADDER) - 1:
-                return None, runs, "did not reach (tolerance ladder exhausted)"
-            if over_budget():
-                return None, runs, "did not reach (calibration budget)"
-            i += 1
-            r = at(LADDER[i])
-            if r.reached(ctx.target):
-                break
-    best = LADDER[i]
-    if i > 0 and LADDER[i - 1] in cache and not over_budget():
-        mid = math.sqrt(LADDER[i] * LADDER[i - 1])
-        if at(mid).reached(ctx.target):
-            best = mid
-    return best, runs, "ok"
+    reaches ``ctx.target``: ``(tol or None, runs, status)`` (``compare_ridge``'s
+    search, with this harness's path runs)."""
+    return cr.calibrate(solver, ctx, state, max_iter, budget, run=run_once)
 
 
 def prepare_and_calibrate(solvers, ctx, args, unavailable, entries) -> list:

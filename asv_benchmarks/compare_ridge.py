@@ -472,16 +472,22 @@ def probe_cap(solver: Solver, ctx, state) -> tuple[int | None, dict]:
 
 
 def calibrate(
-    solver: Solver, ctx, state, max_iter, budget: float
+    solver: Solver, ctx, state, max_iter, budget: float, run=None
 ) -> tuple[float | None, list[Run], str]:
-    """Loosest tol on the ladder (plus one half-decade refinement) reaching ctx.target."""
+    """Loosest tol on the ladder (plus one half-decade refinement) reaching ctx.target.
+
+    ``run(solver, ctx, state, tol, max_iter)`` makes one timed run (default
+    :func:`run_once`); it returns an object with ``reached(target)``,
+    ``hit_cap`` and ``error`` (the path harness passes its own).
+    """
+    run = run_once if run is None else run
     runs: list[Run] = []
     t_start = time.perf_counter()
     cache: dict[float, Run] = {}
 
     def at(tol):
         if tol not in cache:
-            cache[tol] = run_once(solver, ctx, state, tol, max_iter)
+            cache[tol] = run(solver, ctx, state, tol, max_iter)
             runs.append(cache[tol])
         return cache[tol]
 

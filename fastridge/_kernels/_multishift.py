@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from ._compressed import serial_clone
+
 
 @njit(parallel=True, cache=True, nogil=True)
 def multishift_update(Xs, Ps, R, target, active, alpha, zeta, beta):
@@ -32,17 +34,5 @@ def multishift_update(Xs, Ps, R, target, active, alpha, zeta, beta):
             Ps[s, i] = z_s * R[t, i] + b_s * p
 
 
-@njit(cache=True, nogil=True)
-def multishift_update_serial(Xs, Ps, R, target, active, alpha, zeta, beta):
-    """Serial twin of :func:`multishift_update` (small problems: no thread start-up)."""
-    m = Xs.shape[1]
-    for a in range(active.shape[0]):
-        s = active[a]
-        t = target[s]
-        a_s = alpha[s]
-        z_s = zeta[s]
-        b_s = beta[s]
-        for i in range(m):
-            p = Ps[s, i]
-            Xs[s, i] += a_s * p
-            Ps[s, i] = z_s * R[t, i] + b_s * p
+#: Serial twin of :func:`multishift_update` (small problems: no thread start-up).
+multishift_update_serial = serial_clone(multishift_update)
