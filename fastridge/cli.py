@@ -1,490 +1,83 @@
-"""The ``fastridge`` command line.
+"""The ``fastridge`` command line (console entry point :func:`main`).
 
 Subcommands
 -----------
-``fastridge demo``
-    Fit a ridge (least-squares) classifier on the bundled a9a data and print the
-    certificate reached, the solver used, the time taken and the accuracies; then
-    a certified ridge path over the default grid of 50 lams (a table of a few
-    lams: certificate, iterations, test accuracy), a cross-validated choice by
-    ``RidgeCV(cv=5)`` and ``LogisticRegressionCV(Cs=10, cv=5)``, and the pictures
-    ``path.png`` and ``cv.png`` (``--plots-dir``; ``--no-plots``; skipped with a
-    one-line note when matplotlib, the ``plot`` extra, is not installed).
-``fastridge info``
-    Print versions, Numba's thread count and cache location, and the CPU count.
+``fastridge fit DATA --lam L``, ``path DATA``, ``cv DATA``
+    One certified fit, a regularisation path, or a cross-validated choice of lam
+    (ridge or ``--task logistic``) from a file; ``--out RESULT.npz`` writes the
+    result with its metadata.
+``fastridge predict RESULT.npz DATA``
+    Predictions of a result file (ridge values; logistic labels or ``--proba``).
+``fastridge convert SRC DST``
+    Write a memory-mapped CSR folder from svmlight, ``.npz``, ``.mtx`` or ``.npy``.
+``fastridge batch JOBS.toml --out DIR``
+    Every fit of a job file, resumable after a kill (see :mod:`fastridge._cli.batch`).
+``fastridge demo``, ``fastridge info``
+    The a9a demonstration; versions, threads and the Numba cache.
 
-Heavy imports (numpy, numba, fastridge itself) happen inside the subcommands so
-that ``fastridge --help`` stays fast.
+Every subcommand takes ``--threads N``, ``--dtype {float64,float32}``, ``--json``
+(one JSON object on stdout), ``--quiet`` / ``--verbose`` and ``--debug``.  An error
+is one line, ``fastridge <command>: error: <message>``, on stderr, with exit status
+1 (2 for a usage error, 130 after Ctrl-C) and no traceback unless ``--debug``.
+
+The implementation is in :mod:`fastridge._cli`; heavy imports (numpy, numba,
+fastridge's solvers) happen inside the subcommands so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
 __all__ = ["main"]
 
 
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+def _commands():
+    from fastridge._cli import batch, commands, demo
 
-
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def _build_parser():
-    parser = argparse.ArgumentParser(
-        prog="fastridge",
-        description="Certified ridge / logistic regression on sparse matrices.",
-    )
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = sub.add_parser(
-        "demo",
-        help="fit ridge on the bundled a9a data set and report the certificate",
-        description=(
-            "Fit ridge regression with intercept on a9a (UCI Adult, 32,561 x 123) with "
-            "labels +-1, and score it as a least-squares classifier on a9a.t; then a "
-            "certified ridge path, a cross-validated choice of lam (RidgeCV) and of C "
-            "(LogisticRegressionCV), and the pictures path.png and cv.png."
-        ),
-    )
-    demo.add_argument(
-        "--lam", type=_positive_float, default=1.0, help="L2 penalty lam (default: 1.0)"
-    )
-    demo.add_argument(
-        "--solver",
-        default="auto",
-        help="solver: auto, cg-primal, cg-dual, cd or direct (default: auto)",
-    )
-    demo.add_argument(
-        "--tol",
-        type=_positive_float,
-        default=1e-8,
-        help="stop when certificate <= tol * P_null (default: 1e-8)",
-    )
-    demo.add_argument(
-        "--threads",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="number of Numba threads (default: Numba's default)",
-    )
-    demo.add_argument(
-        "--repeat",
-        type=_positive_int,
-        default=1,
-        metavar="R",
-        help="fit R times; the first fit includes loading or compiling kernels (default: 1)",
-    )
-    demo.add_argument(
-        "--n-lams",
-        type=_positive_int,
-        default=50,
-        metavar="L",
-        help="number of lams of the ridge path (default grid; default: 50)",
-    )
-    demo.add_argument(
-        "--plots-dir",
-        default=".",
-        metavar="DIR",
-        help="folder for path.png and cv.png (created if absent; default: current folder)",
-    )
-    demo.add_argument(
-        "--no-plots",
-        action="store_true",
-        help="do not write path.png and cv.png",
-    )
-    demo.set_defaults(func=_cmd_demo)
-
-    info = sub.add_parser(
-        "info",
-        help="print versions, Numba threads and cache location, CPU count",
-        description="Print versions, Numba threads and cache location, and the CPU count.",
-    )
-    info.set_defaults(func=_cmd_info)
-    return parser
-
-
-def _fastridge_version():
-    try:
-        import fastridge
-
-        return str(fastridge.__version__)
-    except Exception:
-        pass
-    try:
-        from importlib.metadata import version
-
-        return version("fastridge")
-    except Exception:
-        return "unknown"
-
-
-# ----------------------------------------------------------------------------- demo
-
-
-def _as_scalar(value):
-    import numpy as np
-
-    arr = np.asarray(value, dtype=np.float64)
-    return float(arr.max()) if arr.size else float("nan")
-
-
-def _cmd_demo(args):
-    import time
-
-    import numpy as np
-
-    import fastridge
-    from fastridge.datasets import load_a9a
-
-    ridge = getattr(fastridge, "ridge", None)
-    if ridge is None:
-        print("fastridge demo: error: fastridge.ridge is not available", file=sys.stderr)
-        return 2
-
-    X, y = load_a9a("train")
-    X_test, y_test = load_a9a("test")
-    n_threads = "default" if args.threads is None else str(args.threads)
-    print(f"fastridge {_fastridge_version()}: ridge with intercept on a9a (labels +-1)")
-    print(f"  train: {X.shape[0]:,} x {X.shape[1]:,}, nnz {X.nnz:,}")
-    print(f"  test : {X_test.shape[0]:,} x {X_test.shape[1]:,}, nnz {X_test.nnz:,}")
-    print(
-        f"  lam = {args.lam:g}, tol = {args.tol:g}, solver = {args.solver}, "
-        f"n_threads = {n_threads}"
-    )
-
-    res = None
-    for rep in range(args.repeat):
-        t0 = time.perf_counter()
-        try:
-            res = ridge(
-                X,
-                y,
-                args.lam,
-                fit_intercept=True,
-                solver=args.solver,
-                tol=args.tol,
-                n_threads=args.threads,
-            )
-        except ValueError as exc:
-            print(f"fastridge demo: error: {exc}", file=sys.stderr)
-            return 2
-        wall = time.perf_counter() - t0
-        note = "  (includes loading/compiling the Numba kernels)" if rep == 0 else ""
-        print(f"fit {rep + 1}: solver {res.seconds:.4f} s, wall {wall:.4f} s{note}")
-
-    cert = _as_scalar(res.certificate)
-    p_null = _as_scalar(res.p_null)
-    rel = cert / p_null if p_null > 0 else 0.0
-    coef = np.asarray(res.coef, dtype=np.float64)
-    intercept = float(np.asarray(res.intercept, dtype=np.float64))
-
-    def accuracy(A, labels):
-        score = A @ coef + intercept
-        pred = np.where(score >= 0.0, 1.0, -1.0)
-        return float(np.mean(pred == labels))
-
-    rows = [
-        ("solver used", f"{res.solver}"),
-        ("converged", f"{bool(res.converged)}"),
-        ("iterations", f"{int(res.n_iter)}"),
-        ("certificate", f"{cert:.3e}   (upper bound on P(w, b) - P*)"),
-        ("P_null", f"{p_null:.6e}   (objective of the intercept-only model)"),
-        ("certificate/P_null", f"{rel:.3e}   (target: <= tol = {args.tol:g})"),
-        ("seconds", f"{res.seconds:.4f}"),
-        ("train accuracy", f"{accuracy(X, y):.4f}"),
-        ("test accuracy", f"{accuracy(X_test, y_test):.4f}   (sign of X_test @ coef + b)"),
-    ]
-    width = max(len(key) for key, _ in rows)
-    for key, value in rows:
-        print(f"{key:<{width}} : {value}")
-    status = 0
-    if not res.converged:
-        print("fastridge demo: the solver did not reach the tolerance", file=sys.stderr)
-        status = 1
-
-    data = (X, y, X_test, y_test)
-    path = _demo_path(fastridge, data, args)
-    cv_results = _demo_cv(fastridge, data, args)
-    if path is None or any(r is None for r in cv_results.values()):
-        status = 1
-    elif not path.converged:
-        print("fastridge demo: the path did not reach the tolerance", file=sys.stderr)
-        status = 1
-    if not args.no_plots:
-        _demo_plots(path, cv_results, args.plots_dir)
-    return status
-
-
-def _public(module, name):
-    """``module.name``, or None (with a message) when this version does not have it."""
-    try:
-        return getattr(module, name)
-    except (AttributeError, ImportError) as exc:
-        print(f"fastridge demo: error: fastridge.{name} is not available ({exc})", file=sys.stderr)
-        return None
-
-
-def _sign_accuracy(A, labels, coef, intercept):
-    """Accuracy of ``sign(A @ coef + intercept)`` (coef (p,) or (L, p): one per row)."""
-    import numpy as np
-
-    scores = A @ np.asarray(coef, dtype=np.float64).T + np.asarray(intercept, dtype=np.float64)
-    pred = np.where(scores >= 0.0, 1.0, -1.0)
-    return np.mean(pred == np.asarray(labels).reshape(-1, *([1] * (pred.ndim - 1))), axis=0)
-
-
-# Rows of the path table: this many lams, evenly spaced along the grid (first and
-# last included), enough to see the fit go from near-null to the least penalised.
-_PATH_TABLE_ROWS = 6
-
-
-def _demo_path(fastridge, data, args):
-    """Ridge path on a9a over the default grid; prints a table; returns the PathResult."""
-    import time
-
-    import numpy as np
-
-    ridge_path = _public(fastridge, "ridge_path")
-    if ridge_path is None:
-        return None
-    X, y, X_test, y_test = data
-    print()
-    print(f"ridge path: {args.n_lams} lams on the default grid, tol = {args.tol:g}")
-    t0 = time.perf_counter()
-    try:
-        path = ridge_path(X, y, n_lams=args.n_lams, tol=args.tol, n_threads=args.threads)
-    except ValueError as exc:
-        print(f"fastridge demo: error: {exc}", file=sys.stderr)
-        return None
-    wall = time.perf_counter() - t0
-    acc = _sign_accuracy(X_test, y_test, path.coef, path.intercept)
-    rel = np.asarray(path.relative_certificate, dtype=np.float64).reshape(len(path), -1)
-    n_iter = np.asarray(path.n_iter).reshape(len(path), -1)
-    rows = np.unique(np.linspace(0, len(path) - 1, _PATH_TABLE_ROWS).round().astype(int))
-    print(f"  {'lam':>10}  {'cert/P_null':>11}  {'iters':>5}  {'test acc':>8}")
-    for i in rows:
-        print(
-            f"  {path.lams[i]:>10.4g}  {rel[i].max():>11.2e}  {int(n_iter[i].max()):>5d}"
-            f"  {acc[i]:>8.4f}"
-        )
-    best = int(np.argmax(acc))
-    print(
-        f"  solver {path.solver}, converged {bool(path.converged)}, {path.n_passes} passes "
-        f"over X, {path.seconds:.4f} s (wall {wall:.4f} s) for {len(path)} lams"
-    )
-    print(
-        f"  highest test accuracy on the path: {acc[best]:.4f} at lam = {path.lams[best]:.4g}"
-        "  (hindsight: the cross-validated choices below do not see the test set)"
-    )
-    return path
-
-
-def _demo_cv(fastridge, data, args):
-    """RidgeCV(cv=5) and LogisticRegressionCV(Cs=10, cv=5) on a9a; prints the choices.
-
-    Returns ``{"ridge": est or None, "logistic": est or None}``.
-    """
-    import time
-    import warnings
-
-    import numpy as np
-
-    X, y, X_test, y_test = data
-    out = {}
-    specs = [
-        ("ridge", "RidgeCV", {"cv": 5}, "RidgeCV(cv=5)"),
-        (
-            "logistic",
-            "LogisticRegressionCV",
-            {"Cs": 10, "cv": 5},
-            "LogisticRegressionCV(Cs=10, cv=5)",
-        ),
-    ]
-    print()
-    print("cross-validated choice (5 folds, fitted on train, scored on test)")
-    for key, name, kwargs, text in specs:
-        cls = _public(fastridge, name)
-        if cls is None:
-            out[key] = None
-            continue
-        t0 = time.perf_counter()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. a scikit-learn FutureWarning
-                est = cls(**kwargs).fit(X, y)
-        except ValueError as exc:
-            print(f"fastridge demo: error: {name}: {exc}", file=sys.stderr)
-            out[key] = None
-            continue
-        wall = time.perf_counter() - t0
-        cv = est.cv_result_
-        best = int(np.ravel(cv.best_index)[0])
-        mean = float(np.ravel(cv.mean_score[best])[0])
-        se = float(np.ravel(cv.std_error[best])[0])
-        lam = float(cv.lams[best])
-        chosen = (
-            f"C = {1.0 / lam:.4g} (lam = {lam:.4g})"
-            if cv.param_name == "C"
-            else f"lam = {lam:.4g}"
-        )
-        test_acc = float(np.mean(np.where(est.predict(X_test) >= 0.0, 1.0, -1.0) == y_test))
-        print(f"  {text}: {wall:.3f} s, {len(cv.lams)} values, {cv.method}")
-        print(f"    chosen {chosen}: mean {cv.scoring} = {mean:.6g} +- {se:.2g} (1 s.e.)")
-        print(f"    test accuracy at the chosen value: {test_acc:.4f}")
-        out[key] = est
-    return out
-
-
-def _demo_plots(path, cv_results, plots_dir):
-    """Write ``path.png`` and ``cv.png`` into ``plots_dir`` (skipped without matplotlib)."""
-    from pathlib import Path
-
-    try:
-        from matplotlib.figure import Figure  # no pyplot: no backend, no window
-    except ImportError:
-        print(
-            "plots: skipped (matplotlib is not installed; "
-            'pip install "fastridge[plot]" to get path.png and cv.png)'
-        )
-        return
-    folder = Path(plots_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    if path is not None:
-        fig = Figure(figsize=(7.0, 4.5), layout="constrained")
-        path.plot(ax=fig.add_subplot())
-        fig.savefig(folder / "path.png", dpi=100)
-        written.append(folder / "path.png")
-    panels = [est.cv_result_ for est in cv_results.values() if est is not None]
-    if panels:
-        fig = Figure(figsize=(6.0 * len(panels), 4.5), layout="constrained")
-        for i, cv in enumerate(panels):
-            cv.plot(ax=fig.add_subplot(1, len(panels), i + 1))
-        fig.savefig(folder / "cv.png", dpi=100)
-        written.append(folder / "cv.png")
-    for f in written:
-        print(f"wrote {f}")
-
-
-# ----------------------------------------------------------------------------- info
-
-
-def _numba_cache_description(package_dir):
-    """Where Numba writes the on-disk cache of fastridge's kernels.
-
-    Mirrors Numba's own order: ``NUMBA_CACHE_DIR`` if set; otherwise a
-    ``__pycache__`` folder beside each source file when that is writable; otherwise
-    a per-user cache folder.
-    """
-    import numba
-
-    cache_dir = getattr(numba.config, "CACHE_DIR", "") or ""
-    if cache_dir:
-        return f"{cache_dir} (NUMBA_CACHE_DIR)"
-    if package_dir is None:
-        return "__pycache__ beside each source file (default)"
-    in_tree = os.path.join(package_dir, "_kernels", "__pycache__")
-    probe = in_tree
-    while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
-        probe = os.path.dirname(probe)
-    if os.access(probe, os.W_OK):
-        return f"{in_tree} (default: __pycache__ beside the sources)"
-    try:
-        from numba.misc.appdirs import AppDirs
-
-        user_dir = AppDirs(appname="numba", appauthor=False).user_cache_dir
-    except Exception:
-        user_dir = "the per-user cache folder"
-    return f"{user_dir} (sources not writable: Numba's per-user cache)"
-
-
-def _count_cache_index_files(package_dir):
-    import numba
-
-    roots = []
-    cache_dir = getattr(numba.config, "CACHE_DIR", "") or ""
-    if cache_dir:
-        roots.append(cache_dir)
-    if package_dir is not None:
-        roots.append(package_dir)
-    count = 0
-    for root in roots:
-        for dirpath, _dirnames, filenames in os.walk(root):
-            if cache_dir and dirpath.startswith(cache_dir) and "fastridge" not in dirpath:
-                continue
-            count += sum(1 for f in filenames if f.endswith(".nbi"))
-    return count
-
-
-def _cmd_info(args):
-    import importlib.util
-    import platform
-
-    import numba
-    import numpy as np
-    import scipy
-    import sklearn
-
-    spec = importlib.util.find_spec("fastridge")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    package_dir = locations[0] if locations else None
-
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = None
-    cpus = os.cpu_count()
-    cpu_text = f"{cpus}" if usable in (None, cpus) else f"{cpus} ({usable} usable by this process)"
-
-    rows = [
-        ("fastridge", f"{_fastridge_version()} ({package_dir})"),
-        ("python", f"{platform.python_version()} ({platform.python_implementation()})"),
-        ("numpy", np.__version__),
-        ("scipy", scipy.__version__),
-        ("scikit-learn", sklearn.__version__),
-        ("numba", numba.__version__),
-        (
-            "numba threads",
-            f"{numba.get_num_threads()} (NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS})",
-        ),
-        ("threading layer", str(numba.config.THREADING_LAYER)),
-        ("numba cache dir", _numba_cache_description(package_dir)),
-        ("cached kernels", f"{_count_cache_index_files(package_dir)} index files (*.nbi)"),
-        ("cpu count", cpu_text),
-        ("platform", platform.platform()),
-    ]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key:<{width}} : {value}")
-    return 0
-
-
-# ----------------------------------------------------------------------------- main
+    return {
+        "fit": commands.cmd_fit,
+        "path": commands.cmd_fit,
+        "cv": commands.cmd_fit,
+        "predict": commands.cmd_predict,
+        "convert": commands.cmd_convert,
+        "batch": batch.cmd_batch,
+        "demo": demo.cmd_demo,
+        "info": demo.cmd_info,
+    }
 
 
 def main(argv=None):
     """Run the ``fastridge`` command line; returns the exit status."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    from fastridge._cli.console import EXIT_FAILURE, EXIT_SIGINT, EXIT_USAGE, Console
+    from fastridge._cli.parser import build_parser
+
+    parser = build_parser(_commands())
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        owner = parser.subparsers.get(args.command, parser)
+        owner.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.version:
-        print(f"fastridge {_fastridge_version()}")
+        from fastridge._cli.demo import fastridge_version
+
+        print(f"fastridge {fastridge_version()}")
         return 0
     if args.command is None:
         parser.print_help()
-        return 2
-    return args.func(args)
+        return EXIT_USAGE
+    console = Console.from_args(args)
+    try:
+        return args.func(args, console)
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return EXIT_SIGINT
+    except BrokenPipeError:  # e.g. `fastridge predict ... | head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
+    except Exception as exc:
+        console.report_exception(exc)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -1,0 +1,401 @@
+"""One fit from files: read the inputs, run ``fit`` / ``path`` / ``cv``, collect the result.
+
+A fit is described by its *settings*, a flat JSON-able dict (the keys of
+:data:`SETTING_KEYS`); the single-fit commands build it from their options, ``batch``
+from a job.  :func:`run_settings` returns the arrays of the result file and the
+metadata that goes with them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TASKS = ("ridge", "logistic")
+MODES = ("fit", "path", "cv")
+DTYPES = ("float64", "float32")  # dtype None: the file's own floating type
+
+# Every setting a fit can have, with its default (None: the library's default, or
+# "not given").  ``lam`` is a number in mode ``fit``, an optional list (the grid) in
+# ``path`` and ``cv``.  ``folds = 0`` in ridge ``cv`` is RidgeCV(cv=None): exact
+# leave-one-out or GCV instead of K-fold.
+SETTING_DEFAULTS = {
+    "task": "ridge",
+    "mode": "fit",
+    "data": None,
+    "targets": None,
+    "lam": None,
+    "n_lams": 50,
+    "lam_min_ratio": None,
+    "folds": 5,
+    "scoring": None,
+    "fit_intercept": True,
+    "solver": "auto",
+    "tol": 1e-8,
+    "max_iter": None,
+    "dtype": None,  # None: as stored (float64 for svmlight text)
+}
+SETTING_KEYS = tuple(SETTING_DEFAULTS)
+
+# The settings that mean something in each mode (the others are dropped from a fit's
+# settings, so that they do not affect resume decisions).
+_COMMON = (
+    "task",
+    "mode",
+    "data",
+    "targets",
+    "fit_intercept",
+    "solver",
+    "tol",
+    "max_iter",
+    "dtype",
+)
+MODE_KEYS = {
+    "fit": (*_COMMON, "lam"),
+    "path": (*_COMMON, "lam", "n_lams", "lam_min_ratio"),
+    "cv": (*_COMMON, "lam", "n_lams", "lam_min_ratio", "folds", "scoring"),
+}
+
+
+@dataclass
+class Outcome:
+    """What one fit produced.
+
+    Attributes
+    ----------
+    arrays : dict of str to ndarray
+        The arrays of the result file (``coef``, ``intercept``, ``lam`` or ``lams``,
+        ``certificate``, ``p_null``, ``n_iter``, ``classes`` for logistic, and the
+        cross-validation scores in mode ``cv``).
+    info : dict
+        JSON-able facts: ``solver``, ``converged``, ``n_passes``, ``certificate``
+        and ``relative_certificate`` (the largest over targets / lams), ``p_null``,
+        the shape of ``X``, library ``warnings``, ``timings`` (seconds: ``read``,
+        ``fit``).
+    """
+
+    arrays: dict
+    info: dict = field(default_factory=dict)
+
+
+def io_module():
+    """:mod:`fastridge.io` (the readers), imported on first use."""
+    return importlib.import_module("fastridge.io")
+
+
+def mode_settings(settings):
+    """``settings`` restricted to the keys that matter in its mode, defaults filled in."""
+    mode = settings.get("mode", SETTING_DEFAULTS["mode"])
+    return {k: settings.get(k, SETTING_DEFAULTS[k]) for k in MODE_KEYS[mode]}
+
+
+def resolve_path(text, base_dir=None):
+    """``text`` as a path, relative to ``base_dir`` when it is relative (``~`` expanded)."""
+    path = Path(text).expanduser()
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    return path
+
+
+def resolve_targets(spec, base_dir=None):
+    """A targets spec with its file part resolved (``f.csv:col`` keeps ``:col``).
+
+    Returns ``(spec, file)``: the spec to pass to :func:`fastridge.io.read_targets`
+    and the file it reads (None when the targets are the svmlight labels).
+    """
+    if spec is None:
+        return None, None
+    spec = str(spec)
+    head, sep, tail = spec.rpartition(":")
+    if sep and head and "/" not in tail and not Path(spec).exists():
+        path = resolve_path(head, base_dir)
+        return f"{path}{sep}{tail}", path
+    path = resolve_path(spec, base_dir)
+    return str(path), path
+
+
+def input_files(settings, base_dir=None):
+    """The files a fit reads: ``{"data": Path, "targets": Path or None}``."""
+    return {
+        "data": resolve_path(settings["data"], base_dir),
+        "targets": resolve_targets(settings.get("targets"), base_dir)[1],
+    }
+
+
+def check_inputs_exist(files):
+    """Raise :class:`FileNotFoundError` naming the first input that is not there."""
+    for path in files.values():
+        if path is not None and not path.exists():
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+
+
+def load_inputs(settings, base_dir=None):
+    """Read ``X`` and ``y`` of a fit; returns ``(X, y, seconds)``.
+
+    Raises ``fastridge.io.InputError`` (or ``ValueError``) naming the file and the
+    row, field or value when the inputs are malformed, the lengths differ or a value
+    is NaN or infinite.
+    """
+    import numpy as np
+
+    fio = io_module()
+    t0 = time.perf_counter()
+    data = resolve_path(settings["data"], base_dir)
+    X, labels = fio.read_matrix(str(data), dtype=settings.get("dtype") or None)
+    spec, target_file = resolve_targets(settings.get("targets"), base_dir)
+    y = fio.read_targets(spec, X.shape[0], labels=labels)
+    y = np.asarray(y)
+    source = str(target_file) if target_file is not None else f"{data} (labels)"
+    if y.shape[0] != X.shape[0]:
+        raise fio.InputError(f"{source}: {y.shape[0]} targets for the {X.shape[0]} rows of {data}")
+    _check_finite_matrix(X, str(data))
+    if y.dtype.kind in "fc":
+        bad = np.flatnonzero(~np.isfinite(y.reshape(y.shape[0], -1)).all(axis=1))
+        if bad.size:
+            raise fio.InputError(f"{source}: target of row {int(bad[0])} is {y[bad[0]]!r}")
+    return X, y, time.perf_counter() - t0
+
+
+def _check_finite_matrix(X, source):
+    """Raise ``InputError`` naming the row and column of the first NaN / inf of ``X``."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from fastridge._kernels import first_non_finite
+
+    if sp.issparse(X) and X.format in ("csr", "csc"):
+        values = np.asarray(X.data)
+    elif isinstance(X, np.ndarray):
+        values = X.reshape(-1)
+    else:  # other formats are validated (and converted) by the library
+        return
+    if values.size == 0 or values.dtype.kind != "f":
+        return
+    pos = int(first_non_finite(np.ascontiguousarray(values)))
+    if pos < 0:
+        return
+    if sp.issparse(X):
+        major = int(np.searchsorted(X.indptr, pos, side="right") - 1)
+        minor = int(X.indices[pos])
+        row, col = (major, minor) if X.format == "csr" else (minor, major)
+    else:
+        row, col = divmod(pos, X.shape[1])
+    raise io_module().InputError(
+        f"{source}: value {values[pos]} at row {row}, column {col} (0-based) is not finite"
+    )
+
+
+def run_settings(settings, *, base_dir=None, n_threads=None):
+    """Read the inputs of ``settings`` and run the fit; returns an :class:`Outcome`."""
+    X, y, read_s = load_inputs(settings, base_dir)
+    outcome = fit_arrays(X, y, settings, n_threads=n_threads)
+    outcome.info["timings"] = {"read": read_s, **outcome.info["timings"]}
+    outcome.info.update(
+        n_samples=int(X.shape[0]), n_features=int(X.shape[1]), nnz=int(getattr(X, "nnz", X.size))
+    )
+    return outcome
+
+
+def fit_arrays(X, y, settings, *, n_threads=None):
+    """Run the fit of ``settings`` on ``(X, y)``; returns an :class:`Outcome`."""
+    s = mode_settings(settings)
+    runner = {"fit": _single, "path": _path, "cv": _cv}[s["mode"]]
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        arrays, info = runner(X, y, s, n_threads)
+    fit_s = time.perf_counter() - t0
+    info["warnings"] = sorted({str(w.message) for w in caught})
+    info["timings"] = {"fit": fit_s}
+    return Outcome(arrays, info)
+
+
+def _common_kwargs(s, n_threads):
+    return {
+        "fit_intercept": bool(s["fit_intercept"]),
+        "solver": s["solver"],
+        "tol": float(s["tol"]),
+        "max_iter": s["max_iter"],
+        "n_threads": n_threads,
+    }
+
+
+def _summary(res, arrays):
+    """The JSON-able facts of a FitResult / PathResult (largest over targets / lams)."""
+    import numpy as np
+
+    cert = np.asarray(res.certificate, dtype=np.float64)
+    rel = np.asarray(res.relative_certificate, dtype=np.float64)
+    return arrays, {
+        "solver": str(res.solver),
+        "converged": bool(res.converged),
+        "n_passes": int(res.n_passes),
+        "n_iter": int(np.max(res.n_iter)),
+        "certificate": float(cert.max()) if cert.size else 0.0,
+        "relative_certificate": float(rel.max()) if rel.size else 0.0,
+        "p_null": np.asarray(res.p_null, dtype=np.float64).tolist(),
+    }
+
+
+def _result_arrays(res, *, lam_key):
+    import numpy as np
+
+    arrays = {
+        "coef": np.asarray(res.coef),
+        "intercept": np.asarray(res.intercept),
+        lam_key: np.asarray(getattr(res, "lam" if lam_key == "lam" else "lams")),
+        "certificate": np.asarray(res.certificate),
+        "p_null": np.asarray(res.p_null),
+        "n_iter": np.asarray(res.n_iter),
+    }
+    if res.classes is not None:
+        arrays["classes"] = np.asarray(res.classes)
+    return arrays
+
+
+def _single(X, y, s, n_threads):
+    import fastridge
+
+    if s["lam"] is None:
+        raise ValueError("mode 'fit' needs lam")
+    fn = fastridge.ridge if s["task"] == "ridge" else fastridge.logistic
+    res = fn(X, y, float(s["lam"]), **_common_kwargs(s, n_threads))
+    return _summary(res, _result_arrays(res, lam_key="lam"))
+
+
+def _path(X, y, s, n_threads):
+    import fastridge
+
+    fn = fastridge.ridge_path if s["task"] == "ridge" else fastridge.logistic_path
+    res = fn(
+        X,
+        y,
+        s["lam"],
+        n_lams=int(s["n_lams"]),
+        lam_min_ratio=s["lam_min_ratio"],
+        **_common_kwargs(s, n_threads),
+    )
+    return _summary(res, _result_arrays(res, lam_key="lams"))
+
+
+def _cv(X, y, s, n_threads):
+    """Cross-validate, then one certified fit on all the data at the chosen lam."""
+    import numpy as np
+
+    import fastridge
+
+    folds = int(s["folds"])
+    kw = _common_kwargs(s, n_threads)
+    if s["task"] == "ridge":
+        if folds == 1 or folds < 0:
+            raise ValueError(f"folds must be >= 2 (or 0: leave-one-out / GCV), got {folds}")
+        alphas = s["lam"]
+        if alphas is None and (int(s["n_lams"]) != 50 or s["lam_min_ratio"] is not None):
+            alphas = default_ridge_grid(X, y, s, n_threads)
+        est = fastridge.RidgeCV(
+            alphas=alphas,
+            cv=folds or None,
+            scoring=s["scoring"],
+            fit_intercept=kw["fit_intercept"],
+            tol=kw["tol"],
+            n_threads=n_threads,
+        ).fit(X, y)
+        lam = np.asarray(est.alpha_, dtype=np.float64)
+        res = fastridge.ridge(X, y, lam, **kw)
+    else:
+        if folds < 2:
+            raise ValueError(f"folds must be >= 2 for logistic cv, got {folds}")
+        Cs = int(s["n_lams"]) if s["lam"] is None else [1.0 / float(v) for v in s["lam"]]
+        est = fastridge.LogisticRegressionCV(Cs=Cs, cv=folds, scoring=s["scoring"], **kw).fit(X, y)
+        res = est.result_
+    cv = est.cv_result_
+    arrays = _result_arrays(res, lam_key="lam")
+    arrays.update(
+        lams=np.asarray(cv.lams),
+        mean_score=np.asarray(cv.mean_score),
+        std_error=np.asarray(cv.std_error),
+        best_index=np.asarray(cv.best_index),
+    )
+    if cv.fold_scores is not None:
+        arrays["fold_scores"] = np.asarray(cv.fold_scores)
+    arrays, info = _summary(res, arrays)
+    info.update(
+        cv_method=cv.method,
+        scoring=cv.scoring,
+        best_lam=np.asarray(cv.best_lam, dtype=np.float64).tolist(),
+        cv_seconds=float(cv.seconds),
+    )
+    return arrays, info
+
+
+def default_ridge_grid(X, y, s, n_threads):
+    """:func:`fastridge.ridge_path`'s default grid with ``n_lams`` / ``lam_min_ratio``.
+
+    RidgeCV builds its default grid with 50 values; for another size the grid is
+    built here the same way (``lam_max`` from the data, see :mod:`fastridge._grid`).
+    """
+    from fastridge._api import centred_targets
+    from fastridge._grid import check_grid, geometric_grid
+    from fastridge._operators import DesignOperator
+    from fastridge._ridge_cv import default_alphas
+    from fastridge._threads import resolve_n_threads
+    from fastridge._validation import check_sample_weight, check_X, check_y
+
+    Xv = check_X(X)
+    n, p = Xv.shape
+    Y, _ = check_y(y, n)
+    sw = check_sample_weight(None, n)
+    _, (n_lams, ratio) = check_grid(None, s["n_lams"], s["lam_min_ratio"], n, p)
+    _, Yc = centred_targets(Y, sw, bool(s["fit_intercept"]))
+    op = DesignOperator(Xv, sw, bool(s["fit_intercept"]), resolve_n_threads(n_threads), targets=Yc)
+    lam_max = float(default_alphas(op, Yc, 1)[0])
+    return geometric_grid(lam_max, n_lams, ratio)
+
+
+def checksum_inputs(files, cache=None):
+    """``{role: {"path": str, "sha256": str} or None}`` of the input files.
+
+    ``cache`` (a dict) memoises the checksum per absolute path within one run.
+    """
+    fio = io_module()
+    out = {}
+    for role, path in files.items():
+        if path is None:
+            out[role] = None
+            continue
+        key = str(Path(path).resolve())
+        if cache is None or key not in cache:
+            digest = fio.file_checksum(key)
+            if cache is not None:
+                cache[key] = digest
+        else:
+            digest = cache[key]
+        out[role] = {"path": key, "sha256": digest}
+    return out
+
+
+def fastridge_version():
+    """The version of the running fastridge."""
+    import fastridge
+
+    return str(fastridge.__version__)
+
+
+def result_meta(settings, outcome, inputs, *, n_threads=None):
+    """The metadata of a result: what was fitted, from what, by what, how it went."""
+    import fastridge._threads as threads
+
+    info = dict(outcome.info)
+    return {
+        "fastridge_version": fastridge_version(),
+        "task": settings["task"],
+        "mode": settings["mode"],
+        "settings": mode_settings(settings),
+        "inputs": inputs,
+        "threads": int(threads.resolve_n_threads(n_threads)),
+        **info,
+        "timings": dict(info.get("timings", {})),
+    }

@@ -1,0 +1,273 @@
+"""The argparse parser of the ``fastridge`` command line."""
+
+from __future__ import annotations
+
+import argparse
+
+from .console import EXIT_USAGE, one_line
+
+# Kept in step with fastridge._cli.engine (not imported: that module is not needed
+# for ``--help``).
+_TASKS = ("ridge", "logistic")
+_DTYPES = ("float64", "float32")
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, ``<prog>: error: <message>``."""
+
+    def error(self, message):
+        self.exit(
+            EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n"
+        )
+
+
+def positive_float(text):
+    """argparse type: a float > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def positive_int(text):
+    """argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def nonnegative_int(text):
+    """argparse type: an int >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def ratio(text):
+    """argparse type: a float in (0, 1)."""
+    value = positive_float(text)
+    if not value < 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
+def lam_list(text):
+    """argparse type: comma-separated positive floats."""
+    return [positive_float(v) for v in text.split(",") if v.strip()]
+
+
+def _global_options():
+    """The options every subcommand takes (a parent parser)."""
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("global options")
+    g.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="number of Numba threads (default: Numba's default)",
+    )
+    g.add_argument(
+        "--dtype",
+        choices=_DTYPES,
+        default=None,
+        help="floating type of X (default: float64; float32 halves the memory)",
+    )
+    g.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout (human text goes to stderr)",
+    )
+    talk = g.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    talk.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    g.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    return common
+
+
+def _fit_options(p, *, lam_required):
+    """DATA and the options of a fit (``fit``, ``path``, ``cv``)."""
+    p.add_argument("data", metavar="DATA", help="svmlight (.gz/.bz2), .npz, .mtx, .npy or folder")
+    p.add_argument(
+        "--targets",
+        metavar="SPEC",
+        default=None,
+        help="targets: a .npy, or CSV columns 'f.csv:col' / 'f.csv:c1,c2' "
+        "(default: the svmlight labels)",
+    )
+    p.add_argument("--task", choices=_TASKS, default="ridge", help="default: ridge")
+    if lam_required:
+        p.add_argument("--lam", type=positive_float, required=True, help="the L2 penalty")
+    p.add_argument(
+        "--no-intercept", dest="fit_intercept", action="store_false", help="fit without b"
+    )
+    p.add_argument("--solver", default="auto", help="solver name (default: auto)")
+    p.add_argument(
+        "--tol",
+        type=positive_float,
+        default=1e-8,
+        help="stop when certificate <= tol * P_null (default: 1e-8)",
+    )
+    p.add_argument("--max-iter", type=positive_int, default=None, metavar="N")
+    p.add_argument("--out", metavar="RESULT.npz", default=None, help="write the result file")
+
+
+def _grid_options(p):
+    p.add_argument(
+        "--lams", type=lam_list, default=None, metavar="L1,L2,...", help="explicit grid"
+    )
+    p.add_argument(
+        "--n-lams", type=positive_int, default=50, metavar="N", help="grid size (default: 50)"
+    )
+    p.add_argument(
+        "--lam-min-ratio",
+        type=ratio,
+        default=None,
+        metavar="R",
+        help="lam_min / lam_max of the default grid (default: 1e-4 if n >= p else 1e-2)",
+    )
+
+
+def build_parser(commands):
+    """The parser; ``commands`` maps each subcommand to its function ``f(args, console)``.
+
+    The subparsers are kept in ``parser.subparsers`` (name to parser).
+    """
+    parser = Parser(
+        prog="fastridge",
+        description="Certified ridge / logistic regression on sparse matrices.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _global_options()
+    subs = {}
+
+    def add(name, help_text, description=None):
+        p = sub.add_parser(
+            name, help=help_text, description=description or help_text, parents=[common]
+        )
+        p.set_defaults(func=commands[name])
+        subs[name] = p
+        return p
+
+    p = add("fit", "one certified fit at one lam")
+    _fit_options(p, lam_required=True)
+
+    p = add("path", "a certified regularisation path over a grid of lams")
+    _fit_options(p, lam_required=False)
+    _grid_options(p)
+
+    p = add(
+        "cv",
+        "choose lam by K-fold cross-validation, then fit at it",
+        "Cross-validate over a grid (ridge: RidgeCV(cv=K) over ridge_path's default grid; "
+        "logistic: LogisticRegressionCV(Cs=N, cv=K), C = 1/lam) and fit on all the data "
+        "at the chosen lam.",
+    )
+    _fit_options(p, lam_required=False)
+    _grid_options(p)
+    p.add_argument(
+        "--folds",
+        type=nonnegative_int,
+        default=5,
+        metavar="K",
+        help="number of folds (default: 5; ridge: 0 = exact leave-one-out / GCV)",
+    )
+    p.add_argument(
+        "--scoring",
+        default=None,
+        help="scikit-learn scorer name (default: r2 for ridge, accuracy for logistic)",
+    )
+
+    p = add("predict", "predict with a result file")
+    p.add_argument("result", metavar="RESULT.npz")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--out", metavar="PRED.npy", default=None, help="write the predictions here")
+    p.add_argument(
+        "--proba", action="store_true", help="logistic: class probabilities, not labels"
+    )
+    p.add_argument(
+        "--lam-index", type=int, default=None, metavar="I", help="path result: use lams[I]"
+    )
+
+    p = add(
+        "convert",
+        "write a memory-mapped CSR folder from another format",
+        "Convert SRC (svmlight, .npz, .mtx, .npy) to a memory-mapped CSR folder DST.",
+    )
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("dst", metavar="DST")
+    p.add_argument("--targets", metavar="SPEC", default=None, help="targets to store with X")
+    p.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+
+    p = add(
+        "batch",
+        "run the fits of a job file (resumable)",
+        "Run every fit of a TOML or JSON job file, writing DIR/<name>.npz and "
+        "DIR/<name>.json per fit. Rerunning skips the fits whose results are complete "
+        "and match the inputs' checksums and the settings.",
+    )
+    p.add_argument("jobs", metavar="JOBS", help="job file (.toml or .json)")
+    p.add_argument("--out", metavar="DIR", required=True, help="output folder")
+    p.add_argument("--fail-fast", action="store_true", help="stop at the first failed fit")
+
+    p = add(
+        "demo",
+        "fit ridge on the bundled a9a data set and report the certificate",
+        "Fit ridge regression with intercept on a9a (UCI Adult, 32,561 x 123) with "
+        "labels +-1, and score it as a least-squares classifier on a9a.t; then a "
+        "certified ridge path, a cross-validated choice of lam (RidgeCV) and of C "
+        "(LogisticRegressionCV), and the pictures path.png and cv.png.",
+    )
+    p.add_argument("--lam", type=positive_float, default=1.0, help="L2 penalty lam (default: 1.0)")
+    p.add_argument(
+        "--solver",
+        default="auto",
+        help="solver: auto, cg-primal, cg-dual, cd or direct (default: auto)",
+    )
+    p.add_argument(
+        "--tol",
+        type=positive_float,
+        default=1e-8,
+        help="stop when certificate <= tol * P_null (default: 1e-8)",
+    )
+    p.add_argument(
+        "--repeat",
+        type=positive_int,
+        default=1,
+        metavar="R",
+        help="fit R times; the first fit includes loading or compiling kernels (default: 1)",
+    )
+    p.add_argument(
+        "--n-lams",
+        type=positive_int,
+        default=50,
+        metavar="L",
+        help="number of lams of the ridge path (default grid; default: 50)",
+    )
+    p.add_argument(
+        "--plots-dir",
+        default=".",
+        metavar="DIR",
+        help="folder for path.png and cv.png (created if absent; default: current folder)",
+    )
+    p.add_argument("--no-plots", action="store_true", help="do not write path.png and cv.png")
+
+    add(
+        "info",
+        "print versions, Numba threads and cache location, CPU count",
+        "Print versions, Numba threads and cache location, and the CPU count.",
+    )
+    parser.subparsers = subs
+    return parser
