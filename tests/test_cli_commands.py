@@ -405,3 +405,44 @@ def test_fit_from_every_input_format_gives_the_same_model(data, tmp_path, capsys
         )
         assert meta["inputs"]["data"]["sha256"], name
     capsys.readouterr()
+
+
+def test_subprocess_every_subcommand_and_every_format(data, tmp_path):
+    """Through ``python -m fastridge.cli``: a batch over every input format (one fit each,
+    identical models), then convert, cv, predict and info on the results."""
+    X, y = data["X"][:400], data["y"][:400]
+    X = _width(X[:, :100], 100)
+    files = _write_all_formats(tmp_path, X, y)
+    jobs = ["[defaults]", 'task = "ridge"', 'mode = "fit"', "lam = 2.0", "tol = 1e-12", ""]
+    for name, (path, targets) in files.items():
+        jobs += ["[[job]]", f'name = "{name.replace(".", "-")}"', f'data = "{path}"']
+        if targets is not None:
+            jobs.append(f'targets = "{targets}"')
+        jobs.append("")
+    job_file = tmp_path / "jobs.toml"
+    job_file.write_text("\n".join(jobs))
+    out = tmp_path / "results"
+    proc = _run("batch", job_file, "--out", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert len(summary) == len(files)
+    expected = fastridge.ridge(X.toarray(), y, 2.0, tol=1e-12)
+    for name in files:
+        arrays, _ = _load(out / f"{name.replace('.', '-')}.npz")
+        coef = arrays["coef"]
+        np.testing.assert_allclose(
+            coef, expected.coef[: coef.shape[-1]], rtol=1e-9, atol=1e-12, err_msg=name
+        )
+    folder = tmp_path / "conv.csr"
+    proc = _run("convert", files["svm.gz"][0], folder, "-q")
+    assert proc.returncode == 0 and folder.is_dir(), proc.stderr
+    cv_out = tmp_path / "cv.npz"
+    proc = _run("cv", folder, "--folds", "3", "--n-lams", "5", "--out", cv_out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["mode"] == "cv"
+    pred = tmp_path / "pred.npy"
+    proc = _run("predict", cv_out, files["svm"][0], "--out", pred, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(pred).shape == (X.shape[0],)
+    proc = _run("info", "--json")
+    assert proc.returncode == 0 and "fastridge" in json.loads(proc.stdout)
