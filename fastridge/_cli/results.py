@@ -15,6 +15,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .._io._common import fsync_dir
+
 RESULT_FORMAT = "fastridge-result"
 RESULT_FORMAT_VERSION = 1
 # Temporary files are named ``.<final name>.tmp-<random>`` beside the final file, so
@@ -31,20 +33,6 @@ def sha256_file(path):
         for block in iter(lambda: fh.read(_HASH_BLOCK), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _fsync_dir(folder):
-    """Make a rename in ``folder`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def atomic_write(path, write, *, before_replace=None):
@@ -87,7 +75,7 @@ def atomic_write(path, write, *, before_replace=None):
         with contextlib.suppress(OSError):
             os.unlink(tmp.name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return digest
 
 

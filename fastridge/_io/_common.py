@@ -139,3 +139,17 @@ def check_finite_dense(A: np.ndarray, prefix: str, name: str) -> None:
         r, c = divmod(pos, A.shape[1])
         raise InputError(f"{prefix}: {bad} in {name} (row {r}, column {c})")
     raise InputError(f"{prefix}: {bad} in {name} (row {pos})")
+
+
+def fsync_dir(path) -> None:
+    """Make a rename in the folder ``path`` durable (no-op where a folder cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # e.g. Windows cannot open a directory: nothing to sync
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -23,6 +23,7 @@ from ._common import (
     InputError,
     check_finite_compressed,
     check_finite_dense,
+    fsync_dir,
     os_error,
     where,
 )
@@ -111,19 +112,6 @@ def _save(folder: str, name: str, array: np.ndarray) -> str:
         f.flush()
         os.fsync(f.fileno())
     return writer.hash.hexdigest()
-
-
-def _fsync_dir(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # e.g. Windows cannot open a directory: nothing to sync
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _is_csr_folder(path: str) -> bool:
@@ -258,9 +246,9 @@ def write_csr_folder(X, folder, *, y=None, overwrite: bool = False) -> dict:
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         _move_into_place(tmp, target, overwrite)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except OSError as exc:
         raise os_error(getattr(exc, "filename", None) or target, exc) from None
     finally:
