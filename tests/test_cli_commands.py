@@ -446,3 +446,25 @@ def test_subprocess_every_subcommand_and_every_format(data, tmp_path):
     assert np.load(pred).shape == (X.shape[0],)
     proc = _run("info", "--json")
     assert proc.returncode == 0 and "fastridge" in json.loads(proc.stdout)
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "we8there.ratings.csv.gz").exists(), reason="../shared/data absent"
+)
+def test_subprocess_shared_we8there_two_targets_from_gzipped_csv(tmp_path):
+    """Multi-target ridge on shared data: X from svmlight, targets from a gzipped CSV."""
+    out = tmp_path / "we.npz"
+    proc = _run(
+        "fit",
+        SHARED_DATA / "we8there.overall.svm.gz",
+        "--targets",
+        f"{SHARED_DATA / 'we8there.ratings.csv.gz'}:Food,Service",
+        "--lam",
+        "10",
+        "--out",
+        out,
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    arrays, meta = _load(out)
+    assert arrays["coef"].shape[0] == 2 and meta["converged"]

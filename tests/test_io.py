@@ -564,3 +564,19 @@ def test_real_we8there():
     X, y = read_matrix(SHARED_DATA / "we8there.overall.svm.gz", n_features=2_640)
     assert X.shape == (6_166, 2_640) and X.nnz == 66_459
     assert y.min() >= 1 and y.max() <= 5
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2"])
+def test_read_targets_compressed_csv(tmp_path, suffix):
+    """``f.csv.gz:col`` / ``f.csv.bz2:col`` are decompressed like svmlight files."""
+    import bz2
+    import gzip
+
+    opener = gzip.open if suffix.endswith(".gz") else bz2.open
+    path = tmp_path / f"y{suffix}"
+    with opener(path, "wt") as f:
+        f.write("id,a,b\n1,0.5,2\n2,1.5,3\n3,-1,4\n")
+    y = read_targets(f"{path}:b,a", 3)
+    np.testing.assert_array_equal(y, [[2, 0.5], [3, 1.5], [4, -1]])
+    with pytest.raises(InputError, match="column 'c' not found"):
+        read_targets(f"{path}:c", 3)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 
 import numpy as np
 
-from ._common import InputError, check_finite_dense, os_error, require_exists, where
+from ._common import (
+    InputError,
+    check_finite_dense,
+    open_binary,
+    os_error,
+    require_exists,
+    where,
+)
 
-_CSV_EXT = (".csv",)
+# CSV targets, plain or compressed (decompressed by name, like svmlight files).
+_CSV_EXT = (".csv", ".csv.gz", ".csv.bz2")
 
 
 def read_targets(spec, n: int, *, labels=None) -> np.ndarray:
@@ -23,7 +32,8 @@ def read_targets(spec, n: int, *, labels=None) -> np.ndarray:
         * ``"y.csv:price"``: one column of a CSV file with a header row;
           ``"y.csv:food,service"`` several (multi-target); ``"y.csv"`` alone
           when the file has a single column.  Values are parsed as floats;
-          blank lines are skipped.
+          blank lines are skipped.  ``.csv.gz`` and ``.csv.bz2`` are
+          decompressed.
     n : int
         The number of rows of X.
     labels : ndarray, optional
@@ -96,7 +106,7 @@ def _read_npy(path: str) -> np.ndarray:
 
 def _read_csv(path: str, columns: list[str] | None) -> np.ndarray:
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        with io.TextIOWrapper(open_binary(path), newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
             header = next((row for row in reader if row), None)
             if header is None:
