@@ -371,8 +371,8 @@ def _subspace_quadratic_forms(op, primal: bool, Z, lams, cap):
     resid = np.empty((k, L))
     for t in range(k):
         z = np.ascontiguousarray(Z[:, t])
-        W, resid[t], _ = subspace_path(M, z, lams, thresh, diag, cap)
-        zx[t] = z @ W
+        Wt, resid[t], _ = subspace_path(M, z, lams, thresh, diag, cap)
+        zx[t] = Wt @ z
     return zx, resid
 
 

@@ -206,11 +206,11 @@ def path_with_predictions(
             lams_v = user_lams
         L = len(lams_v)
         keeps = [] if rows is not None and solver == "subspace-cg" else None
-        W, cert, n_iter_each, name, exact = _run(
+        Wt, cert, n_iter_each, name, exact = _run(
             solver, op, Yc, B, p_null, lams_v, tol, max_iter, keeps
         )
-    # W: (p, k*L), column t*L + j = target t at lams_v[j].
-    coef = W.T.reshape(k, L, p).transpose(1, 0, 2)  # (L, k, p)
+    # Wt: (k*L, p), row t*L + j = target t at lams_v[j].
+    coef = Wt.reshape(k, L, p).transpose(1, 0, 2)  # (L, k, p)
     intercept = (ybar[None, :] - coef @ op.mu) if fit_intercept else np.zeros((L, k))
     cert = cert.reshape(k, L).T  # (L, k)
     n_iter = n_iter_each.reshape(k, L).max(axis=0)
@@ -288,12 +288,14 @@ def _row_subset(Xv, rows):
 def _run(solver, op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     """Dispatch to a path algorithm.
 
-    Returns ``(W (p, kL), cert (kL,), n_iter (kL,), name, exact (kL,))``;
+    Returns ``(Wt (kL, p), cert (kL,), n_iter (kL,), name, exact (kL,))``: row
+    ``t * L + j`` of ``Wt`` is target ``t`` at ``lams[j]``;
     ``exact`` marks points not in ``keeps``' Galerkin form (see ``_predictions``).
     """
     k, L = Yc.shape[1], len(lams)
     if solver in ("cg", "cd"):
-        return (*_warm_started(solver, op, Yc, lams, tol, max_iter), np.ones(k * L, bool))
+        W, cert, n_iter, name = _warm_started(solver, op, Yc, lams, tol, max_iter)
+        return W.T, cert, n_iter, name, np.ones(k * L, bool)
     if solver == "subspace-cg":
         return _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps)
     k, L = Yc.shape[1], len(lams)
@@ -306,7 +308,7 @@ def _run(solver, op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     # and polish those above tol with warm-started Jacobi PCG.
     polish_iter = DEFAULT_MAX_ITER["cg-primal"] if max_iter is None else max_iter
     out = cg_primal(grid, W0, polish_iter)
-    return out.W, out.certificate, n_iter0 + out.n_iter_each, name, np.ones(k * L, bool)
+    return out.W.T, out.certificate, n_iter0 + out.n_iter_each, name, np.ones(k * L, bool)
 
 
 def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
@@ -318,28 +320,32 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     k, L = Yc.shape[1], len(lams)
     cap = _MULTISHIFT_MAX_ITER if max_iter is None else max_iter
     diag_h = op.col_sq_norms()
-    W = np.empty((op.p, k * L))
+    parts = []
     cert = np.empty(k * L)
     n_iter = np.empty(k * L, dtype=np.int64)
     for t in range(k):
         cols = slice(t * L, (t + 1) * L)
         thresh = 2.0 * lams * tol * p_null[t]
         keep = None if keeps is None else {}
-        W[:, cols], rsq, n_iter[cols] = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
+        Wt_t, rsq, n_iter[cols] = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
+        parts.append(Wt_t)
         if keeps is not None:
             keeps.append(keep)
         cert[cols] = rsq / (2.0 * lams)
+    # (kL, p), row t * L + j; one target needs no copy (175 MB at p = 438,654).
+    Wt = parts[0] if k == 1 else np.concatenate(parts, axis=0)
+    del parts
     bad = np.flatnonzero(cert > tol * np.repeat(p_null, L))
     if len(bad):
         t_bad, j_bad = np.divmod(bad, L)
         sub = RidgeProblem(op, Yc[:, t_bad], lams[j_bad], tol)
         sub._B = B[:, t_bad]
-        out = cg_primal(sub, np.ascontiguousarray(W[:, bad]), cap)
-        W[:, bad], cert[bad] = out.W, out.certificate
+        out = cg_primal(sub, np.ascontiguousarray(Wt[bad].T), cap)
+        Wt[bad], cert[bad] = out.W.T, out.certificate
         n_iter[bad] += out.n_iter_each
     exact = np.zeros(k * L, dtype=bool)
     exact[bad] = True  # polished: no longer Z y
-    return W, cert, n_iter, "subspace-cg", exact
+    return Wt, cert, n_iter, "subspace-cg", exact
 
 
 def _grid_problem(op, Yc, B, p_null, lams, tol) -> RidgeProblem:
