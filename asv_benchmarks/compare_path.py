@@ -485,46 +485,18 @@ def probe_cap(solver: PathSolver, ctx: PathCtx, state) -> tuple[int | None, dict
     return cap, info
 
 
-def calibrate(solver, ctx, state, max_iter, budget):
-    """Loosest tol on the ladder (plus a half-decade refinement) whose worst point
-    reaches ``ctx.target``: ``(tol or None, runs, status)`` (``compare_ridge``'s
-    search, with this harness's path runs)."""
-    return cr.calibrate(solver, ctx, state, max_iter, budget, run=run_once)
-
-
 def prepare_and_calibrate(solvers, ctx, args, unavailable, entries) -> list:
-    active = []
-    for s in solvers:
-        if s.name in unavailable:
-            entries[s.name] = {"status": "skipped", "note": unavailable[s.name]}
-            continue
-        entry = {"status": "?", "calibration": [], "runs": []}
-        entries[s.name] = entry
-        try:
-            state = s.prepare(ctx)
-        except Exception as e:
-            entry.update(status="error", note=f"prepare failed: {e!r}")
-            continue
-        if isinstance(state, dict) and "prep_seconds" in state:
-            entry["prep_seconds"] = state["prep_seconds"]
-        max_iter, entry["probe"] = probe_cap(s, ctx, state)
-        if s.calibrate:
-            tol, runs, status = calibrate(s, ctx, state, max_iter, args.calib_budget)
-        else:
-            tol = s.fixed(ctx)
-            runs = [run_once(s, ctx, state, tol, max_iter)]  # warm-up (Numba, caches)
-            status = "ok" if runs[0].error is None else f"error: {runs[0].error}"
-            if runs[0].error is not None:
-                tol = None
-        entry["calibration"] = [asdict(r) for r in runs]
-        entry.update(status=status, tol=tol, setting=s.setting(tol) if tol else None)
-        if tol is None:
-            ok = [r for r in runs if r.error is None]
-            if ok:
-                entry["best"] = asdict(min(ok, key=lambda r: r.worst_rel_subopt))
-            continue
-        active.append((s, state, tol, max_iter, entry))
-    return active
+    """``compare_ridge.prepare_solvers`` with this harness's path runs and caps."""
+    return cr.prepare_solvers(
+        solvers,
+        ctx,
+        args,
+        unavailable,
+        entries,
+        run=run_once,
+        probe=probe_cap,
+        subopt=lambda r: r.worst_rel_subopt,
+    )
 
 
 def time_interleaved(active, ctx, repeats) -> None:

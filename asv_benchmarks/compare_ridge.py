@@ -522,17 +522,25 @@ def calibrate(
     return best, runs, "ok"
 
 
-def prepare_solvers(solvers, ctx, args, unavailable: dict, entries: dict) -> list:
+def prepare_solvers(
+    solvers, ctx, args, unavailable: dict, entries: dict, *, run=None, probe=None, subopt=None
+) -> list:
     """Prepare, probe the iteration cap and calibrate every solver on ctx.
 
     Fills ``entries[solver.name]``; returns the solvers that reached the target as
-    ``(solver, state, tol, max_iter, entry)`` tuples for :func:`time_interleaved`."""
+    ``(solver, state, tol, max_iter, entry)`` tuples for :func:`time_interleaved`.
+    ``run`` / ``probe`` (default :func:`run_once` / :func:`probe_cap`) and
+    ``subopt`` (a run's suboptimality, default ``run.rel_subopt``) let the path
+    harness reuse this with its own runs."""
+    run = run_once if run is None else run
+    probe_cap_ = probe_cap if probe is None else probe
+    subopt = (lambda r: r.rel_subopt) if subopt is None else subopt
     active = []
     for s in solvers:
         if s.name in unavailable:
             entries[s.name] = {"status": "skipped", "note": unavailable[s.name]}
             continue
-        why = s.skip_reason(ctx)
+        why = s.skip_reason(ctx) if hasattr(s, "skip_reason") else None
         if why:
             log(f"    {s.name}: skipped ({why})")
             entries[s.name] = {"status": "skipped", "note": why}
@@ -546,14 +554,13 @@ def prepare_solvers(solvers, ctx, args, unavailable: dict, entries: dict) -> lis
             continue
         if isinstance(state, dict) and "prep_seconds" in state:
             entry["prep_seconds"] = state["prep_seconds"]
-        max_iter, probe = probe_cap(s, ctx, state)
-        entry["probe"] = probe
+        max_iter, entry["probe"] = probe_cap_(s, ctx, state)
         if s.calibrate:
-            tol, runs, status = calibrate(s, ctx, state, max_iter, args.calib_budget)
+            tol, runs, status = calibrate(s, ctx, state, max_iter, args.calib_budget, run=run)
             entry["calibration"] = [asdict(r) for r in runs]
         else:
             tol = s.fixed(ctx)
-            warm = run_once(s, ctx, state, tol, max_iter)  # warm-up (Numba dispatch, caches)
+            warm = run(s, ctx, state, tol, max_iter)  # warm-up (Numba dispatch, caches)
             runs = [warm]
             entry["calibration"] = [asdict(warm)]
             status = "ok" if warm.error is None else f"error: {warm.error}"
@@ -563,9 +570,7 @@ def prepare_solvers(solvers, ctx, args, unavailable: dict, entries: dict) -> lis
         entry["tol"] = tol
         entry["setting"] = s.setting(tol) if tol is not None else None
         if tol is None:
-            best = min(
-                (r for r in runs if r.error is None), key=lambda r: r.rel_subopt, default=None
-            )
+            best = min((r for r in runs if r.error is None), key=subopt, default=None)
             if best is not None:
                 entry["best"] = asdict(best)
             state = None
