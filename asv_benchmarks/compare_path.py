@@ -213,51 +213,15 @@ class GlmnetPath(PathSolver):
         return cr.Glmnet().available()
 
     def prepare(self, ctx):
-        t0 = time.perf_counter()
-        Xc = ctx.ds.X.tocsc()
-        st = {
-            "data": np.ascontiguousarray(Xc.data, dtype=np.float64),
-            "ip": (Xc.indptr + 1).astype(np.int32),
-            "ix": (Xc.indices + 1).astype(np.int32),
-        }
-        del Xc
-        y = ctx.ds.y
-        ys = float(np.sqrt(np.mean((y - y.mean()) ** 2)))  # glmnet divides y and lam by ys
-        st["ulam"] = np.ascontiguousarray(ctx.lams * ys / ctx.ds.X.shape[0])
-        st["prep_seconds"] = time.perf_counter() - t0
-        return st
+        return cr.glmnet_prepare(ctx.ds.X, ctx.ds.y, ctx.lams)
 
     def fit(self, ctx, st, tol, max_iter):
-        from glmnet._glmnet import solns, spelnet
+        from glmnet._glmnet import solns
 
-        n, p = ctx.ds.X.shape
+        p = ctx.ds.X.shape[1]
         L = len(ctx.lams)
-        out = spelnet(
-            2,  # ka = 2: naive algorithm (ka = 1, covariance, needs p x nx memory)
-            0.0,  # alpha = 0: ridge
-            n,
-            p,
-            st["data"],
-            st["ip"],
-            st["ix"],
-            np.array(ctx.ds.y, dtype=np.float64, order="F", copy=True),  # may be overwritten
-            np.ones(n),
-            np.zeros(1, dtype=np.int32),  # jd: exclude no variable
-            np.ones(p),  # vp: penalty factors
-            np.array([np.full(p, -np.inf), np.full(p, np.inf)], order="F"),  # cl: no box
-            p,  # ne
-            p + 1,  # nx
-            1.0,  # flmin >= 1: use ulam
-            st["ulam"],
-            tol,  # thr
-            nlam=L,
-            isd=0,
-            intr=1,
-            maxit=int(min(max_iter if max_iter is not None else 100_000, 2**31 - 1)),
-        )
+        out = cr.glmnet_ridge(ctx.ds.X.shape, ctx.ds.y, st, tol, max_iter, True)
         lmu, a0, ca, ia, nin, _rsq, _alm, nlp, jerr = out
-        if jerr > 0:
-            raise RuntimeError(f"glmnet fatal error jerr={jerr}")
         coef, intercept = _nan_path(L, p)
         if lmu >= 1:
             coef[:lmu] = solns(p, ca[:, :lmu], ia, nin[:lmu]).T

@@ -198,6 +198,62 @@ class SklearnRidge(Solver):
         return None
 
 
+def glmnet_prepare(X, y, lams) -> dict:
+    """glmnet's inputs, built once outside the timings: a CSC copy of ``X`` with
+    1-based int32 indices, and ``ulam`` = the ``lams`` in glmnet's scaling.
+
+    glmnet divides ``y`` and lambda by ``ys = sqrt(mean((y - ybar)^2))`` and uses
+    weights summing to 1, so ``lam`` of ``1/2 ||y - Xw - b||^2 + lam/2 ||w||^2`` is
+    ``lam * ys / n`` for it.
+    """
+    t0 = time.perf_counter()
+    Xc = X.tocsc()
+    st = {
+        "data": np.ascontiguousarray(Xc.data, dtype=np.float64),
+        "ip": (Xc.indptr + 1).astype(np.int32),
+        "ix": (Xc.indices + 1).astype(np.int32),
+    }
+    del Xc
+    ys = float(np.sqrt(np.mean((y - y.mean()) ** 2)))
+    st["ulam"] = np.ascontiguousarray(np.asarray(lams, dtype=np.float64) * ys / X.shape[0])
+    st["prep_seconds"] = time.perf_counter() - t0
+    return st
+
+
+def glmnet_ridge(shape, y, st, tol, max_iter, fit_intercept: bool):
+    """One ``spelnet`` call (naive algorithm, ``alpha = 0``, ``isd = 0``, unit weights)
+    over the lambdas ``st["ulam"]``; returns its raw outputs (raises on ``jerr > 0``)."""
+    from glmnet._glmnet import spelnet
+
+    n, p = shape
+    out = spelnet(
+        2,  # ka = 2: naive algorithm (ka = 1, covariance, needs p x nx memory)
+        0.0,  # parm = alpha = 0: ridge
+        n,
+        p,
+        st["data"],
+        st["ip"],
+        st["ix"],
+        np.array(y, dtype=np.float64, order="F", copy=True),  # glmnet may overwrite y
+        np.ones(n),
+        np.zeros(1, dtype=np.int32),  # jd: exclude no variable
+        np.ones(p),  # vp: penalty factors
+        np.array([np.full(p, -np.inf), np.full(p, np.inf)], order="F"),  # cl: no box
+        p,  # ne
+        p + 1,  # nx
+        1.0,  # flmin >= 1: use ulam
+        st["ulam"],
+        tol,  # thr
+        nlam=len(st["ulam"]),
+        isd=0,
+        intr=int(fit_intercept),
+        maxit=int(min(max_iter if max_iter is not None else 100_000, 2**31 - 1)),
+    )
+    if out[-1] > 0:
+        raise RuntimeError(f"glmnet fatal error jerr={out[-1]}")
+    return out
+
+
 class Glmnet(Solver):
     name = "glmnet-naive"
     start_tol = 1e-9
@@ -210,50 +266,14 @@ class Glmnet(Solver):
         return True, ""
 
     def prepare(self, ctx):
-        X = ctx.ds.X
-        t0 = time.perf_counter()
-        Xc = X.tocsc()
-        st = {
-            "data": np.ascontiguousarray(Xc.data, dtype=np.float64),
-            "ip": (Xc.indptr + 1).astype(np.int32),
-            "ix": (Xc.indices + 1).astype(np.int32),
-        }
-        del Xc
-        y = ctx.ds.y
-        ys = float(np.sqrt(np.mean((y - y.mean()) ** 2)))  # glmnet divides y and lam by this
-        st["ulam"] = np.array([ctx.lam * ys / X.shape[0]])
-        st["prep_seconds"] = time.perf_counter() - t0
-        return st
+        return glmnet_prepare(ctx.ds.X, ctx.ds.y, np.array([ctx.lam]))
 
     def fit(self, ctx, st, tol, max_iter):
-        from glmnet._glmnet import solns, spelnet
+        from glmnet._glmnet import solns
 
-        n, p = ctx.ds.X.shape
-        out = spelnet(
-            2,  # ka = 2: naive algorithm (ka = 1, covariance, needs p x nx memory)
-            0.0,  # parm = alpha = 0: ridge
-            n,
-            p,
-            st["data"],
-            st["ip"],
-            st["ix"],
-            np.array(ctx.ds.y, dtype=np.float64, order="F", copy=True),  # glmnet may overwrite y
-            np.ones(n),
-            np.zeros(1, dtype=np.int32),  # jd: exclude no variable
-            np.ones(p),  # vp: penalty factors
-            np.array([np.full(p, -np.inf), np.full(p, np.inf)], order="F"),  # cl: no box
-            p,  # ne
-            p + 1,  # nx
-            1.0,  # flmin >= 1: use ulam
-            st["ulam"],
-            tol,  # thr
-            isd=0,
-            intr=int(ctx.case.fit_intercept),
-            maxit=int(min(max_iter if max_iter is not None else 100_000, 2**31 - 1)),
-        )
+        p = ctx.ds.X.shape[1]
+        out = glmnet_ridge(ctx.ds.X.shape, ctx.ds.y, st, tol, max_iter, ctx.case.fit_intercept)
         lmu, a0, ca, ia, nin, _rsq, _alm, nlp, jerr = out
-        if jerr > 0:
-            raise RuntimeError(f"glmnet fatal error jerr={jerr}")
         if lmu < 1:
             return FitOut(None, 0.0, int(nlp), True, {"jerr": int(jerr)})
         coef = solns(p, ca, ia, nin)[:, 0]
