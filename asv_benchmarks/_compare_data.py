@@ -258,6 +258,21 @@ def read_cached_csr(fname):
     return X, arrays
 
 
+def write_cached_csr(fname, X, **arrays) -> None:
+    """Write a harness cache file (read back by :func:`read_cached_csr`): the CSR
+    arrays of ``X`` and ``arrays``, to a temporary file renamed into place."""
+    tmp = fname.with_suffix(".tmp.npz")
+    np.savez(
+        tmp,
+        data=X.data,
+        indices=X.indices,
+        indptr=X.indptr,
+        shape=np.array(X.shape),
+        **arrays,
+    )
+    tmp.replace(fname)
+
+
 def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset:
     spec = (QUICK_DATASETS if quick else DATASETS)[key]
     stem = f"{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{_spec_tag(spec)}"
@@ -292,19 +307,7 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
             f"||X||_2^2 = {s2:.6g} ({t_svd:.1f} s)",
             flush=True,
         )
-    tmp = fname.with_suffix(".tmp.npz")
-    np.savez(
-        tmp,
-        data=X.data,
-        indices=X.indices,
-        indptr=X.indptr,
-        shape=np.array(X.shape),
-        y=y,
-        sigma_max_sq=s2,
-        build_seconds=t_build,
-        meta=json.dumps(meta),
-    )
-    tmp.replace(fname)
+    write_cached_csr(fname, X, y=y, sigma_max_sq=s2, build_seconds=t_build, meta=json.dumps(meta))
     return Dataset(key, X, y, s2, DESCRIPTIONS[key], t_build, meta, stem)
 
 

@@ -258,19 +258,9 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     X, y, k = _build_svmlight(spec)
     t_build = time.perf_counter() - t0
     meta = {"spec": repr(spec)}
-    tmp = fname.with_suffix(".tmp.npz")
-    np.savez(
-        tmp,
-        data=X.data,
-        indices=X.indices,
-        indptr=X.indptr,
-        shape=np.array(X.shape),
-        y=y,
-        n_classes=k,
-        build_seconds=t_build,
-        meta=json.dumps(meta),
+    cdata.write_cached_csr(
+        fname, X, y=y, n_classes=k, build_seconds=t_build, meta=json.dumps(meta)
     )
-    tmp.replace(fname)
     return Dataset(key, X, y, k, DESCRIPTIONS[key], t_build, meta, stem)
 
 
