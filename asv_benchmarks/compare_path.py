@@ -422,31 +422,15 @@ def run_once(solver: PathSolver, ctx: PathCtx, state, tol, max_iter) -> PathRun:
 
 def probe_cap(solver: PathSolver, ctx: PathCtx, state) -> tuple[int | None, dict]:
     """Iteration cap worth about ``ctx.time_cap`` seconds, from two short runs."""
-    if solver.probe_iters is None:
-        return None, {}
-    why = solver.no_cap(ctx)
-    if why:
-        return None, {"note": why}
-    m1, m2 = solver.probe_iters
     mid = len(ctx.lams) // 2
-    times = []
-    for m in (m1, m2):
-        t0 = time.perf_counter()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if isinstance(solver, SklearnLoop):  # per-fit iterations: one fit
-                    cr.timed(solver.fit, ctx, state, 1e-30, m, ctx.lams[mid : mid + 1])
-                else:  # glmnet: passes for the whole path
-                    cr.timed(solver.fit, ctx, state, 1e-30, m)
-        except Exception:
-            pass
-        times.append(time.perf_counter() - t0)
-    per_iter = max((times[1] - times[0]) / (m2 - m1), times[1] / m2 / 4, 1e-7)
-    cap = int(max(m2 + 1, min(ctx.time_cap / per_iter, 10**7)))
-    info = {"probe_seconds": times, "seconds_per_iter": per_iter, "max_iter": cap}
-    log(f"    {solver.name}: ~{per_iter * 1e3:.2f} ms/iteration -> max_iter {cap}")
-    return cap, info
+
+    def probe_fit(m):
+        if isinstance(solver, SklearnLoop):  # per-fit iterations: one fit
+            cr.timed(solver.fit, ctx, state, 1e-30, m, ctx.lams[mid : mid + 1])
+        else:  # glmnet: passes for the whole path
+            cr.timed(solver.fit, ctx, state, 1e-30, m)
+
+    return cr.probe_cap(solver, ctx, state, probe_fit)
 
 
 def prepare_and_calibrate(solvers, ctx, args, unavailable, entries) -> list:

@@ -466,8 +466,17 @@ def run_once(solver: Solver, ctx, state, tol: float, max_iter: int | None) -> Ru
     return r
 
 
-def probe_cap(solver: Solver, ctx, state) -> tuple[int | None, dict]:
-    """Iteration cap worth about ctx.time_cap seconds, from two short runs."""
+def probe_cap(solver: Solver, ctx, state, probe_fit=None) -> tuple[int | None, dict]:
+    """Iteration cap worth about ctx.time_cap seconds, from two short runs.
+
+    ``probe_fit(m)`` runs the solver with an ``m``-iteration cap (default: one
+    ``solver.fit`` at an unreachable tol); the path harness passes its own.
+    """
+    if probe_fit is None:
+
+        def probe_fit(m):
+            timed(solver.fit, ctx, state, 1e-30, m)
+
     if solver.probe_iters is None:
         return None, {}
     why = solver.no_cap(ctx)
@@ -480,7 +489,7 @@ def probe_cap(solver: Solver, ctx, state) -> tuple[int | None, dict]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                timed(solver.fit, ctx, state, 1e-30, m)
+                probe_fit(m)
         except Exception:
             pass
         times.append(time.perf_counter() - t0)
