@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,7 @@ from ._result import FitResult
 from ._solvers._logistic_cd import cd_binary
 from ._solvers._logistic_multinomial import newton_cg_multinomial
 from ._solvers._logistic_newton import newton_cg_binary
-from ._threads import blas_limit, numba_threads, resolve_n_threads
+from ._threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
 from ._validation import (
     canonical_csc,
     check_coef_init,
@@ -318,7 +317,7 @@ def _one_vs_rest(
     count is per calling thread); the kernels release the GIL.
     """
     nt = common["n_threads"]
-    workers = max(1, min(nt, n_classes))
+    workers = pool_workers(nt, n_classes)
     per_fit = max(1, nt // workers)
 
     def fit_class(k: int):
@@ -337,11 +336,7 @@ def _one_vs_rest(
                 W0[:, k],
             )
 
-    if workers == 1:
-        fits = [fit_class(k) for k in range(n_classes)]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            fits = list(pool.map(fit_class, range(n_classes)))
+    fits = thread_map(fit_class, range(n_classes), workers)
     cert = np.array([f[2] for f in fits])
     p_null = np.array([f[3] for f in fits])
     return FitResult(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import time
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
 import numpy as np
@@ -35,7 +34,7 @@ from ._classifiers import (
 from ._logistic import logistic
 from ._logistic_path import logistic_path
 from ._path_result import CVResult, PathResult
-from ._threads import resolve_n_threads
+from ._threads import pool_workers, resolve_n_threads, thread_map
 
 # The scorers computed for all Cs at once from the decision values (the others
 # go through scikit-learn's scorer object, one lightweight estimator per C).
@@ -224,7 +223,7 @@ class LogisticRegressionCV(LogisticRegression):
         lams = 1.0 / Cs
         # Path point j (decreasing lam) is Cs[order[j]]; stable: equal Cs keep their order.
         order = np.argsort(-lams, kind="stable")
-        workers = max(1, min(nt, len(folds)))
+        workers = pool_workers(nt, len(folds))
         per_fold = max(1, nt // workers)
 
         def run_fold(fold):
@@ -257,11 +256,7 @@ class LogisticRegressionCV(LogisticRegression):
             n_iter[order] = path.n_iter
             return path, coef, intercept, np.asarray(scores, dtype=np.float64), n_iter
 
-        if workers == 1:
-            outs = [run_fold(f) for f in folds]
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                outs = list(pool.map(run_fold, folds))
+        outs = thread_map(run_fold, folds, workers)
         paths = [o[0] for o in outs]
         coefs = np.stack([o[1] for o in outs])  # (F, L, p) or (F, L, K, p)
         intercepts = np.stack([o[2] for o in outs])  # (F, L) or (F, L, K)

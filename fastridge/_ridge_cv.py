@@ -15,7 +15,6 @@ from __future__ import annotations
 import inspect
 import numbers
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
@@ -30,7 +29,7 @@ from ._grid import default_lam_min_ratio, geometric_grid, lam_max_from_gradient
 from ._operators import DesignOperator
 from ._path_result import CVResult
 from ._ridge_path import path_with_predictions
-from ._threads import blas_limit, numba_threads, resolve_n_threads
+from ._threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
 from ._validation import check_sample_weight, check_X, check_y
 
 #: Accepted ``gcv_mode`` values.
@@ -195,7 +194,7 @@ def kfold_scores(
     out = np.empty((len(folds), L, k) if per_target else (len(folds), L))
     base = np.ones(n) if sw is None else sw
     nt = resolve_n_threads(n_threads)
-    workers = max(1, min(nt, len(folds)))
+    workers = pool_workers(nt, len(folds))
     per_worker = max(1, nt // workers)
 
     def fold_path(fold):
@@ -213,8 +212,8 @@ def kfold_scores(
             n_threads=per_worker,
         )
 
-    with blas_limit(1), ThreadPoolExecutor(max_workers=workers) as pool:
-        paths = list(pool.map(fold_path, folds))
+    with blas_limit(1):
+        paths = thread_map(fold_path, folds, workers)
     for f, ((_train, test), (path, pred_sorted)) in enumerate(zip(folds, paths)):
         st = None if sw is None else sw[test]
         coef = np.empty((L, k, p))

@@ -70,3 +70,97 @@ def test_parallel_solvers_agree_with_serial(parallel_everywhere, solver):
     assert np.linalg.norm(fits[1].coef - fits[0].coef) <= bound
     np.testing.assert_allclose(fits[1].coef, fits[0].coef, rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(fits[1].coef, fits[2].coef)
+
+
+# Fits that launch parallel kernels from several Python threads: the library's
+# own pools (one-vs-rest, K-fold RidgeCV, LogisticRegressionCV folds) and two
+# user threads.  Run in a fresh process per threading layer (Numba fixes the
+# layer at its first parallel launch); prints the coefficients as JSON.
+_LAYER_SCRIPT = """
+import json, threading
+import numpy as np, scipy.sparse as sp
+import numba
+import fastridge
+from fastridge import _operators
+_operators.PARALLEL_MIN_NNZ = 0  # the parallel kernels even on this small matrix
+_operators.PARALLEL_NNZ_PER_ACCUMULATOR = 0
+from sklearn.datasets import make_classification
+X, y = make_classification(300, 40, n_informative=10, n_classes=4, random_state=0)
+Xs = sp.csr_matrix(X)
+yr = Xs @ np.random.default_rng(0).standard_normal(40)
+out = {}
+out["ovr"] = fastridge.LogisticRegression(multi_class="ovr", n_threads=2).fit(Xs, y).coef_
+out["ridgecv"] = fastridge.RidgeCV(alphas=[0.1, 1.0, 10.0], cv=3, n_threads=2).fit(Xs, yr).coef_
+out["logcv"] = fastridge.LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, n_threads=2).fit(Xs, y).coef_
+res = {}
+def work(i):
+    res[i] = fastridge.ridge(Xs, yr + i, 1.0, n_threads=2).coef
+ts = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+out["user_threads"] = np.stack([res[0], res[1]])
+out = {k: np.asarray(v).tolist() for k, v in out.items()}
+out["layer"] = numba.threading_layer()
+print(json.dumps(out))
+"""
+
+
+def _run_layer(layer):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env.pop("NUMBA_THREADING_LAYER", None)
+    env["NUMBA_NUM_THREADS"] = "2"  # several kernel threads even on a 1-core runner
+    if layer is not None:
+        env["NUMBA_THREADING_LAYER"] = layer
+    proc = subprocess.run(
+        [sys.executable, "-c", _LAYER_SCRIPT], env=env, capture_output=True, text=True, timeout=900
+    )
+    # Before the fix workqueue aborted the process (SIGABRT, "Concurrent access").
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_workqueue_layer_falls_back_to_serial():
+    wq = _run_layer("workqueue")
+    assert wq["layer"] == "workqueue"
+    ref = _run_layer(None)
+    for key in ("ovr", "ridgecv", "logcv", "user_threads"):
+        # The same fits, one at a time: equal up to the order of float reductions.
+        np.testing.assert_allclose(wq[key], ref[key], rtol=1e-10, atol=1e-12, err_msg=key)
+
+
+def test_thread_map_serial_when_layer_unsafe(monkeypatch):
+    import threading
+
+    from fastridge import _threads
+
+    monkeypatch.setattr(_threads, "concurrent_kernels_safe", lambda: False)
+    assert _threads.pool_workers(8, 5) == 1
+    caller = threading.get_ident()
+    seen = _threads.thread_map(lambda _: threading.get_ident(), range(4), 1)
+    assert seen == [caller] * 4  # no pool: every task in the calling thread
+    # Kernel regions hold the process-wide lock (re-entrant in the same thread).
+    with _threads.numba_threads(1), _threads.numba_threads(1):
+        got = []
+        t = threading.Thread(target=lambda: got.append(_threads._KERNEL_LOCK.acquire(False)))
+        t.start()
+        t.join()
+        assert got == [False]
+    assert _threads._KERNEL_LOCK.acquire(False)
+    _threads._KERNEL_LOCK.release()
+
+
+def test_thread_map_parallel_when_layer_safe(monkeypatch):
+    from fastridge import _threads
+
+    monkeypatch.setattr(_threads, "concurrent_kernels_safe", lambda: True)
+    assert _threads.pool_workers(8, 5) == 5
+    assert _threads.pool_workers(2, 5) == 2
+    assert _threads.thread_map(lambda x: x * x, range(5), 3) == [0, 1, 4, 9, 16]
