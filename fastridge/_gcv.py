@@ -153,10 +153,19 @@ class HatDecomposition:
 
     ``form="primal"`` (``p <= n``): ``H = A^T A = V diag(e) V^T``,
     ``Q = A V`` (n x p, columns ``s_k u_k``) and ``w = 1 / (e + lam)``.
-    ``form="dual"`` (``p > n``): ``A A^T = U diag(e) U^T`` with all ``n``
-    eigenvectors, ``Q = U`` and ``w = e / (e + lam)``; then also
-    ``1 - Hat_ii = sum_k U_ik^2 lam / (e_k + lam) - s_i/S`` without the
-    cancellation of ``1 - (...)``.
+    ``form="dual"`` (``p > n``): ``A A^T = U diag(e) U^T``, ``Q = U`` and
+    ``w = e / (e + lam)``.  Without intercept ``U`` holds all ``n``
+    eigenvectors and ``1 - Hat_ii = sum_k U_ik^2 lam / (e_k + lam)``.  With
+    an intercept the known null vector ``q = sqrt(s / S)`` of ``A A^T`` is
+    removed exactly (:func:`_deflated_dual`): ``U`` holds ``n - 1``
+    orthonormal eigenvectors spanning ``q^perp``, so ``U U^T = I - P_1`` and
+
+        1 - Hat_ii = sum_k U_ik^2 lam / (e_k + lam)
+
+    with no subtraction of ``s_i / S``.  (Leaving ``q`` among the
+    eigenvectors, its computed eigenvalue ``~ eps ||A||^2`` instead of 0
+    changed ``1 - Hat_ii ~ lam`` by ``eps ||A||^2 / lam`` relative: 1e-3 at
+    ``lam = 1e-5`` on a 10 x 50 problem.)
     """
 
     form: str
@@ -164,11 +173,46 @@ class HatDecomposition:
     Q: np.ndarray  # (n, m)
 
 
+def _householder_off(q: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(u, c)`` with ``Hh = I - c u u^T`` orthogonal, symmetric and ``Hh q = -sign(q_0) e_0``.
+
+    For a unit vector ``q``: ``u = q + sign(q_0) e_0``, ``c = 2 / (u^T u)``
+    (the sign avoids cancellation in ``u_0``).  The columns ``1..n-1`` of
+    ``Hh`` are then an orthonormal basis of ``q^perp``.
+    """
+    u = q.copy()
+    u[0] += 1.0 if q[0] >= 0 else -1.0
+    return u, 2.0 / (u @ u)
+
+
+def _deflated_dual(K: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenpairs of ``K = A A^T`` on ``q^perp`` (``K q = 0`` in exact arithmetic).
+
+    With ``Hh = I - c u u^T`` (:func:`_householder_off`), ``B = Hh[:, 1:]``
+    spans ``q^perp``; ``B^T K B = (Hh K Hh)[1:, 1:] = W diag(e) W^T`` and
+    ``U = B W``.  Forms ``Hh K Hh`` by two rank-one updates (O(n^2)) and
+    ``U`` by one (O(n^2)); the rounding error of ``K`` along ``q`` is dropped
+    instead of becoming a spurious eigenvalue.
+    """
+    n = K.shape[0]
+    u, c = _householder_off(q)
+    KH = K - c * np.outer(K @ u, u)
+    HKH = KH - c * np.outer(u, u @ KH)
+    M = HKH[1:, 1:]
+    e, W = np.linalg.eigh(0.5 * (M + M.T))
+    Wf = np.zeros((n, n - 1))
+    Wf[1:] = W
+    U = Wf - c * np.outer(u, u @ Wf)
+    return e, U
+
+
 def hat_decomposition(op: DesignOperator) -> HatDecomposition:
     """Eigendecomposition of the smaller Gram matrix of ``A = S^{1/2} Xc``.
 
     Forms the dense ``m x m`` Gram (``m = min(n, p)``) and, in primal form,
-    ``A V`` (``n x p``); nothing larger than ``n x min(n, p)``.
+    ``A V`` (``n x p``); nothing larger than ``n x min(n, p)``.  In dual form
+    with an intercept the null vector ``sqrt(s / S)`` is removed exactly
+    (:class:`HatDecomposition`).
     """
     if op.p <= op.n:
         H = op.gram_dense()
@@ -177,7 +221,11 @@ def hat_decomposition(op: DesignOperator) -> HatDecomposition:
         Q *= op.sqrt_s[:, None]
         return HatDecomposition("primal", np.maximum(e, 0.0), Q)
     K = op.dual_gram_dense()
-    e, U = np.linalg.eigh(0.5 * (K + K.T))
+    K = 0.5 * (K + K.T)
+    if op.fit_intercept and op.n > 1:
+        e, U = _deflated_dual(K, op.sqrt_s / np.sqrt(op.S))
+    else:
+        e, U = np.linalg.eigh(K)
     return HatDecomposition("dual", np.maximum(e, 0.0), np.ascontiguousarray(U))
 
 
@@ -223,7 +271,8 @@ def exact_scores(
         Wfit = 1.0 / denom  # fitted = Q diag(Wfit) C
     else:
         Wres = lams[None, :] / denom  # residual = Q diag(Wres) C (all n eigenvectors)
-    P1 = op.s / op.S if op.fit_intercept else np.zeros(n)
+    # Intercept projection diagonal s_i / S; the deflated dual basis already excludes it.
+    P1 = op.s / op.S if op.fit_intercept and dec.form == "primal" else np.zeros(n)
     df = e[:, None] / denom
     df = df.sum(axis=0) + (1.0 if op.fit_intercept else 0.0)
 
