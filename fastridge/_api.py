@@ -15,6 +15,7 @@ from ._validation import (
     Compressed,
     canonical_csc,
     check_coef_init,
+    check_flag,
     check_lam,
     check_max_iter,
     check_sample_weight,
@@ -98,6 +99,7 @@ def ridge(
     """
     t0 = time.perf_counter()
     tol = check_tol(tol)
+    fit_intercept = check_flag(fit_intercept, "fit_intercept")
     Xv = check_X(X)
     n, p = Xv.shape
     Y, one_d = check_y(y, n)

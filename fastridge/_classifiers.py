@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ._api import ridge
 from ._logistic import logistic
+from ._validation import check_predict_X
 
 _FLOATS = [np.float64, np.float32]
 _SPARSE = ["csr", "csc"]
@@ -58,6 +59,7 @@ class _LinearClassifier(LinearClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=_SPARSE, dtype=_FLOATS, reset=False)
+        check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 

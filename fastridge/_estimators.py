@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._api import ridge
+from ._validation import check_predict_X
 
 
 class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -112,4 +113,5 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
+        check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
         return np.asarray(X @ self.coef_.T) + self.intercept_

@@ -67,6 +67,8 @@ def check_grid(lams, n_lams, lam_min_ratio, n: int, p: int):
     (it needs ``lam_max`` from the data).
     """
     if lams is not None:
+        if np.asarray(lams).dtype.kind == "b":  # True would otherwise mean lam = 1
+            raise TypeError(f"lams must be numbers, got booleans {lams!r}")
         arr = np.asarray(lams, dtype=np.float64).ravel()
         if arr.size == 0:
             raise ValueError("lams is empty")

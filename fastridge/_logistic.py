@@ -22,6 +22,7 @@ from ._threads import blas_limit, numba_threads, pool_workers, resolve_n_threads
 from ._validation import (
     canonical_csc,
     check_coef_init,
+    check_flag,
     check_lam,
     check_max_iter,
     check_sample_weight,
@@ -213,6 +214,7 @@ def prepare_logistic(
             f"unknown multi_class {multi_class!r}; choose one of {', '.join(MULTI_CLASS)}"
         )
     tol = check_tol(tol)
+    fit_intercept = check_flag(fit_intercept, "fit_intercept")
     Xv = check_X(X)
     n = Xv.shape[0]
     _check_magnitude(Xv)

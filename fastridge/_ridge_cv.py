@@ -30,7 +30,7 @@ from ._operators import DesignOperator
 from ._path_result import CVResult
 from ._ridge_path import path_with_predictions
 from ._threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
-from ._validation import check_sample_weight, check_X, check_y
+from ._validation import check_predict_X, check_sample_weight, check_X, check_y
 
 #: Accepted ``gcv_mode`` values.
 GCV_MODES = ("auto", "eigen", "svd", "gcv", "stochastic")
@@ -606,4 +606,5 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
+        check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
         return np.asarray(X @ self.coef_.T) + self.intercept_

@@ -40,6 +40,7 @@ from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
     Compressed,
     canonical_csc,
+    check_flag,
     check_max_iter,
     check_sample_weight,
     check_tol,
@@ -170,6 +171,7 @@ def path_with_predictions(
     """
     t0 = time.perf_counter()
     tol = check_tol(tol)
+    fit_intercept = check_flag(fit_intercept, "fit_intercept")
     if solver not in PATH_SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(PATH_SOLVERS)}")
     Xv = check_X(X)

@@ -8,7 +8,9 @@ never modified.  Copies are made only where stated:
   to CSR: one copy of ``X``;
 * integer, boolean or float16 data are converted to float64: one copy of
   ``data`` (the structure arrays are shared);
-* ``indptr`` is cast to the dtype of ``indices`` when they differ (O(n));
+* ``indptr`` is cast to the dtype of ``indices`` when they differ (O(n)),
+  after the structure check and only when its values fit; otherwise
+  ``indices`` is widened to int64 (O(nnz));
 * non-C-contiguous dense arrays are copied to C order;
 * ``np.memmap`` and read-only arrays are used as they are (views, no copy).
 """
@@ -99,16 +101,13 @@ def check_X(X, *, name: str = "X"):
                 f"{name} is malformed: indptr has length {indptr.shape[0]}, "
                 f"expected {n_major + 1} for shape {X.shape} in {X.format.upper()} format"
             )
-        if indices.dtype != np.int32 and indices.dtype != np.int64:
-            indices = indices.astype(np.int64)
-        if indptr.dtype != indices.dtype:
-            indptr = indptr.astype(indices.dtype)
-        indices = np.ascontiguousarray(indices)
-        indptr = np.ascontiguousarray(indptr)
+        indices, indptr = _index_arrays(indices, indptr)
+        # Checked before any narrowing cast: a cast first would check wrapped values.
         code, pos = K.check_compressed_structure(indptr, indices, n_minor, data.shape[0])
         if code != K._validate.STRUCTURE_OK:
             msg = _STRUCTURE_MESSAGES[code].format(pos=pos, n_minor=n_minor)
             raise ValueError(f"{name} has a broken sparse structure: {msg}")
+        indices, indptr = _common_index_dtype(indices, indptr)
         if data.dtype not in _FLOAT_TYPES:
             data = data.astype(np.float64)  # documented copy of data
         data = np.ascontiguousarray(data)
@@ -128,6 +127,47 @@ def check_X(X, *, name: str = "X"):
     Xa = np.ascontiguousarray(Xa)
     _check_finite(Xa, name)
     return Xa
+
+
+def _index_arrays(indices: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``indices`` and ``indptr`` as C-contiguous int32 or int64, values unchanged.
+
+    Other integer types are widened to int64 (a copy; never narrowed, so no
+    value can wrap before the structure check).
+    """
+    out = []
+    for a in (indices, indptr):
+        if a.dtype != np.int32 and a.dtype != np.int64:
+            a = a.astype(np.int64)
+        out.append(np.ascontiguousarray(a))
+    return out[0], out[1]
+
+
+def _common_index_dtype(indices: np.ndarray, indptr: np.ndarray):
+    """One integer type for both arrays of a *validated* structure (as the kernels need).
+
+    ``indptr`` is cast to the type of ``indices`` (O(n)) when its largest
+    value, ``indptr[-1] = nnz`` (monotone, checked), fits that type; otherwise
+    ``indices`` is widened to int64 (O(nnz) copy), so no value ever wraps.
+    """
+    if indptr.dtype == indices.dtype:
+        return indices, indptr
+    if int(indptr[-1]) <= np.iinfo(indices.dtype).max:
+        return indices, indptr.astype(indices.dtype)
+    return indices.astype(np.int64), indptr.astype(np.int64)
+
+
+def check_predict_X(X, *, name: str = "X"):
+    """Check a sparse ``X`` before a product in ``predict`` (returned unchanged).
+
+    The same O(nnz) structure checks as :func:`check_X` (``indptr`` monotone
+    from 0 to ``nnz``, every index in range), so that a corrupt matrix raises
+    ``ValueError`` instead of crashing or reading outside its arrays in the
+    product.  Dense input is returned as is (``validate_data`` checked it).
+    """
+    if sp.issparse(X):
+        check_X(X, name=name)
+    return X
 
 
 def _check_shape(n: int, p: int, name: str) -> None:
@@ -180,13 +220,36 @@ def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
     return sw
 
 
+def _is_bool(value) -> bool:
+    """Python or numpy bool (``True`` is an ``int`` and ``numbers.Real`` in Python)."""
+    return isinstance(value, bool | np.bool_)
+
+
+def check_flag(value, name: str) -> bool:
+    """A boolean flag such as ``fit_intercept``: ``True``/``False`` (numpy bools too).
+
+    Anything else (``"no"``, ``1``, ``None``) raises ``TypeError``: a truthy
+    string would otherwise silently mean ``True``.
+    """
+    if not _is_bool(value):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_lam(lam, k: int) -> np.ndarray:
-    """Penalties as float64 ``(k,)``: a positive finite scalar or one per target."""
+    """Penalties as float64 ``(k,)``: a positive finite scalar or one per target.
+
+    Booleans are refused (``lam=True`` would otherwise mean 1).
+    """
+    if _is_bool(lam):
+        raise TypeError(f"lam must be a number, got the bool {lam!r}")
     if isinstance(lam, numbers.Number) and not isinstance(lam, numbers.Real):
         raise TypeError(f"lam must be real, got {lam!r}")
     la = np.asarray(lam)
     _reject_complex(la, "lam")
-    if la.dtype.kind not in "fiub":
+    if la.dtype.kind == "b":
+        raise TypeError(f"lam must be numbers, got booleans {lam!r}")
+    if la.dtype.kind not in "fiu":
         raise TypeError(f"lam must be numeric, got {lam!r}")
     la = la.astype(np.float64)
     if la.ndim == 0:
@@ -208,6 +271,9 @@ def check_lam(lam, k: int) -> np.ndarray:
 
 
 def check_tol(tol) -> float:
+    """``tol`` as a positive finite float; booleans are refused (``True`` is not 1e-0)."""
+    if _is_bool(tol):
+        raise TypeError(f"tol must be a number, got the bool {tol!r}")
     if not isinstance(tol, numbers.Real) or not (tol > 0) or not np.isfinite(tol):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
     return float(tol)

@@ -711,3 +711,124 @@ def test_convergence_warning_is_a_warning_not_an_error():
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         res = fastridge.ridge(sp.csr_matrix(D), make_y(D), 1e-3, solver="cg", max_iter=1, tol=TOL)
     assert not res.converged
+
+
+# ---------------------------------------------------------------------------
+# issue 10: predict validates sparse structure; no narrowing before the check;
+# booleans and flags
+# ---------------------------------------------------------------------------
+def _fitted_estimators():
+    from sklearn.datasets import make_classification
+
+    Xc, yc = make_classification(80, 8, n_informative=4, n_classes=3, random_state=0)
+    Xs = sp.csr_matrix(np.where(np.abs(Xc) > 0.5, Xc, 0.0))
+    yr = Xs @ np.random.default_rng(0).standard_normal(8)
+    return Xs, [
+        ("predict", fastridge.Ridge(alpha=1.0).fit(Xs, yr)),
+        ("predict", fastridge.RidgeCV(alphas=[0.1, 1.0]).fit(Xs, yr)),
+        ("predict", fastridge.RidgeClassifier().fit(Xs, yc)),
+        ("predict_proba", fastridge.LogisticRegression().fit(Xs, yc)),
+        ("decision_function", fastridge.LogisticRegression().fit(Xs, yc)),
+        ("predict", fastridge.LogisticRegressionCV(Cs=[1.0], cv=2).fit(Xs, yc)),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_predict_validates_sparse_structure(fmt):
+    """Issue 10: ``indptr[-1]`` beyond nnz segfaulted in predict (scipy's product
+    reads past the arrays); an out-of-range index returned garbage.  Both now
+    raise the ValueError that fit raises."""
+    Xs, fitted = _fitted_estimators()
+    for method, est in fitted:
+        good = Xs.asformat(fmt)
+        ref = getattr(est, method)(good)
+        beyond = good.copy()
+        beyond.indptr[-1] = 10**8
+        with pytest.raises(ValueError, match=r"indptr\[-1\] does not match"):
+            getattr(est, method)(beyond)
+        out_of_range = good.copy()
+        out_of_range.indices[3] = 1000
+        with pytest.raises(ValueError, match=r"index outside \[0, "):
+            getattr(est, method)(out_of_range)
+        np.testing.assert_array_equal(getattr(est, method)(good), ref)  # valid input unchanged
+
+
+def test_cli_decision_values_validate_structure():
+    from fastridge._cli.results import decision_values
+
+    X = _csr()
+    X.indptr[-1] = 10**8
+    with pytest.raises(ValueError, match="broken sparse structure"):
+        decision_values(X, np.ones(X.shape[1]), 0.0)
+
+
+def _wrapped_int64_indptr():
+    """CSR with int32 indices and an int64 indptr that is valid only modulo 2^32."""
+    X = _csr()
+    X.indices = X.indices.astype(np.int32)
+    indptr = X.indptr.astype(np.int64)
+    indptr[1:-1] += 2**32  # non-monotone at the end (and past nnz): broken as int64
+    X.indptr = indptr
+    assert np.array_equal(indptr.astype(np.int32), _csr().indptr)  # the cast hides it
+    return X
+
+
+def test_int64_indptr_is_checked_before_narrowing():
+    """Issue 10: the int32 copy of a wrapped int64 indptr looked valid and was used."""
+    X = _wrapped_int64_indptr()
+    with pytest.raises(ValueError, match="broken sparse structure: indptr is not monotone"):
+        fastridge.ridge(X, _y(), 1.0)
+    with pytest.raises(ValueError, match="broken sparse structure"):
+        fastridge.logistic(X, np.sign(_y()), 1.0)
+
+
+def test_mixed_index_dtypes_still_accepted():
+    """A valid int64 indptr with int32 indices is narrowed (values fit) and fits as before."""
+    from fastridge._validation import check_X
+
+    X = _csr()
+    X.indices = X.indices.astype(np.int32)
+    X.indptr = X.indptr.astype(np.int64)
+    Xv = check_X(X)
+    assert Xv.indptr.dtype == Xv.indices.dtype == np.int32
+    np.testing.assert_array_equal(Xv.indptr, X.indptr)
+    ref = fastridge.ridge(_csr(), _y(), 1.0, tol=TOL).coef
+    np.testing.assert_allclose(fastridge.ridge(X, _y(), 1.0, tol=TOL).coef, ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"lam": True}, r"lam must be a number, got the bool True"),
+        ({"lam": np.bool_(True)}, r"lam must be a number, got the bool"),
+        ({"lam": np.array([True])}, r"lam must be numbers, got booleans"),
+        ({"tol": True}, r"tol must be a number, got the bool True"),
+        ({"fit_intercept": "no"}, r"fit_intercept must be True or False, got 'no'"),
+        ({"fit_intercept": 1}, r"fit_intercept must be True or False, got 1"),
+        ({"fit_intercept": None}, r"fit_intercept must be True or False, got None"),
+    ],
+)
+@pytest.mark.parametrize("entry", ["ridge", "ridge_path", "logistic", "logistic_path"])
+def test_bools_and_flags_are_typed(kwargs, match, entry):
+    """Issue 10: ``lam=True``, ``tol=True`` were taken as 1 and ``fit_intercept="no"``
+    fitted an intercept.  Each function entry point now refuses them in one line."""
+    X, y = _csr(), _y()
+    if entry.startswith("logistic"):
+        y = np.sign(y)
+    kwargs = dict(kwargs)
+    lam = kwargs.pop("lam", 1.0)
+    if entry.endswith("_path") and isinstance(lam, bool | np.bool_ | np.ndarray):
+        match = r"lams must be numbers, got booleans"  # the grid check (fastridge._grid)
+    with pytest.raises(TypeError, match=match):
+        if entry.endswith("_path"):
+            getattr(fastridge, entry)(X, y, lams=np.atleast_1d(lam), **kwargs)
+        else:
+            getattr(fastridge, entry)(X, y, lam, **kwargs)
+
+
+def test_numpy_bool_flag_accepted():
+    X, y = _csr(), _y()
+    a = fastridge.ridge(X, y, 1.0, fit_intercept=np.bool_(False), tol=TOL)
+    b = fastridge.ridge(X, y, 1.0, fit_intercept=False, tol=TOL)
+    np.testing.assert_array_equal(a.coef, b.coef)
+    assert a.intercept == 0.0
