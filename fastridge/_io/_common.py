@@ -50,8 +50,14 @@ def os_error(path, exc: OSError | EOFError) -> InputError:
     elif isinstance(exc, gzip.BadGzipFile):
         what = f"not a valid gzip file ({exc})"
     else:
-        what = exc.strerror or str(exc) or type(exc).__name__
+        what = exc.strerror or _errno_text(exc) or str(exc) or type(exc).__name__
     return InputError(f"{where(path)}: {what}")
+
+
+def _errno_text(exc) -> str | None:
+    """The system's words for ``exc.errno`` (``OSError(28)`` alone says only ``28``)."""
+    code = getattr(exc, "errno", None)
+    return os.strerror(code) if isinstance(code, int) else None
 
 
 def require_exists(path) -> None:
