@@ -36,14 +36,14 @@ def cmd_fit(args, console):
     """``fit``, ``path`` and ``cv``: one fit from files, an optional result file."""
     t0 = time.perf_counter()
     settings = settings_from_args(args)
-    if args.command == "fit" and args.lam is None:
+    files = engine.input_files(settings)
+    engine.check_inputs_exist(files)
+    outcome = engine.run_settings(settings, n_threads=args.threads, verify=args.verify)
+    if args.command == "fit" and args.lam is None:  # after the fit: an error stays one line
         console.note(
             f"no --lam given: using lam = {engine.DEFAULT_LAM:g} (the default, as LIBLINEAR's "
             "C = 1 and scikit-learn's alpha = 1)"
         )
-    files = engine.input_files(settings)
-    engine.check_inputs_exist(files)
-    outcome = engine.run_settings(settings, n_threads=args.threads, verify=args.verify)
     inputs = engine.checksum_inputs(files)
     meta = engine.result_meta(settings, outcome, inputs, n_threads=args.threads)
     meta["timings"]["total"] = time.perf_counter() - t0

@@ -181,8 +181,8 @@ def check_class_labels(y, task, source):
         flat = np.asarray(y).reshape(-1)
         bad = int(np.argmax(flat != np.round(flat)))
         raise io_module().InputError(
-            f"{source}: the targets are continuous (e.g. {flat[bad]!r} at position {bad}, "
-            f"{np.unique(flat).size} distinct values); --task logistic needs class labels"
+            f"{source}: the targets are continuous (e.g. {float(flat[bad]):.17g} at position "
+            f"{bad}, {np.unique(flat).size} distinct values); --task logistic needs class labels"
         )
 
 
