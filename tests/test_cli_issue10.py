@@ -219,7 +219,7 @@ def test_full_disk_names_the_target(svm, tmp_path, capsys, monkeypatch):
     import fastridge._cli.results as results
 
     def full(fh, **arrays):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        raise OSError(errno.ENOSPC)  # as bare as it gets: the message must still say what
 
     monkeypatch.setattr(np, "savez", full)
     target = tmp_path / "m.npz"
@@ -288,3 +288,49 @@ def test_logistic_on_real_valued_labels_is_refused(svm, tmp_path, capsys):
     assert main(["batch", str(jobs), "--out", str(tmp_path / "out"), "-q"]) == 1
     assert "continuous" in capsys.readouterr().err
     assert not (tmp_path / "out" / "a.npz").exists()
+
+
+def test_unwritable_out_names_the_target_not_the_temp_file(svm, tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    def refused(*args, dir=None, prefix="", **kwargs):
+        name = os.path.join(dir, f"{prefix}abc123")
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refused)
+    target = tmp_path / "m.npz"
+    assert main(["fit", str(svm), "--out", str(target), "-q"]) == 1
+    line = _error_line(capsys.readouterr().err, "fit")
+    assert str(target) in line and "Permission denied" in line and "abc123" not in line
+
+
+def test_convert_on_a_full_disk_names_the_folder(svm, tmp_path, capsys, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC)  # no strerror: the message must still say what
+
+    monkeypatch.setattr(np, "save", full)
+    target = tmp_path / "X.csr"
+    assert main(["convert", str(svm), str(target)]) == 1
+    line = _error_line(capsys.readouterr().err, "convert")
+    assert str(target) in line and "No space left on device" in line and ".tmp-" not in line
+    assert not target.exists()
+
+
+def test_library_reading_and_warning(stray_zero, svm):
+    from fastridge.io import ZeroBasedWarning, read_matrix_reading
+
+    with pytest.warns(ZeroBasedWarning, match=r"stray.svm: read zero-based .* 1 of 200 lines"):
+        X, _, reading = read_matrix_reading(stray_zero["train"])
+    assert reading == {"format": "svmlight", "zero_based": True, "n_features": 11}
+    assert X.shape == (200, 11) and X[7, 0] == 0.5
+    # a clean one-based file: no warning, read one-based (scikit-learn's "auto" too)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X1, _, reading = read_matrix_reading(svm)
+    assert reading["zero_based"] is False and X1.shape[1] == 8
+    X2, _ = read_matrix(svm, zero_based="yes", n_features=12)
+    np.testing.assert_array_equal(X2[:, 1:9].toarray(), X1.toarray())
+    with pytest.raises(InputError, match=r"train.svm:\d+: feature index 8 is beyond n_features=7"):
+        read_matrix(svm, n_features=7)

@@ -92,6 +92,8 @@ def _naming(exc, path):
     ``<path>: cannot write: No space left on device``, whatever file the error hit.
     """
     code = exc.errno if isinstance(exc.errno, int) else None
+    if code is None and len(exc.args) == 1 and type(exc.args[0]) is int:
+        code = exc.args[0]  # OSError(28): the number is its only argument
     words = exc.strerror or (os.strerror(code) if code is not None else None) or str(exc)
     if isinstance(exc, FileNotFoundError):
         words = f"{words} (folder {path.parent} does not exist?)"

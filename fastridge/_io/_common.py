@@ -55,8 +55,14 @@ def os_error(path, exc: OSError | EOFError) -> InputError:
 
 
 def _errno_text(exc) -> str | None:
-    """The system's words for ``exc.errno`` (``OSError(28)`` alone says only ``28``)."""
+    """The system's words for ``exc``'s error number, or None.
+
+    ``OSError(28)`` (one argument) has no ``errno`` and prints as ``28``: its number
+    is then its only argument.
+    """
     code = getattr(exc, "errno", None)
+    if code is None and len(exc.args) == 1 and type(exc.args[0]) is int:
+        code = exc.args[0]
     return os.strerror(code) if isinstance(code, int) else None
 
 
