@@ -18,7 +18,9 @@ Subcommands
 Every subcommand takes ``--threads N``, ``--dtype {float64,float32}``, ``--json``
 (one JSON object on stdout), ``--quiet`` / ``--verbose`` and ``--debug``.  An error
 is one line, ``fastridge <command>: error: <message>``, on stderr, with exit status
-1 (2 for a usage error, 130 after Ctrl-C) and no traceback unless ``--debug``.
+1 (2 for a usage error, 130 after Ctrl-C) and no traceback unless ``--debug``; with
+``--json`` stdout then holds a JSON error object ``{"error", "type", "file", "command",
+"exit_status"}``.
 
 The implementation is in :mod:`fastridge._cli`; heavy imports (numpy, numba,
 fastridge's solvers) happen inside the subcommands so that ``--help`` stays fast.
@@ -49,9 +51,11 @@ def _commands():
 def main(argv=None):
     """Run the ``fastridge`` command line; returns the exit status."""
     from fastridge._cli.console import EXIT_FAILURE, EXIT_SIGINT, EXIT_USAGE, Console
-    from fastridge._cli.parser import build_parser
+    from fastridge._cli.parser import Parser, build_parser
 
     parser = build_parser(_commands())
+    # --json anywhere: a usage error is also a JSON error object on stdout
+    Parser.json_errors = "--json" in (sys.argv[1:] if argv is None else list(map(str, argv)))
     args, extra = parser.parse_known_args(argv)
     if extra:
         owner = parser.subparsers.get(args.command, parser)

@@ -32,17 +32,21 @@ from __future__ import annotations
 from ._io._common import InputError
 from ._io._convert import convert
 from ._io._folder import file_checksum, read_csr_folder, write_csr_folder
-from ._io._formats import FORMATS, detect_format, read_matrix
+from ._io._formats import FORMATS, detect_format, read_matrix, read_matrix_reading
+from ._io._svmlight import LONE_ZERO_FRACTION, ZeroBasedWarning
 from ._io._targets import read_targets
 
 __all__ = [
     "FORMATS",
+    "LONE_ZERO_FRACTION",
     "InputError",
+    "ZeroBasedWarning",
     "convert",
     "detect_format",
     "file_checksum",
     "read_csr_folder",
     "read_matrix",
+    "read_matrix_reading",
     "read_targets",
     "write_csr_folder",
 ]

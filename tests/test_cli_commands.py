@@ -320,7 +320,7 @@ def test_usage_errors_exit_2_one_line(data, capsys):
     for argv, fragment in [
         (["fit", str(data["train"]), "--lam", "1", "--bogus"], "--bogus"),
         (["fit", str(data["train"]), "--lam", "-1"], "must be > 0"),
-        (["fit", str(data["train"])], "--lam"),
+        (["fit", str(data["train"]), "--zero-based", "maybe"], "--zero-based"),
         (["cv", str(data["train"]), "--task", "lasso"], "lasso"),
     ]:
         with pytest.raises(SystemExit) as exc:

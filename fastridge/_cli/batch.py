@@ -3,16 +3,19 @@
 For each fit (see :mod:`fastridge._cli.jobs` for the job file) the runner writes
 ``DIR/<name>.npz`` (the result file of :mod:`fastridge._cli.results`) and then
 ``DIR/<name>.json`` (a summary: ``status = "complete"``, inputs with their sha256,
-settings, fastridge version, solver, certificate, timings, and the sha256 of the
-``.npz``).  Both are written to a temporary file ``.<file>.tmp-XXXX`` in ``DIR``,
+settings, fastridge version, solver, certificate, timings, the sha256 of the
+``.npz``, and ``summary_sha256``, the checksum of the summary itself).  Both are
+written to a temporary file ``.<file>.tmp-XXXX`` in ``DIR``,
 fsynced and renamed into place, and the JSON comes last, so its presence marks a
 complete fit.  Before a fit is redone its old JSON is removed first.
 
 Resume: a fit is skipped when its JSON says ``complete``, records the same
-settings and the same input checksums as now, and its ``.npz`` has the recorded
-sha256; otherwise it is redone.  Temporary files left by a killed run are removed
-at start.  A lock file ``DIR/.fastridge-batch.lock`` (``flock``) keeps two batch
-runs out of the same folder.
+settings and the same input checksums as now, its own ``summary_sha256`` matches
+its content (an edited summary is redone, as an edited ``.npz`` is) and its ``.npz``
+has the recorded sha256; otherwise it is redone.  A CSR folder input is verified
+against its header's checksums before use unless ``--no-verify``.  Temporary files
+left by a killed run are removed at start.  A lock file
+``DIR/.fastridge-batch.lock`` (``flock``) keeps two batch runs out of the same folder.
 
 Ctrl-C (SIGINT) or SIGTERM aborts the fit in progress (no final file is written
 for it), prints what finished and what did not, and exits with 130 (143 for
@@ -52,6 +55,8 @@ from .results import TEMP_MARKER, atomic_write_json, save_result, sha256_file
 # each result file is renamed into place.
 TEST_DELAY_ENV = "FASTRIDGE_BATCH_TEST_DELAY"
 LOCK_NAME = ".fastridge-batch.lock"
+# The key of a summary's checksum of itself (see summary_checksum).
+SUMMARY_CHECKSUM = "summary_sha256"
 # Leftover temporary files: ".<name>.npz.tmp-XXXX" / ".<name>.json.tmp-XXXX".
 _TEMP_FILE = re.compile(r"^\..+\.(npz|json)" + re.escape(TEMP_MARKER) + r"[A-Za-z0-9_]+$")
 
@@ -117,6 +122,22 @@ def _checksums(inputs):
     return {role: (None if v is None else v["sha256"]) for role, v in inputs.items()}
 
 
+def summary_checksum(summary):
+    """The sha256 of a summary's content, its own ``summary_sha256`` field left out.
+
+    Computed over the canonical JSON text (sorted keys, no spaces), so re-indenting
+    the file does not change it, while any edited value does (a forged ``solver``, a
+    changed certificate).  The summary carries it (``summary_sha256``): the ``.npz``
+    is vouched for by the summary, the summary by its own checksum, and a summary
+    that fails it is redone like a changed ``.npz``.
+    """
+    import hashlib
+
+    body = {k: v for k, v in summary.items() if k != SUMMARY_CHECKSUM}
+    text = json.dumps(jsonable(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def stale_reason(fit, inputs, folder):
     """None when ``fit``'s results in ``folder`` are complete and current, else why not."""
     summary_path = folder / f"{fit.name}.json"
@@ -134,6 +155,8 @@ def stale_reason(fit, inputs, folder):
     recorded = rec.get("inputs")
     if not isinstance(recorded, dict) or _checksums(recorded) != _checksums(inputs):
         return "input changed"
+    if rec.get(SUMMARY_CHECKSUM) != summary_checksum(rec):
+        return "summary changed"
     expected = (rec.get("result") or {}).get("sha256")
     if not result_path.exists():
         return "result file missing"
@@ -184,8 +207,13 @@ class BatchRunner:
         with contextlib.suppress(FileNotFoundError):
             summary_path.unlink()  # an old summary must not vouch for a new result
         outcome = engine.run_settings(
-            fit.settings, base_dir=fit.base_dir, n_threads=self.args.threads
+            fit.settings,
+            base_dir=fit.base_dir,
+            n_threads=self.args.threads,
+            verify=getattr(self.args, "verify", True),
         )
+        for text in outcome.info["warnings"]:
+            self.console.warn(f"job {fit.name}: {text}")
         meta = engine.result_meta(fit.settings, outcome, inputs, n_threads=self.args.threads)
         meta["job"] = fit.where
         hook = (lambda: time.sleep(self.delay)) if self.delay > 0 else None
@@ -200,6 +228,8 @@ class BatchRunner:
             "result": {"file": f"{fit.name}.npz", "sha256": digest},
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
+        summary = _canonical(summary)
+        summary[SUMMARY_CHECKSUM] = summary_checksum(summary)
         atomic_write_json(summary_path, summary)
         return self._record(fit.name, "done", summary, time.perf_counter() - t0)
 

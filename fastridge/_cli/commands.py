@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 from . import engine
 from .results import atomic_write, load_result, predict, save_result
@@ -20,9 +21,10 @@ def settings_from_args(args):
         "tol": args.tol,
         "max_iter": args.max_iter,
         "dtype": args.dtype,
+        "zero_based": args.zero_based,
     }
     if args.command == "fit":
-        settings["lam"] = args.lam
+        settings["lam"] = engine.DEFAULT_LAM if args.lam is None else args.lam
     else:
         settings.update(lam=args.lams, n_lams=args.n_lams, lam_min_ratio=args.lam_min_ratio)
     if args.command == "cv":
@@ -36,7 +38,12 @@ def cmd_fit(args, console):
     settings = settings_from_args(args)
     files = engine.input_files(settings)
     engine.check_inputs_exist(files)
-    outcome = engine.run_settings(settings, n_threads=args.threads)
+    outcome = engine.run_settings(settings, n_threads=args.threads, verify=args.verify)
+    if args.command == "fit" and args.lam is None:  # after the fit: an error stays one line
+        console.note(
+            f"no --lam given: using lam = {engine.DEFAULT_LAM:g} (the default, as LIBLINEAR's "
+            "C = 1 and scikit-learn's alpha = 1)"
+        )
     inputs = engine.checksum_inputs(files)
     meta = engine.result_meta(settings, outcome, inputs, n_threads=args.threads)
     meta["timings"]["total"] = time.perf_counter() - t0
@@ -45,7 +52,10 @@ def cmd_fit(args, console):
     for text in outcome.info["warnings"]:
         console.warn(text)
     _print_fit(console, settings, meta, outcome.arrays, args.out)
-    console.emit_json({"command": args.command, "out": args.out, **meta})
+    report = {"command": args.command, "out": args.out, **meta}
+    if args.command == "fit":
+        report["lam"] = settings["lam"]  # the lam used (the default 1 when none was given)
+    console.emit_json(report)
     return 0
 
 
@@ -89,9 +99,17 @@ def cmd_predict(args, console):
     arrays, meta = load_result(args.result)
     p = int(np.shape(arrays["coef"])[-1])
     fio = engine.io_module()
+    zero_based = _predict_zero_based(args, meta, console)
     # svmlight text has no trailing all-zero columns: read it at the model's width.
-    width = {"n_features": p} if fio.detect_format(args.data) == "svmlight" else {}
-    X, _ = fio.read_matrix(str(args.data), dtype=args.dtype, **width)
+    X, _, _, texts = engine.read_data(
+        args.data,
+        dtype=args.dtype,
+        zero_based=zero_based,
+        verify=args.verify,
+        n_features=p,
+    )
+    for text in texts:
+        console.warn(text)
     if X.shape[1] != p:
         raise fio.InputError(
             f"{args.data}: {X.shape[1]} features, but {args.result} was fitted on {p}"
@@ -111,6 +129,37 @@ def cmd_predict(args, console):
     return 0
 
 
+def _predict_zero_based(args, meta, console):
+    """``--zero-based`` of ``predict``: as given, else the model's stored reading.
+
+    A model fitted on svmlight records whether its file was read zero-based
+    (``data_reading`` of the result metadata); reading the new file the same way keeps
+    its columns aligned with the coefficients.  Result files without the record
+    (older ones, or fitted on other formats) fall back to "auto".
+    """
+    stored = (meta.get("data_reading") or {}).get("zero_based")
+    if args.zero_based is not None:
+        if (
+            stored is not None
+            and args.zero_based != "auto"
+            and ((args.zero_based == "yes") != bool(stored))
+        ):
+            console.warn(
+                f"{args.result} was fitted on data read with zero-based "
+                f"{'yes' if stored else 'no'}; --zero-based {args.zero_based} reads "
+                f"{args.data} differently"
+            )
+        return args.zero_based
+    if fio_format(args.data) != "svmlight" or stored is None:
+        return None
+    return "yes" if stored else "no"
+
+
+def fio_format(path):
+    """The format name of ``path`` (see :func:`fastridge.io.detect_format`)."""
+    return engine.io_module().detect_format(str(path))
+
+
 def _fmt(value):
     import numpy as np
 
@@ -119,17 +168,36 @@ def _fmt(value):
     return str(value)
 
 
+def _convert_reading(args, fio):
+    """``zero_based`` (svmlight sources) and ``verify`` (CSR folder sources) of convert."""
+    kind = fio.detect_format(str(args.src))
+    kwargs = {"verify": args.verify} if kind == "csr-folder" else {}
+    if kind == "svmlight":
+        kwargs["zero_based"] = args.zero_based
+    elif args.zero_based != "auto":
+        raise fio.InputError(f"{args.src}: --zero-based applies to svmlight files only")
+    return kwargs
+
+
 def cmd_convert(args, console):
     """``convert SRC DST``: the memory-mapped CSR folder of :mod:`fastridge.io`."""
     fio = engine.io_module()
     t0 = time.perf_counter()
-    info = fio.convert(
-        args.src,
-        args.dst,
-        targets=args.targets,
-        dtype=args.dtype or None,
-        overwrite=args.overwrite,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", fio.ZeroBasedWarning)
+        info = fio.convert(
+            args.src,
+            args.dst,
+            targets=args.targets,
+            dtype=args.dtype or None,
+            overwrite=args.overwrite,
+            **_convert_reading(args, fio),
+        )
+    for w in caught:
+        if issubclass(w.category, fio.ZeroBasedWarning):
+            console.warn(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     seconds = time.perf_counter() - t0
     console.info(f"wrote {args.dst} from {args.src} in {seconds:.3f} s")
     for key, value in (info or {}).items():

@@ -69,6 +69,11 @@ class Console:
         if not self.quiet:
             print(f"fastridge {self.command}: warning: {one_line(text)}", file=sys.stderr)
 
+    def note(self, text):
+        """``fastridge <cmd>: note: <text>`` on stderr (dropped with ``--quiet``)."""
+        if not self.quiet:
+            print(f"fastridge {self.command}: note: {one_line(text)}", file=sys.stderr)
+
     def error(self, text):
         """``fastridge <cmd>: error: <text>`` on stderr, always."""
         print(f"fastridge {self.command}: error: {one_line(text)}", file=sys.stderr, flush=True)
@@ -78,11 +83,47 @@ class Console:
         if self.json_mode:
             print(json.dumps(jsonable(obj)), flush=True)
 
-    def report_exception(self, exc):
-        """Report an exception as one line (with the traceback first under ``--debug``)."""
+    def report_exception(self, exc, status=EXIT_FAILURE):
+        """Report an exception as one line (with the traceback first under ``--debug``).
+
+        With ``--json``, stdout also gets the JSON error object of :func:`error_object`.
+        """
         if self.debug:
             traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-        self.error(describe_exception(exc))
+        message = describe_exception(exc)
+        self.error(message)
+        self.emit_json(
+            error_object(self.command, message, type(exc).__name__, error_file(exc), status)
+        )
+
+
+def error_object(command, message, kind, file, status):
+    """The JSON object ``--json`` prints on stdout when a command fails.
+
+    ``{"error": <the one-line message>, "type": <exception name, or "usage">,
+    "file": <the file the error is about, or null>, "command": ..., "exit_status": ...}``.
+    """
+    return {
+        "error": message,
+        "type": kind,
+        "file": file,
+        "command": command,
+        "exit_status": status,
+    }
+
+
+def error_file(exc):
+    """The file an error is about: ``OSError.filename``, else the message's leading path."""
+    import os
+
+    filename = getattr(exc, "filename", None)
+    if isinstance(exc, OSError) and filename is not None:
+        return str(filename)
+    head = str(exc).split(": ", 1)[0]
+    for candidate in (head, head.rsplit(":", 1)[0]):  # "file.svm:12" names a line
+        if candidate and os.path.lexists(candidate):
+            return candidate
+    return None
 
 
 def one_line(text):

@@ -37,7 +37,14 @@ SETTING_DEFAULTS = {
     "tol": 1e-8,
     "max_iter": None,
     "dtype": None,  # None: as stored (float64 for svmlight text)
+    "zero_based": "auto",  # svmlight only: "auto", "yes" or "no"
 }
+# lam of mode "fit" when none is given: LIBLINEAR's ``train`` defaults to C = 1 and
+# scikit-learn's Ridge / LogisticRegression to alpha = 1 / C = 1.  With fastridge's
+# objectives (docs: P = 1/2 sum s_i r_i^2 + lam/2 ||w||^2 for ridge, and the sum of
+# logistic losses + lam/2 ||w||^2) alpha = lam and C = 1/lam, so both defaults are lam = 1.
+DEFAULT_LAM = 1.0
+ZERO_BASED = ("auto", "yes", "no")
 SETTING_KEYS = tuple(SETTING_DEFAULTS)
 
 # The settings that mean something in each mode (the others are dropped from a fit's
@@ -52,6 +59,7 @@ _COMMON = (
     "tol",
     "max_iter",
     "dtype",
+    "zero_based",
 )
 MODE_KEYS = {
     "fit": (*_COMMON, "lam"),
@@ -132,19 +140,74 @@ def check_inputs_exist(files):
             raise FileNotFoundError(2, "No such file or directory", str(path))
 
 
-def load_inputs(settings, base_dir=None):
-    """Read ``X`` and ``y`` of a fit; returns ``(X, y, seconds)``.
+def read_data(path, *, dtype=None, zero_based="auto", verify=True, n_features=None):
+    """Read a data file for the command line; returns ``(X, labels, reading, warnings)``.
+
+    ``reading`` is :func:`fastridge.io.read_matrix_reading`'s (stored with the model);
+    ``warnings`` the one-line texts of the reader's warnings (``--zero-based auto``
+    reading zero-based because of a lone index 0).  A CSR folder's checksums are
+    verified unless ``verify`` is False; its structure always is.
+    """
+    fio = io_module()
+    kwargs = {"dtype": dtype or None, "verify": verify}
+    if fio.detect_format(str(path)) == "svmlight":
+        kwargs.update(zero_based=zero_based or "auto", n_features=n_features)
+    elif zero_based not in (None, "auto"):
+        raise fio.InputError(f"{path}: --zero-based applies to svmlight files only")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", fio.ZeroBasedWarning)
+        X, labels, reading = fio.read_matrix_reading(str(path), **kwargs)
+    texts = [str(w.message) for w in caught if issubclass(w.category, fio.ZeroBasedWarning)]
+    for w in caught:  # anything else goes on as it came
+        if not issubclass(w.category, fio.ZeroBasedWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return X, labels, reading, texts
+
+
+def check_class_labels(y, task, source):
+    """InputError naming ``source`` when ``task`` is logistic and ``y`` is real-valued.
+
+    scikit-learn's ``type_of_target`` says ``"continuous"`` when some value is not an
+    integer: a logistic fit would make each distinct value a class (a 200-class
+    multinomial on 200 real targets).  Checked here, whatever the library does.
+    """
+    if task != "logistic":
+        return
+    import numpy as np
+    from sklearn.utils.multiclass import type_of_target
+
+    kind = type_of_target(y)
+    if kind.startswith("continuous"):
+        flat = np.asarray(y).reshape(-1)
+        bad = int(np.argmax(flat != np.round(flat)))
+        raise io_module().InputError(
+            f"{source}: the targets are continuous (e.g. {float(flat[bad]):.17g} at position "
+            f"{bad}, {np.unique(flat).size} distinct values); --task logistic needs class labels"
+        )
+
+
+def load_inputs(settings, base_dir=None, *, verify=True):
+    """Read ``X`` and ``y`` of a fit; returns ``(X, y, seconds, reading, warnings)``.
+
+    ``reading`` describes how the data file was read (see :func:`read_data`),
+    ``warnings`` the reader's one-line warnings.
 
     Raises ``fastridge.io.InputError`` (or ``ValueError``) naming the file and the
-    row, field or value when the inputs are malformed, the lengths differ or a value
-    is NaN or infinite.
+    row, field or value when the inputs are malformed, the lengths differ, a value
+    is NaN or infinite, a CSR folder fails its checks, or logistic targets are
+    real-valued.
     """
     import numpy as np
 
     fio = io_module()
     t0 = time.perf_counter()
     data = resolve_path(settings["data"], base_dir)
-    X, labels = fio.read_matrix(str(data), dtype=settings.get("dtype") or None)
+    X, labels, reading, texts = read_data(
+        data,
+        dtype=settings.get("dtype"),
+        zero_based=settings.get("zero_based", "auto"),
+        verify=verify,
+    )
     spec, target_file = resolve_targets(settings.get("targets"), base_dir)
     y = fio.read_targets(spec, X.shape[0], labels=labels)
     y = np.asarray(y)
@@ -156,7 +219,8 @@ def load_inputs(settings, base_dir=None):
         bad = np.flatnonzero(~np.isfinite(y.reshape(y.shape[0], -1)).all(axis=1))
         if bad.size:
             raise fio.InputError(f"{source}: target of row {int(bad[0])} is {y[bad[0]]!r}")
-    return X, y, time.perf_counter() - t0
+    check_class_labels(y, settings.get("task"), source)
+    return X, y, time.perf_counter() - t0, reading, texts
 
 
 def _check_finite_matrix(X, source):
@@ -188,10 +252,17 @@ def _check_finite_matrix(X, source):
     )
 
 
-def run_settings(settings, *, base_dir=None, n_threads=None):
-    """Read the inputs of ``settings`` and run the fit; returns an :class:`Outcome`."""
-    X, y, read_s = load_inputs(settings, base_dir)
+def run_settings(settings, *, base_dir=None, n_threads=None, verify=True):
+    """Read the inputs of ``settings`` and run the fit; returns an :class:`Outcome`.
+
+    ``outcome.info["data_reading"]`` records how the data file was read (format;
+    for svmlight ``zero_based`` and ``n_features``), so that ``predict`` reads
+    another file the same way.
+    """
+    X, y, read_s, reading, texts = load_inputs(settings, base_dir, verify=verify)
     outcome = fit_arrays(X, y, settings, n_threads=n_threads)
+    outcome.info["warnings"] = [*texts, *outcome.info["warnings"]]
+    outcome.info["data_reading"] = reading
     outcome.info["timings"] = {"read": read_s, **outcome.info["timings"]}
     outcome.info.update(
         n_samples=int(X.shape[0]), n_features=int(X.shape[1]), nnz=int(getattr(X, "nnz", X.size))
@@ -259,7 +330,7 @@ def _result_arrays(res, *, lam_key):
 def _single(X, y, s, n_threads):
     import fastridge
 
-    if s["lam"] is None:
+    if s["lam"] is None:  # the callers fill in DEFAULT_LAM; guard against a bare call
         raise ValueError("mode 'fit' needs lam")
     fn = fastridge.ridge if s["task"] == "ridge" else fastridge.logistic
     res = fn(X, y, float(s["lam"]), **_common_kwargs(s, n_threads))

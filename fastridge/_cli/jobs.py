@@ -17,7 +17,9 @@ Format (TOML; JSON with the same structure, ``{"defaults": {...}, "job": [...]}`
 Keys (job or defaults; defaults may not set ``name``): ``data``, ``targets``
 (``"f.npy"``, ``"f.csv:col"``, ``"f.csv:c1,c2"``; absent: the svmlight labels),
 ``task``, ``mode``, ``lam``, ``n_lams``, ``lam_min_ratio``, ``folds``, ``scoring``,
-``fit_intercept``, ``solver``, ``tol``, ``max_iter``, ``dtype``.  Relative paths are
+``fit_intercept``, ``solver``, ``tol``, ``max_iter``, ``dtype``, ``zero_based``
+(svmlight data: ``"auto"``, ``"yes"`` or ``"no"``, as ``--zero-based``).  In mode
+``fit`` ``lam`` defaults to 1 (as ``fastridge fit``).  Relative paths are
 relative to the job file's folder.  ``dtype`` comes from the job, else
 ``[defaults]``, else ``--dtype``, else the file's own type (float64 for svmlight).
 A key set in a job must apply to its mode (``folds`` in a ``fit`` job is an error);
@@ -141,6 +143,10 @@ def _check_value(key, value):
         "tol": (_positive, "a positive number"),
         "max_iter": (lambda v: v is None or (_is_int(v) and v >= 1), "an integer >= 1"),
         "dtype": (lambda v: v is None or v in engine.DTYPES, f"one of {', '.join(engine.DTYPES)}"),
+        "zero_based": (
+            lambda v: v in engine.ZERO_BASED,
+            f"one of {', '.join(engine.ZERO_BASED)} (svmlight data only)",
+        ),
     }
     ok, expected = checks[key]
     return None if ok(value) else f"{key} must be {expected}, got {value!r}"
@@ -243,7 +249,8 @@ def _expand(job, base, base_dir, where):
         raise ValueError("missing key 'data'")
     lam = merged["lam"]
     if mode == "fit" and lam is None:
-        raise ValueError("mode 'fit' needs lam")
+        # as `fastridge fit` without --lam (recorded in the settings)
+        lam = merged["lam"] = engine.DEFAULT_LAM
     if mode != "fit" and lam is not None and not isinstance(lam, list):
         merged["lam"] = [lam]
     if mode == "cv" and merged["task"] == "logistic" and merged["folds"] < 2:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 
-from .console import EXIT_USAGE, one_line
+from .console import EXIT_USAGE, error_object, one_line
 
 # Kept in step with fastridge._cli.engine (not imported: that module is not needed
 # for ``--help``).
@@ -13,9 +14,20 @@ _DTYPES = ("float64", "float32")
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line, ``<prog>: error: <message>``."""
+    """An ArgumentParser whose usage errors are one line, ``<prog>: error: <message>``.
+
+    With ``json_errors`` set (``--json`` on the command line, see
+    :func:`fastridge.cli.main`), stdout also gets the JSON error object of
+    :func:`fastridge._cli.console.error_object` (type ``"usage"``).
+    """
+
+    json_errors = False  # set on the class by main(): subparsers share it
 
     def error(self, message):
+        if Parser.json_errors:
+            command = self.prog.split(" ", 1)[1] if " " in self.prog else None
+            obj = error_object(command, one_line(message), "usage", None, EXIT_USAGE)
+            print(json.dumps(obj), flush=True)
         self.exit(
             EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n"
         )
@@ -108,7 +120,13 @@ def _fit_options(p, *, lam_required):
     )
     p.add_argument("--task", choices=_TASKS, default="ridge", help="default: ridge")
     if lam_required:
-        p.add_argument("--lam", type=positive_float, required=True, help="the L2 penalty")
+        p.add_argument(
+            "--lam",
+            type=positive_float,
+            default=None,
+            help="the L2 penalty (default: 1, as LIBLINEAR's C = 1 and scikit-learn's "
+            "alpha = 1; a note says so)",
+        )
     p.add_argument(
         "--no-intercept", dest="fit_intercept", action="store_false", help="fit without b"
     )
@@ -121,6 +139,31 @@ def _fit_options(p, *, lam_required):
     )
     p.add_argument("--max-iter", type=positive_int, default=None, metavar="N")
     p.add_argument("--out", metavar="RESULT.npz", default=None, help="write the result file")
+    _reading_options(p)
+
+
+def _reading_options(p, *, stored=False):
+    """``--zero-based`` (svmlight) and ``--no-verify`` (CSR folders)."""
+    default = "the model's reading" if stored else "auto"
+    p.add_argument(
+        "--zero-based",
+        choices=("auto", "yes", "no"),
+        default=None if stored else "auto",
+        help=f"svmlight: whether index j is column j (yes) or j-1 (no); auto reads "
+        f"zero-based when an index 0 occurs, and warns when that looks like a stray entry "
+        f"(default: {default})",
+    )
+    _verify_option(p)
+
+
+def _verify_option(p):
+    p.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="CSR folder: skip the sha256 check of its files against header.json (the "
+        "structure checks always run)",
+    )
 
 
 def _grid_options(p):
@@ -200,6 +243,7 @@ def build_parser(commands):
     p.add_argument(
         "--lam-index", type=int, default=None, metavar="I", help="path result: use lams[I]"
     )
+    _reading_options(p, stored=True)
 
     p = add(
         "convert",
@@ -210,6 +254,7 @@ def build_parser(commands):
     p.add_argument("dst", metavar="DST")
     p.add_argument("--targets", metavar="SPEC", default=None, help="targets to store with X")
     p.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    _reading_options(p)
 
     p = add(
         "batch",
@@ -221,6 +266,7 @@ def build_parser(commands):
     p.add_argument("jobs", metavar="JOBS", help="job file (.toml or .json)")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed fit")
+    _verify_option(p)
 
     p = add(
         "demo",

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from .._io._common import fsync_dir
@@ -59,9 +60,12 @@ def atomic_write(path, write, *, before_replace=None):
         The sha256 of the written bytes.
     """
     path = Path(path)
-    tmp = tempfile.NamedTemporaryFile(
-        dir=path.parent, prefix=f".{path.name}{TEMP_MARKER}", delete=False
-    )
+    try:
+        tmp = tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}{TEMP_MARKER}", delete=False
+        )
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with tmp:
             write(tmp)
@@ -71,12 +75,29 @@ def atomic_write(path, write, *, before_replace=None):
         if before_replace is not None:
             before_replace()
         os.replace(tmp.name, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp.name)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
     fsync_dir(path.parent)
     return digest
+
+
+def _naming(exc, path):
+    """``exc`` as an OSError naming ``path`` (the target, not the temporary file).
+
+    A missing folder, a read-only location or a full disk then reads
+    ``<path>: cannot write: No space left on device``, whatever file the error hit.
+    """
+    code = exc.errno if isinstance(exc.errno, int) else None
+    if code is None and len(exc.args) == 1 and type(exc.args[0]) is int:
+        code = exc.args[0]  # OSError(28): the number is its only argument
+    words = exc.strerror or (os.strerror(code) if code is not None else None) or str(exc)
+    if isinstance(exc, FileNotFoundError):
+        words = f"{words} (folder {path.parent} does not exist?)"
+    return OSError(code, f"cannot write: {words}", str(path))
 
 
 def atomic_write_json(path, obj, **kwargs):
@@ -115,10 +136,11 @@ def load_result(path):
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise ValueError(f"{path}: not a readable .npz result file ({exc})") from None
+        what = "truncated or not a zip file" if isinstance(exc, zipfile.BadZipFile) else exc
+        raise ValueError(f"{path}: not a readable .npz result file ({what})") from None
     try:
         meta = json.loads(str(arrays.pop("meta")))
         ok = meta.get("format") == RESULT_FORMAT

@@ -50,8 +50,20 @@ def os_error(path, exc: OSError | EOFError) -> InputError:
     elif isinstance(exc, gzip.BadGzipFile):
         what = f"not a valid gzip file ({exc})"
     else:
-        what = exc.strerror or str(exc) or type(exc).__name__
+        what = exc.strerror or _errno_text(exc) or str(exc) or type(exc).__name__
     return InputError(f"{where(path)}: {what}")
+
+
+def _errno_text(exc) -> str | None:
+    """The system's words for ``exc``'s error number, or None.
+
+    ``OSError(28)`` (one argument) has no ``errno`` and prints as ``28``: its number
+    is then its only argument.
+    """
+    code = getattr(exc, "errno", None)
+    if code is None and len(exc.args) == 1 and type(exc.args[0]) is int:
+        code = exc.args[0]
+    return os.strerror(code) if isinstance(code, int) else None
 
 
 def require_exists(path) -> None:

@@ -24,6 +24,7 @@ def convert(
     format: str | None = None,
     n_features: int | None = None,
     zero_based: bool | str = "auto",
+    verify: bool = False,
 ) -> dict:
     """Convert any readable matrix file into a memory-mapped CSR folder.
 
@@ -42,7 +43,7 @@ def convert(
         Type of the stored values; None keeps the source's.
     overwrite : bool, default False
         Replace an existing CSR folder (see :func:`write_csr_folder`).
-    format, n_features, zero_based
+    format, n_features, zero_based, verify
         Passed to :func:`read_matrix`.
 
     Returns
@@ -58,7 +59,12 @@ def convert(
     otherwise int64; values are unchanged.
     """
     X, labels = read_matrix(
-        src, dtype=dtype, format=format, n_features=n_features, zero_based=zero_based
+        src,
+        dtype=dtype,
+        format=format,
+        n_features=n_features,
+        zero_based=zero_based,
+        verify=verify,
     )
     y = read_targets(targets, X.shape[0], labels=labels) if targets is not None else labels
     if not sp.issparse(X):

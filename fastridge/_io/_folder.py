@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from ._common import (
     FLOAT_DTYPES,
     HASH_BLOCK,
+    SCAN_BLOCK,
     InputError,
     check_finite_compressed,
     check_finite_dense,
@@ -250,7 +251,8 @@ def write_csr_folder(X, folder, *, y=None, overwrite: bool = False) -> dict:
         _move_into_place(tmp, target, overwrite)
         fsync_dir(parent)
     except OSError as exc:
-        raise os_error(getattr(exc, "filename", None) or target, exc) from None
+        # name the folder the user asked for, not the temporary sibling
+        raise os_error(target, exc) from None
     finally:
         if os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -372,6 +374,36 @@ def _load_array(folder: str, name: str, dtype, length: int | None) -> np.ndarray
     return a
 
 
+def _check_folder_structure(folder: str, indices, indptr, p: int) -> None:
+    """InputError unless ``indptr`` never decreases and every index is in ``[0, p)``.
+
+    The header's ``shape`` and ``nnz`` are checked against the array lengths before
+    (``len(indptr) = n + 1``, ``indptr[0] = 0``, ``indptr[-1] = nnz = len(indices)``);
+    this is the rest of what makes the arrays a valid ``n x p`` CSR matrix.  One pass
+    over ``indptr`` and ``indices`` (in blocks, so memory stays flat): a kernel reading
+    an index ``>= p`` or a decreasing ``indptr`` would read outside its arrays.
+    """
+    for start in range(0, max(indptr.shape[0] - 1, 0), SCAN_BLOCK):
+        block = np.asarray(indptr[start : start + SCAN_BLOCK + 1])
+        steps = np.diff(block)
+        if (steps < 0).any():
+            row = start + int(np.argmax(steps < 0))
+            raise InputError(
+                f"{where(os.path.join(folder, 'indptr.npy'))}: decreases at row {row} "
+                "(not a valid CSR folder)"
+            )
+    for start in range(0, indices.shape[0], SCAN_BLOCK):
+        block = np.asarray(indices[start : start + SCAN_BLOCK])
+        low, high = int(block.min()), int(block.max())
+        if low < 0 or high >= p:
+            bad = low if low < 0 else high
+            raise InputError(
+                f"{where(os.path.join(folder, 'indices.npy'))}: column index {bad} does not "
+                f"fit the header's shape with {p} columns (header.json disagrees with the "
+                "arrays)"
+            )
+
+
 def read_csr_folder(folder, *, verify: bool = False):
     """Open a CSR folder as a memory-mapped ``csr_matrix`` (no copy of the matrix).
 
@@ -396,7 +428,9 @@ def read_csr_folder(folder, *, verify: bool = False):
     ------
     InputError
         Missing folder or file, a header that is not a fastridge CSR header,
-        arrays that disagree with the header, a checksum mismatch
+        arrays that disagree with the header (lengths, ``indptr[-1]`` against
+        ``nnz``, a column index outside the header's shape, a decreasing
+        ``indptr``: always checked), a checksum mismatch
         (``verify=True``), or NaN/inf in ``X`` or ``y``.
 
     Notes
@@ -428,6 +462,7 @@ def read_csr_folder(folder, *, verify: bool = False):
         raise InputError(
             f"{where(os.path.join(folder, 'indptr.npy'))}: must start at 0 and end at nnz={nnz}"
         )
+    _check_folder_structure(folder, indices, indptr, p)
     X = csr_no_copy(data, indices, indptr, (n, p))
     check_finite_compressed(X, where(os.path.join(folder, "data.npy")))
     y = None

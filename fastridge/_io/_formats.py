@@ -20,7 +20,7 @@ from ._common import (
     where,
 )
 from ._folder import csr_no_copy, read_csr_folder
-from ._svmlight import read_svmlight
+from ._svmlight import check_zero_based, read_svmlight_reading
 
 # Names returned by detect_format, and accepted by read_matrix(format=...).
 SVMLIGHT, NPZ, MTX, NPY, CSR_FOLDER = "svmlight", "npz", "mtx", "npy", "csr-folder"
@@ -78,6 +78,7 @@ def read_matrix(
     format: str | None = None,
     n_features: int | None = None,
     zero_based: bool | str = "auto",
+    verify: bool = False,
 ):
     """Read a design matrix (and labels, when the file has them).
 
@@ -101,7 +102,13 @@ def read_matrix(
         svmlight only: whether indices start at 0.  "auto" (scikit-learn's
         rule) takes them as 1-based unless an index 0 occurs: a file written
         0-based whose first column is empty is then read shifted, so say so
-        when you know.
+        when you know.  When "auto" reads a file zero-based because of a few
+        lone index-0 entries, a warning names the file (see
+        :func:`read_matrix_reading`).
+    verify : bool, default False
+        CSR folder only: recompute the files' SHA-256 and compare them with the
+        header (see :func:`read_csr_folder`; the command line verifies by
+        default).
 
     Returns
     -------
@@ -120,8 +127,40 @@ def read_matrix(
         text files), NaN or inf in ``X`` or ``y`` (with the row), an empty
         matrix, or an unsupported ``dtype``.
     """
+    X, y, _ = read_matrix_reading(
+        path,
+        dtype=dtype,
+        format=format,
+        n_features=n_features,
+        zero_based=zero_based,
+        verify=verify,
+    )
+    return X, y
+
+
+def read_matrix_reading(
+    path,
+    *,
+    dtype=None,
+    format: str | None = None,
+    n_features: int | None = None,
+    zero_based: bool | str = "auto",
+    verify: bool = False,
+):
+    """:func:`read_matrix`, also returning how the file was read.
+
+    Returns
+    -------
+    X, y
+        As :func:`read_matrix`.
+    reading : dict
+        ``{"format": <format name>}``, and for svmlight ``"zero_based"`` (bool:
+        the base that was used) and ``"n_features"``: store it with a model so
+        that another file is read the same way (``fastridge predict`` does).
+    """
     dt = resolve_dtype(dtype)
     require_exists(path)
+    zero_based = check_zero_based(zero_based)
     if format is None:
         format = detect_format(path)
     elif format not in FORMATS:
@@ -129,9 +168,9 @@ def read_matrix(
     if format != SVMLIGHT and (n_features is not None or zero_based != "auto"):
         raise InputError(f"{where(path)}: n_features and zero_based apply to svmlight only")
     if format == CSR_FOLDER:
-        X, y = read_csr_folder(path)
+        X, y = read_csr_folder(path, verify=verify)
     elif format == SVMLIGHT:
-        return read_svmlight(path, dtype=dt, n_features=n_features, zero_based=zero_based)
+        return read_svmlight_reading(path, dtype=dt, n_features=n_features, zero_based=zero_based)
     elif format == NPZ:
         X, y = _read_npz(path), None
     elif format == MTX:
@@ -140,7 +179,7 @@ def read_matrix(
         X, y = _read_npy(path), None
     if 0 in X.shape:
         raise InputError(f"{where(path)}: X has shape {X.shape}: no rows or no columns")
-    return _convert_values(X, dt), y
+    return _convert_values(X, dt), y, {"format": format}
 
 
 def _float_values(X):
