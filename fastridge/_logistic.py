@@ -89,7 +89,9 @@ def logistic(
         As for :func:`fastridge.ridge`.  Entries larger than 1e30 in absolute
         value are rejected (``exp`` would overflow; rescale the features).
     y : array-like of shape (n,)
-        Labels of any sortable type (ints, strings, bools); at least two distinct.
+        Labels of any sortable type (ints, strings, bools, integral floats); at
+        least two distinct.  Non-integral floats (a continuous target, in
+        scikit-learn's ``type_of_target`` terms) are refused with ValueError.
     lam : float
         Penalty, positive (``C = 1 / lam``).
     fit_intercept : bool, default=True
@@ -402,6 +404,15 @@ def _encode_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
         if missing.any():
             pos = int(np.flatnonzero(missing)[0])
             raise ValueError(f"y contains NaN or None (a missing label) at position {pos}")
+    if ya.dtype.kind == "f" and np.any(ya != np.round(ya)):
+        # scikit-learn's type_of_target calls such a target "continuous" and
+        # its classifiers refuse it; fitting one class per distinct value
+        # would be meaningless.
+        raise ValueError(
+            "Unknown label type: continuous. y has non-integer float values (for example "
+            f"{float(ya[np.flatnonzero(ya != np.round(ya))[0]])!r}): logistic regression needs "
+            "class labels; use fastridge.ridge for a real-valued target"
+        )
     classes, codes = np.unique(ya, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"y has a single class ({classes[0]!r}): at least two are needed")

@@ -17,7 +17,9 @@ convex, and by the envelope theorem ``grad F(W) = X^T G + lam W`` with
 and the solver stops when it is at most ``tol * P_null`` (``P_null``: the best
 intercept-only model, ``b_k = log`` of the weighted class frequencies).  The
 intercepts are only defined up to a common shift (softmax is invariant to
-it); the returned ``b`` sums to zero.
+it); the returned ``b`` sums to zero, and so do the returned coefficients
+over classes (``sum_k W_k = 0``, which every minimiser satisfies: the final
+``W`` is projected onto that subspace before it is certified).
 
 **Newton steps.**  At ``b = b*(W)`` the ``b``-gradient vanishes, so the
 ``W``-part of the joint Newton step in ``(W, b)`` is exactly the Newton step
@@ -146,10 +148,17 @@ def newton_cg_multinomial(
             return _profile_intercepts(Z, Yoh, codes, s, b)
         return (b, *_loss(Z + b, codes, s))
 
+    S = float(s.sum())
+
     def state(P, W):
         """grad F, the Jacobi diagonal of H_W and its b-block, from ``P`` (one pass)."""
         B = s[:, None] * P * (1.0 - P)
-        XtG, diag = op.grad_diag(s[:, None] * (P - Yoh), B)
+        G = s[:, None] * (P - Yoh)
+        if fit_intercept:
+            # Centred residual (1^T G = 0 at b*): X^T G is then Xc^T G, with no
+            # leak mu (1^T G) from intercepts known to rounding (large means).
+            G -= np.multiply.outer(s, G.sum(axis=0) / S)
+        XtG, diag = op.grad_diag(G, B)
         return XtG + lam * W, diag, B.sum(axis=0)
 
     W = np.array(W0, dtype=np.float64, order="C")
@@ -182,6 +191,11 @@ def newton_cg_multinomial(
         W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
         g, diag, diag_b = state(P, W)
         certificate = float(np.vdot(g, g)) / (2.0 * lam)
+    # Every minimiser has sum_k W_k = 0: the loss is invariant to adding one
+    # vector to every class and the penalty is smallest for the class-mean-free
+    # W, so this projection never increases P (it removes what CG's
+    # class-dependent preconditioning left in the mean, ~ certificate-sized).
+    W -= W.mean(axis=1, keepdims=True)
     # Certify from scratch: margins recomputed from W (no accumulated updates).
     Z = op.dot(W)
     b, _, P = profiled(Z, b)
