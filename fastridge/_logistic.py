@@ -147,7 +147,7 @@ def logistic(
     W0 = check_coef_init(coef_init, prob.p, prob.n_models)
     result = solve_logistic(prob, lam_v, W0)
     if not result.converged:
-        _warn_not_converged(result, prob.max_iter)
+        _warn_not_converged(result, prob.max_iter, _mean_spread_ratio(prob))
     object.__setattr__(result, "seconds", time.perf_counter() - t0)
     return result
 
@@ -360,15 +360,40 @@ def _one_vs_rest(
     )
 
 
-def _warn_not_converged(result: FitResult, max_iter: int) -> None:
+# Columns whose mean is this many times their spread lose about log10 of it
+# in digits to rounding in the margins x . w + b, which the certificate's
+# rounding-error bound then reflects: worth naming as the likely cause.
+_MEAN_SPREAD_WARN = 1e3
+
+
+def _mean_spread_ratio(prob: LogisticProblem) -> float:
+    """``max_j |mean_j| / spread_j`` of X's columns (one pass; 0 without intercept)."""
+    if not prob.fit_intercept:
+        return 0.0
+    from ._solvers._logistic_newton import DataScales
+
+    ratio = DataScales(prob.Xv, prob.s, True, prob.n_threads).cancellation_ratio
+    return float(np.sqrt(ratio))
+
+
+def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.0) -> None:
     from ._api import _convergence_warning
 
     rel = np.max(np.asarray(result.relative_certificate))
+    if mean_ratio > _MEAN_SPREAD_WARN:
+        cause = (
+            f"columns of X have means up to {mean_ratio:.3g} times their spread, so "
+            "float64 rounding of the margins limits the accuracy that can be certified: "
+            "centre X (for example with sklearn.preprocessing.StandardScaler)"
+        )
+    else:
+        cause = (
+            "the data may be separable (coefficients grow as lam -> 0): increase lam or max_iter"
+        )
     warnings.warn(
         f"logistic solver {result.solver!r} stopped after {result.n_iter} iterations "
         f"(max_iter={max_iter}) with relative certificate {rel:.3g} > tol {result.tol:.3g}; "
-        "the data may be separable "
-        "(coefficients grow as lam -> 0): increase lam or max_iter",
+        + cause,
         _convergence_warning(),
         stacklevel=3,
     )

@@ -134,9 +134,14 @@ def test_max_iter_one_reports_honest_certificate(fmt, fit_intercept):
 
 def test_max_iter_zero_returns_warm_start_and_its_certificate():
     X, y, s = _problem(seed=4)
+    # A warm start better than the null model (halfway to the optimum, by
+    # convexity of F): one worse than the null model, or with a non-finite
+    # objective, is replaced by w = 0 (issue 10; tests/test_logistic_soundness.py).
+    w_opt, _ = _reference(X, y, s, 0.3, True)
     rng = np.random.default_rng(7)
-    w0 = 0.1 * rng.standard_normal(X.shape[1])
-    w, _b, cert, _p_null, n_iter, *_ = _fit(X, y, s, 0.3, True, max_iter=0, w0=w0)
+    w0 = 0.5 * w_opt + 1e-3 * rng.standard_normal(X.shape[1])
+    w, _b, cert, p_null, n_iter, *_ = _fit(X, y, s, 0.3, True, max_iter=0, w0=w0)
+    assert _objective(X, y, s, 0.3, w0, _b) < p_null
     assert n_iter == 0
     np.testing.assert_array_equal(w, w0)
     cert_ref, _ = _certificate_from_scratch(X, y, s, 0.3, w0, True)
