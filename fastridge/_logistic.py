@@ -367,9 +367,7 @@ _MEAN_SPREAD_WARN = 1e3
 
 
 def _mean_spread_ratio(prob: LogisticProblem) -> float:
-    """``max_j |mean_j| / spread_j`` of X's columns (one pass; 0 without intercept)."""
-    if not prob.fit_intercept:
-        return 0.0
+    """``max_j |mean_j| / spread_j`` of X's columns (one pass, only when warning)."""
     from ._solvers._logistic_newton import DataScales
 
     ratio = DataScales(prob.Xv, prob.s, True, prob.n_threads).cancellation_ratio
@@ -383,8 +381,9 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
     if mean_ratio > _MEAN_SPREAD_WARN:
         cause = (
             f"columns of X have means up to {mean_ratio:.3g} times their spread, so "
-            "float64 rounding of the margins limits the accuracy that can be certified: "
-            "centre X (for example with sklearn.preprocessing.StandardScaler)"
+            "float64 rounding of the margins (and, without an intercept, the "
+            "conditioning) limits the accuracy that can be certified: centre X (for "
+            "example with sklearn.preprocessing.StandardScaler)"
         )
     else:
         cause = (

@@ -254,3 +254,42 @@ def test_class_like_targets_are_accepted(y):
     X = np.random.default_rng(1).standard_normal((len(y), 3))
     res = fastridge.logistic(X, y, 1.0)
     assert list(res.classes) == sorted(set(y.tolist()))
+
+
+def _multinomial_objective_mp(Xd, y, W, b, C, mean):
+    """Multinomial ``P(W, b)`` on ``X = mean + Xd`` in mpmath (margins formed exactly)."""
+    mpmath.mp.dps = _DPS
+    k = W.shape[0]
+    Wm = [[mpmath.mpf(float(v)) for v in row] for row in W]
+    shift = [mpmath.mpf(float(b[c])) + mpmath.mpf(mean) * mpmath.fsum(Wm[c]) for c in range(k)]
+    total = mpmath.mpf(0)
+    for xi, yi in zip(Xd, y):
+        m = [
+            mpmath.fsum(mpmath.mpf(float(a)) * Wm[c][j] for j, a in enumerate(xi)) + shift[c]
+            for c in range(k)
+        ]
+        top = max(m)
+        total += mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in m)) + top - m[int(yi)]
+    return total + mpmath.mpf(0.5 / C) * mpmath.fsum(v * v for row in Wm for v in row)
+
+
+@pytest.mark.parametrize("mean", [1e4, 1e6, 1e8])
+@pytest.mark.parametrize("C", [1.0, 1e2])
+def test_multinomial_certificate_is_sound_with_large_means(mean, C):
+    """Was: mean 1e8, C=1 certified 1.3e-8 with a true gap of 1.1e-7."""
+    X, y = load_iris(return_X_y=True)
+    Xa = mean + (X - X.mean(axis=0))
+    Xd = Xa - mean  # exact (Sterbenz): the same data, centred
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # honest non-convergence is allowed
+        res = fastridge.logistic(Xa, y, 1.0 / C, tol=1e-10)
+    assert np.all(np.isfinite(res.coef)) and np.all(np.isfinite(res.intercept))
+    if mean <= 1e4:
+        assert res.converged  # the rounding bound is small there
+    if not res.converged:
+        return
+    ref = fastridge.logistic(Xd, y, 1.0 / C, tol=1e-15, max_iter=300)
+    # P* <= P(ref), so P(fit) - P(ref) is a lower bound on the true gap.
+    gap_low = _multinomial_objective_mp(Xd, y, res.coef, res.intercept, C, mean)
+    gap_low -= _multinomial_objective_mp(Xd, y, ref.coef, ref.intercept, C, 0.0)
+    assert float(gap_low) <= res.certificate

@@ -204,7 +204,9 @@ def newton_cg_binary(
         if centred:
             delta, used = _centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
         else:
-            delta, used = _fused_step(X, d, lam, g, g0_norm, tol, p_null, dense, n_threads)
+            delta, used = _fused_step(
+                X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads
+            )
         passes += used
         x_delta = plain.matvec(delta)
         # The intercept part of the joint Newton step, -(d . X delta) / D: the
@@ -275,10 +277,15 @@ def _safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null):
     return np.zeros_like(w), np.zeros(n), b_null, p_null
 
 
-def _fused_step(X, d, lam, g, g0_norm, tol, p_null, dense, n_threads):
-    """Newton step from the one-pass (fused) centred products; ``(delta, passes)``."""
+def _fused_step(X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads):
+    """Newton step from the one-pass (fused) products; ``(delta, passes)``.
+
+    With an intercept the Hessian of ``F`` is ``Xd^T D Xd + lam I`` (``X``
+    centred with the ``d``-weighted means, the Schur complement of the
+    intercept); without, ``X^T D X + lam I``.
+    """
     # One setup pass: D-weighted column means and squared norms together.
-    hess = DesignOperator(X, d, True, n_threads, targets=np.empty((X.shape[0], 0)))
+    hess = DesignOperator(X, d, fit_intercept, n_threads, targets=np.empty((X.shape[0], 0)))
     if dense:
         # Small p: the exact Newton step from the dense Hessian (one pass).
         H = hess.gram_dense()
