@@ -258,6 +258,9 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
 
     ``seconds`` of the result is 0: the caller times what it wants timed.
     """
+    scale = _weight_scale(prob.s, float(lam))
+    if scale != 1.0:
+        return _rescaled_solve(prob, float(lam), W0, scale)
     Xv, codes, s, nt = prob.Xv, prob.codes, prob.s, prob.n_threads
     tol, max_iter, solver, fit_intercept = prob.tol, prob.max_iter, prob.solver, prob.fit_intercept
     n_classes = prob.n_classes
@@ -303,6 +306,49 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
             seconds=0.0,
             **common,
         )
+
+
+# Sample weights whose largest entry lies outside this range are rescaled
+# (weights and lam divided by it: the same minimiser, P scaled by 1/c), so
+# that P_null, the gradient and the certificate neither overflow nor
+# underflow (weights of 1e300 gave an infinite certificate, weights of
+# 1e-300 a certificate of 0 for w = 0 declared converged).
+_WEIGHT_RANGE = (1e-100, 1e100)
+
+
+def _weight_scale(s: np.ndarray, lam: float) -> float:
+    """``c = max(s)`` when the weights need rescaling (see ``_WEIGHT_RANGE``), else 1."""
+    top = float(np.max(s))
+    if _WEIGHT_RANGE[0] <= top <= _WEIGHT_RANGE[1]:
+        return 1.0
+    scaled_lam = lam / top
+    if not (np.isfinite(scaled_lam) and scaled_lam > 0.0):
+        return 1.0  # lam / c would underflow or overflow: leave the problem as given
+    return top
+
+
+def _rescaled_solve(prob: LogisticProblem, lam: float, W0: np.ndarray, c: float) -> FitResult:
+    """Solve with weights ``s / c`` and penalty ``lam / c``; report ``P``-sized values times ``c``.
+
+    ``converged`` is decided on the scaled problem (``certificate <= tol * P_null``
+    is invariant to the scaling); if scaling back overflows, the result is
+    reported as not converged rather than with an infinite certificate.
+    """
+    import dataclasses
+
+    scaled = dataclasses.replace(prob, s=prob.s / c)
+    res = solve_logistic(scaled, lam / c, W0)
+    cert = np.asarray(res.certificate, dtype=np.float64) * c
+    p_null = np.asarray(res.p_null, dtype=np.float64) * c
+    finite = bool(np.all(np.isfinite(cert)) and np.all(np.isfinite(p_null)))
+    as_type = float if np.ndim(res.certificate) == 0 else np.asarray
+    return dataclasses.replace(
+        res,
+        lam=lam,
+        certificate=as_type(cert),
+        p_null=as_type(p_null),
+        converged=bool(res.converged and finite),
+    )
 
 
 def _binary(solver, Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0):

@@ -293,3 +293,24 @@ def test_multinomial_certificate_is_sound_with_large_means(mean, C):
     gap_low = _multinomial_objective_mp(Xd, y, res.coef, res.intercept, C, mean)
     gap_low -= _multinomial_objective_mp(Xd, y, ref.coef, ref.intercept, C, 0.0)
     assert float(gap_low) <= res.certificate
+
+
+# ---------------------------------------------------------------------------
+# extreme weights: certificate 0 for w = 0 (underflow) or inf (overflow)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["newton-cg", "cd"])
+@pytest.mark.parametrize("weight", [1e-300, 1e-200, 1e200, 1e300])
+def test_extreme_weights_are_rescaled(solver, weight):
+    """Was: weights 1e-300 returned w = 0, certificate 0, converged; 1e300 inf, not converged."""
+    X, y = make_classification(n_samples=80, n_features=6, random_state=0)
+    ref = fastridge.logistic(X, y, 0.1, solver=solver, tol=1e-13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fastridge.logistic(
+            X, y, 0.1 * weight, sample_weight=np.full(80, weight), solver=solver, tol=1e-10
+        )
+    assert res.converged and np.isfinite(res.certificate) and res.lam == 0.1 * weight
+    np.testing.assert_allclose(res.relative_certificate, res.certificate / res.p_null)
+    # same minimiser as unit weights: ||w - w*||^2 <= 2 certificate / lam (both fits)
+    radius = np.sqrt(2 * 1e-10 * ref.p_null / 0.1) + np.sqrt(2 * ref.certificate / 0.1)
+    assert np.linalg.norm(res.coef - ref.coef) <= radius

@@ -76,6 +76,8 @@ from ._logistic_newton import (
     _profile_intercept,
     _safe_start,
     certify_binary,
+    half_sq_over,
+    safe_norm,
 )
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook
@@ -183,7 +185,7 @@ def cd_binary(
         else:
             plain._k.cs_moments_dot(X.indptr, X.indices, X.data, d, g[:, None], moments)
         grad = moments[:, 2] + lam * w
-        certificate = float(grad @ grad) / (2.0 * lam)
+        certificate = half_sq_over(safe_norm(grad), lam)
         if certificate <= limit or n_iter >= max_iter:
             if exact:
                 break

@@ -49,7 +49,9 @@ from ._logistic_newton import (
     _MIN_B_STEP,
     DataScales,
     _gamma,
+    half_sq_over,
     inner_cg_stop,
+    safe_norm,
 )
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
@@ -174,7 +176,7 @@ def newton_cg_multinomial(
     b, loss, P = profiled(Z, b)
     g, diag, diag_b = state(P, W)
     g0_norm = np.linalg.norm(g)
-    certificate = float(np.vdot(g, g)) / (2.0 * lam)
+    certificate = half_sq_over(safe_norm(g), lam)
     n_iter = 0
     while certificate > tol * p_null and n_iter < max_iter:
         n_iter += 1
@@ -198,7 +200,7 @@ def newton_cg_multinomial(
             t *= _BACKTRACK
         W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
         g, diag, diag_b = state(P, W)
-        certificate = float(np.vdot(g, g)) / (2.0 * lam)
+        certificate = half_sq_over(safe_norm(g), lam)
     # Every minimiser has sum_k W_k = 0: the loss is invariant to adding one
     # vector to every class and the penalty is smallest for the class-mean-free
     # W, so this projection never increases P (it removes what CG's
@@ -293,7 +295,7 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, s, lam, W, g, fit_inter
             + np.multiply.outer(scales.xc_norm, np.linalg.norm(dG, axis=0) + 2.0 * db * sp_norm)
             + 2.0 * eps * lam * np.abs(W)
         )
-        bound = (float(np.linalg.norm(g)) + float(np.linalg.norm(E))) ** 2 / (2.0 * lam)
+        bound = half_sq_over(safe_norm(g) + safe_norm(E), lam)
         if db > 0:
             bound += fnorm * db
         bound *= 1.0 + 8.0 * eps

@@ -190,8 +190,8 @@ def newton_cg_binary(
         return plain.rmatvec(_centred_residual(z, b, y, s, S, fit_intercept)) + lam * w
 
     g = gradient(z, b, w)
-    g0_norm = np.linalg.norm(g)
-    certificate = float(g @ g) / (2.0 * lam)
+    g0_norm = safe_norm(g)
+    certificate = half_sq_over(g0_norm, lam)
     n_iter = 0
     passes = 0
     while certificate > tol * p_null and n_iter < max_iter:
@@ -235,7 +235,7 @@ def newton_cg_binary(
             t *= _BACKTRACK
         w, z, b, loss = w_new, z_new, b_new, loss_new
         g = gradient(z, b, w)
-        certificate = float(g @ g) / (2.0 * lam)
+        certificate = half_sq_over(safe_norm(g), lam)
     # Certify from scratch: margins recomputed from w (no accumulated updates).
     b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
     solver = "newton-cholesky" if dense else "newton-cg"
@@ -427,6 +427,19 @@ class DataScales:
         return self._row_norm
 
 
+def safe_norm(v: np.ndarray) -> float:
+    """``||v||_2`` without overflow or underflow of the squares (scaled by ``max |v|``)."""
+    top = float(np.max(np.abs(v), initial=0.0))
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * float(np.linalg.norm(v / top))
+
+
+def half_sq_over(norm: float, lam: float) -> float:
+    """``norm^2 / (2 lam)`` computed as ``(norm / sqrt(2 lam))^2`` (no underflow of ``norm^2``)."""
+    return (norm / np.sqrt(2.0 * lam)) ** 2
+
+
 def _gamma(k: int) -> float:
     """``gamma_k = k u / (1 - k u)``: relative error bound of a k-term dot product."""
     return k * _EPS / (1.0 - k * _EPS)
@@ -483,7 +496,7 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
             + scales.xc_norm * (float(np.linalg.norm(du)) + d_norm * db)
             + 2.0 * _EPS * lam * np.abs(w)
         )
-        bound = (float(np.linalg.norm(g)) + float(np.linalg.norm(e))) ** 2 / (2.0 * lam)
+        bound = half_sq_over(safe_norm(g) + safe_norm(e), lam)
         bound += abs(fprime) * db if db > 0 else 0.0
         bound *= 1.0 + 8.0 * _EPS  # the rounding of this formula itself
     if not np.isfinite(bound):
