@@ -424,7 +424,13 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
     from ._api import _convergence_warning
 
     rel = np.max(np.asarray(result.relative_certificate))
-    if mean_ratio > _MEAN_SPREAD_WARN:
+    if result.n_iter < max_iter and mean_ratio <= _MEAN_SPREAD_WARN:
+        cause = (
+            "the solver stopped before max_iter because its steps no longer reduce the "
+            "objective measurably: tol is below the accuracy float64 rounding allows "
+            "certifying here (the certificate includes a bound on that rounding); raise tol"
+        )
+    elif mean_ratio > _MEAN_SPREAD_WARN:
         cause = (
             f"columns of X have means up to {mean_ratio:.3g} times their spread, so "
             "float64 rounding of the margins (and, without an intercept, the "

@@ -216,7 +216,12 @@ def test_multinomial_coefficients_sum_to_zero(C):
 @pytest.mark.parametrize("C", [1.0, 1e4])
 def test_multinomial_agrees_with_sklearn(C):
     X, y = load_iris(return_X_y=True)
-    res = fastridge.logistic(X, y, 1.0 / C, tol=1e-14, max_iter=200)
+    with warnings.catch_warnings():
+        # tol=1e-14 is at the rounding level the certificate's error bound allows
+        # (it may end at 2e-14, "not converged"); the iterate is what is checked.
+        warnings.simplefilter("ignore")
+        res = fastridge.logistic(X, y, 1.0 / C, tol=1e-14, max_iter=200)
+    assert res.relative_certificate <= 1e-13
     sk = LogisticRegression(C=C, tol=1e-14, max_iter=10_000, solver="newton-cholesky").fit(X, y)
     scale = np.abs(sk.coef_).max()
     assert np.abs(res.coef - sk.coef_).max() <= 1e-6 * scale
