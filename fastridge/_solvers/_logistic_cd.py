@@ -164,6 +164,7 @@ def cd_binary(
     w, z, b, _ = _safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
     S = float(s.sum())
     exact = True  # z was computed from w (not updated incrementally)
+    stalled = False  # a line search found no decrease
     n_iter = 0
     passes = 0
     g0_norm = None
@@ -186,7 +187,7 @@ def cd_binary(
             plain._k.cs_moments_dot(X.indptr, X.indices, X.data, d, g[:, None], moments)
         grad = moments[:, 2] + lam * w
         certificate = half_sq_over(safe_norm(grad), lam)
-        if certificate <= limit or n_iter >= max_iter:
+        if certificate <= limit or n_iter >= max_iter or stalled:
             if exact:
                 break
             # Certify from scratch: margins recomputed from w, b re-profiled.
@@ -242,9 +243,14 @@ def cd_binary(
             f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
             # A decrease below the rounding of f cannot be tested: near the
             # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or t < _MIN_STEP or not resolvable:
+            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
                 break
             t *= _BACKTRACK
+            if t < _MIN_STEP:
+                break
+        if t < _MIN_STEP:
+            stalled = True  # no decrease along the step: keep the best point, stop honestly
+            continue
         w, z, b = w_new, z_new, b_new
         exact = False
     # The certificate with its rounding-error bound (fastridge._solvers._logistic_newton).

@@ -47,6 +47,7 @@ from ._logistic_newton import (
     _EPS,
     _F_RTOL,
     _MIN_B_STEP,
+    _MIN_STEP,
     DataScales,
     _gamma,
     half_sq_over,
@@ -195,9 +196,13 @@ def newton_cg_multinomial(
             f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
             # A decrease below the rounding of f cannot be tested: near the
             # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10 or not resolvable:
+            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
                 break
             t *= _BACKTRACK
+            if t < _MIN_STEP:
+                break
+        if t < _MIN_STEP:
+            break  # no decrease found along the step: keep the best point, stop honestly
         W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
         g, diag, diag_b = state(P, W)
         certificate = half_sq_over(safe_norm(g), lam)
@@ -205,7 +210,11 @@ def newton_cg_multinomial(
     # vector to every class and the penalty is smallest for the class-mean-free
     # W, so this projection never increases P (it removes what CG's
     # class-dependent preconditioning left in the mean, ~ certificate-sized).
-    W -= W.mean(axis=1, keepdims=True)
+    # (Skipped when W is already mean-free to rounding, so that a converged
+    # warm start comes back bit for bit.)
+    mean = W.mean(axis=1, keepdims=True)
+    if np.max(np.abs(mean), initial=0.0) > 4.0 * _EPS * np.max(np.abs(W), initial=0.0):
+        W -= mean
     # Certify from scratch: margins recomputed from W (no accumulated updates).
     Z = op.dot(W)
     b, _, P = profiled(Z, b)
@@ -213,7 +222,9 @@ def newton_cg_multinomial(
         b, P = _polish_intercepts(Z, Yoh, codes, s, b, P)
     g, _, _ = state(P, W)
     scales = DataScales(X, s, fit_intercept, n_threads)
-    certificate = _rounding_safe_certificate(op, scales, Z, b, P, Yoh, s, lam, W, g, fit_intercept)
+    certificate = _rounding_safe_certificate(
+        op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept
+    )
     passes = op.n_passes + scales.n_passes
     return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, passes
 
@@ -249,8 +260,8 @@ def _polish_intercepts(Z, Yoh, codes, s, b, P):
     return b, P
 
 
-def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, s, lam, W, g, fit_intercept):
-    """``(||g||_F + ||E||_F)^2 / (2 lam) + ||1^T G|| ||db||``, rounded up; ``inf`` if not finite.
+def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept):
+    """``(||g||_F + ||E||_F)^2 / (2 lam) + ||1^T G|| ||db||``, rounded up, at most ``P(W, b)``.
 
     ``g = fl(X^T G') + lam W`` is the computed gradient (``G'`` the centred
     ``s * (P - Y)``); ``E`` bounds, entry by entry, its distance to
@@ -299,6 +310,11 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, s, lam, W, g, fit_inter
         if db > 0:
             bound += fnorm * db
         bound *= 1.0 + 8.0 * eps
+        # P* >= 0: P(W, b) itself is a certificate (caps a bound that
+        # overflowed or lost the intercept curvature).
+        value = _loss(M, codes, s)[0] + 0.5 * lam * float(np.vdot(W, W))
+        cap = value * (1.0 + _gamma(n + 8))
+        bound = bound if bound <= cap else cap  # also replaces a NaN bound
     return float(bound) if np.isfinite(bound) else np.inf
 
 

@@ -75,6 +75,9 @@ _F_RTOL = 1e-13
 # Smallest damping of a 1-D Newton step: below it the decrease is lost in the
 # rounding of f and b is optimal to working precision.
 _MIN_B_STEP = 1e-10
+# Smallest line-search step: below it the Newton direction is not a descent
+# direction to working precision and the solver stops where it is.
+_MIN_STEP = 1e-10
 # Unit roundoff of float64 (the rounding-error bounds of ``certify_binary``).
 _EPS = np.finfo(np.float64).eps / 2
 # Column means this many times (squared) larger than the centred column
@@ -230,9 +233,13 @@ def newton_cg_binary(
             f_new = loss_new + 0.5 * lam * (w_new @ w_new)
             # A decrease below the rounding of f cannot be tested: near the
             # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10 or not resolvable:
+            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
                 break
             t *= _BACKTRACK
+            if t < _MIN_STEP:
+                break
+        if t < _MIN_STEP:
+            break  # no decrease found along the step: keep the best point, stop honestly
         w, z, b, loss = w_new, z_new, b_new, loss_new
         g = gradient(z, b, w)
         certificate = half_sq_over(safe_norm(g), lam)
@@ -461,8 +468,9 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
       (one Newton step; ``b`` is at the rounding level of the 1-D problem).
 
     The certificate is ``(||g|| + ||e||)^2 / (2 lam) + |f'(b)| |db|`` (the last
-    term bounds ``f(b) - f(b*)`` by convexity), rounded up.  A non-finite
-    value (overflow) means "not certified": ``inf`` is returned.
+    term bounds ``f(b) - f(b*)`` by convexity), rounded up, and at most
+    ``P(w, b)`` (since ``P* >= 0``).  A non-finite value (overflow) means
+    "not certified": ``inf`` is returned.
     """
     n, p = plain.n, plain.p
     S = float(s.sum())
@@ -499,6 +507,12 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         bound = half_sq_over(safe_norm(g) + safe_norm(e), lam)
         bound += abs(fprime) * db if db > 0 else 0.0
         bound *= 1.0 + 8.0 * _EPS  # the rounding of this formula itself
+        # P* >= 0 (loss and penalty are non-negative), so P(w, b) itself is a
+        # certificate: it caps the bound where the intercept has no curvature
+        # left (saturated margins: |db| unbounded) or the terms overflow.
+        value = _loss(y * m, s) + 0.5 * lam * float(w @ w)
+        cap = value * (1.0 + _gamma(n + 8))
+        bound = bound if bound <= cap else cap  # also replaces a NaN bound
     if not np.isfinite(bound):
         bound = np.inf
     return float(b), float(bound)
