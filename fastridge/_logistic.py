@@ -81,7 +81,13 @@ def logistic(
     the objective of the best intercept-only model; that certificate bounds
     ``P(w, b) - P*`` from above (derivations in
     :mod:`fastridge._solvers._logistic_newton` and
-    :mod:`fastridge._solvers._logistic_multinomial`).
+    :mod:`fastridge._solvers._logistic_multinomial`).  The reported
+    certificate is computed from scratch at the returned point and includes a
+    bound on its own float64 rounding error (large column means, huge
+    coefficients), so ``converged=True`` holds for the numbers actually
+    computed; where rounding prevents reaching ``tol`` the fit reports
+    ``converged=False`` and the warning names the cause.  Sample weights
+    outside 1e-100..1e100 are rescaled internally (with ``lam``).
 
     Parameters
     ----------
@@ -432,7 +438,7 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
         )
     elif mean_ratio > _MEAN_SPREAD_WARN:
         cause = (
-            f"columns of X have means up to {mean_ratio:.3g} times their spread, so "
+            f"columns of X have means at least {mean_ratio:.3g} times their spread, so "
             "float64 rounding of the margins (and, without an intercept, the "
             "conditioning) limits the accuracy that can be certified: centre X (for "
             "example with sklearn.preprocessing.StandardScaler)"
