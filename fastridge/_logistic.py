@@ -81,7 +81,13 @@ def logistic(
     the objective of the best intercept-only model; that certificate bounds
     ``P(w, b) - P*`` from above (derivations in
     :mod:`fastridge._solvers._logistic_newton` and
-    :mod:`fastridge._solvers._logistic_multinomial`).
+    :mod:`fastridge._solvers._logistic_multinomial`).  The reported
+    certificate is computed from scratch at the returned point and includes a
+    bound on its own float64 rounding error (large column means, huge
+    coefficients), so ``converged=True`` holds for the numbers actually
+    computed; where rounding prevents reaching ``tol`` the fit reports
+    ``converged=False`` and the warning names the cause.  Sample weights
+    outside 1e-100..1e100 are rescaled internally (with ``lam``).
 
     Parameters
     ----------
@@ -89,7 +95,9 @@ def logistic(
         As for :func:`fastridge.ridge`.  Entries larger than 1e30 in absolute
         value are rejected (``exp`` would overflow; rescale the features).
     y : array-like of shape (n,)
-        Labels of any sortable type (ints, strings, bools); at least two distinct.
+        Labels of any sortable type (ints, strings, bools, integral floats); at
+        least two distinct.  Non-integral floats (a continuous target, in
+        scikit-learn's ``type_of_target`` terms) are refused with ValueError.
     lam : float
         Penalty, positive (``C = 1 / lam``).
     fit_intercept : bool, default=True
@@ -145,7 +153,7 @@ def logistic(
     W0 = check_coef_init(coef_init, prob.p, prob.n_models)
     result = solve_logistic(prob, lam_v, W0)
     if not result.converged:
-        _warn_not_converged(result, prob.max_iter)
+        _warn_not_converged(result, prob.max_iter, _mean_spread_ratio(prob))
     object.__setattr__(result, "seconds", time.perf_counter() - t0)
     return result
 
@@ -257,6 +265,9 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
 
     ``seconds`` of the result is 0: the caller times what it wants timed.
     """
+    scale = _weight_scale(prob.s, float(lam))
+    if scale != 1.0:
+        return _rescaled_solve(prob, float(lam), W0, scale)
     Xv, codes, s, nt = prob.Xv, prob.codes, prob.s, prob.n_threads
     tol, max_iter, solver, fit_intercept = prob.tol, prob.max_iter, prob.solver, prob.fit_intercept
     n_classes = prob.n_classes
@@ -302,6 +313,49 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
             seconds=0.0,
             **common,
         )
+
+
+# Sample weights whose largest entry lies outside this range are rescaled
+# (weights and lam divided by it: the same minimiser, P scaled by 1/c), so
+# that P_null, the gradient and the certificate neither overflow nor
+# underflow (weights of 1e300 gave an infinite certificate, weights of
+# 1e-300 a certificate of 0 for w = 0 declared converged).
+_WEIGHT_RANGE = (1e-100, 1e100)
+
+
+def _weight_scale(s: np.ndarray, lam: float) -> float:
+    """``c = max(s)`` when the weights need rescaling (see ``_WEIGHT_RANGE``), else 1."""
+    top = float(np.max(s))
+    if _WEIGHT_RANGE[0] <= top <= _WEIGHT_RANGE[1]:
+        return 1.0
+    scaled_lam = lam / top
+    if not (np.isfinite(scaled_lam) and scaled_lam > 0.0):
+        return 1.0  # lam / c would underflow or overflow: leave the problem as given
+    return top
+
+
+def _rescaled_solve(prob: LogisticProblem, lam: float, W0: np.ndarray, c: float) -> FitResult:
+    """Solve with weights ``s / c`` and penalty ``lam / c``; report ``P``-sized values times ``c``.
+
+    ``converged`` is decided on the scaled problem (``certificate <= tol * P_null``
+    is invariant to the scaling); if scaling back overflows, the result is
+    reported as not converged rather than with an infinite certificate.
+    """
+    import dataclasses
+
+    scaled = dataclasses.replace(prob, s=prob.s / c)
+    res = solve_logistic(scaled, lam / c, W0)
+    cert = np.asarray(res.certificate, dtype=np.float64) * c
+    p_null = np.asarray(res.p_null, dtype=np.float64) * c
+    finite = bool(np.all(np.isfinite(cert)) and np.all(np.isfinite(p_null)))
+    as_type = float if np.ndim(res.certificate) == 0 else np.asarray
+    return dataclasses.replace(
+        res,
+        lam=lam,
+        certificate=as_type(cert),
+        p_null=as_type(p_null),
+        converged=bool(res.converged and finite),
+    )
 
 
 def _binary(solver, Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0):
@@ -355,15 +409,45 @@ def _one_vs_rest(
     )
 
 
-def _warn_not_converged(result: FitResult, max_iter: int) -> None:
+# Columns whose mean is this many times their spread lose about log10 of it
+# in digits to rounding in the margins x . w + b, which the certificate's
+# rounding-error bound then reflects: worth naming as the likely cause.
+_MEAN_SPREAD_WARN = 1e3
+
+
+def _mean_spread_ratio(prob: LogisticProblem) -> float:
+    """``max_j |mean_j| / spread_j`` of X's columns (one pass, only when warning)."""
+    from ._solvers._logistic_newton import DataScales
+
+    ratio = DataScales(prob.Xv, prob.s, True, prob.n_threads).cancellation_ratio
+    return float(np.sqrt(ratio))
+
+
+def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.0) -> None:
     from ._api import _convergence_warning
 
     rel = np.max(np.asarray(result.relative_certificate))
+    if result.n_iter < max_iter and mean_ratio <= _MEAN_SPREAD_WARN:
+        cause = (
+            "the solver stopped before max_iter because its steps no longer reduce the "
+            "objective measurably: tol is below the accuracy float64 rounding allows "
+            "certifying here (the certificate includes a bound on that rounding); raise tol"
+        )
+    elif mean_ratio > _MEAN_SPREAD_WARN:
+        cause = (
+            f"columns of X have means at least {mean_ratio:.3g} times their spread, so "
+            "float64 rounding of the margins (and, without an intercept, the "
+            "conditioning) limits the accuracy that can be certified: centre X (for "
+            "example with sklearn.preprocessing.StandardScaler)"
+        )
+    else:
+        cause = (
+            "the data may be separable (coefficients grow as lam -> 0): increase lam or max_iter"
+        )
     warnings.warn(
         f"logistic solver {result.solver!r} stopped after {result.n_iter} iterations "
         f"(max_iter={max_iter}) with relative certificate {rel:.3g} > tol {result.tol:.3g}; "
-        "the data may be separable "
-        "(coefficients grow as lam -> 0): increase lam or max_iter",
+        + cause,
         _convergence_warning(),
         stacklevel=3,
     )
@@ -399,6 +483,15 @@ def _encode_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
         if missing.any():
             pos = int(np.flatnonzero(missing)[0])
             raise ValueError(f"y contains NaN or None (a missing label) at position {pos}")
+    if ya.dtype.kind == "f" and np.any(ya != np.round(ya)):
+        # scikit-learn's type_of_target calls such a target "continuous" and
+        # its classifiers refuse it; fitting one class per distinct value
+        # would be meaningless.
+        raise ValueError(
+            "Unknown label type: continuous. y has non-integer float values (for example "
+            f"{float(ya[np.flatnonzero(ya != np.round(ya))[0]])!r}): logistic regression needs "
+            "class labels; use fastridge.ridge for a real-valued target"
+        )
     classes, codes = np.unique(ya, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"y has a single class ({classes[0]!r}): at least two are needed")

@@ -14,7 +14,13 @@ import warnings
 import numpy as np
 
 from ._grid import check_grid, geometric_grid, lam_max_from_gradient
-from ._logistic import LogisticProblem, prepare_logistic, solve_logistic
+from ._logistic import (
+    _MEAN_SPREAD_WARN,
+    LogisticProblem,
+    _mean_spread_ratio,
+    prepare_logistic,
+    solve_logistic,
+)
 from ._operators import DesignOperator
 from ._path_result import PathResult
 from ._threads import numba_threads
@@ -146,7 +152,7 @@ def logistic_path(
         classes=prob.classes,
     )
     if not result.converged:
-        _warn_not_converged(result, fits, prob.max_iter)
+        _warn_not_converged(result, fits, prob.max_iter, _mean_spread_ratio(prob))
     object.__setattr__(result, "seconds", time.perf_counter() - t0)
     return result
 
@@ -225,16 +231,25 @@ def _binary_null_loss(y01: np.ndarray, s: np.ndarray, q: float) -> float:
     return float(s @ np.logaddexp(0.0, -y_pm * b0))
 
 
-def _warn_not_converged(result: PathResult, fits, max_iter: int) -> None:
+def _warn_not_converged(result: PathResult, fits, max_iter: int, mean_ratio: float) -> None:
     from ._api import _convergence_warning
 
     bad = [f.lam for f in fits if not f.converged]
     rel = np.max(np.asarray(result.relative_certificate))
+    if mean_ratio > _MEAN_SPREAD_WARN:
+        cause = (
+            f"columns of X have means at least {mean_ratio:.3g} times their spread, so float64 "
+            "rounding limits the accuracy that can be certified: centre X"
+        )
+    else:
+        cause = (
+            "the data may be separable (coefficients grow as lam -> 0): raise the "
+            "smallest lam or max_iter"
+        )
     warnings.warn(
         f"logistic path: {len(bad)} of {len(fits)} lams did not reach tol {result.tol:.3g} "
         f"within max_iter={max_iter} (smallest such lam {min(bad):.3g}, worst relative "
-        f"certificate {rel:.3g}); the data may be separable (coefficients grow as "
-        "lam -> 0): raise the smallest lam or max_iter",
+        f"certificate {rel:.3g}); " + cause,
         _convergence_warning(),
         stacklevel=3,
     )

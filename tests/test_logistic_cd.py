@@ -123,6 +123,9 @@ def test_max_iter_one_reports_honest_certificate(fmt, fit_intercept):
     assert n_iter == 1
     assert np.any(w != 0.0)
     cert_ref, b_ref = _certificate_from_scratch(X, y, s, lam, w, fit_intercept)
+    # Far from the optimum the gradient bound can exceed P(w, b) itself, which
+    # is also a certificate (P* >= 0) and caps it (issue 10).
+    cert_ref = min(cert_ref, _objective(X, y, s, lam, w, b_ref))
     assert cert == pytest.approx(cert_ref, rel=1e-6)
     assert b == pytest.approx(b_ref, rel=1e-6, abs=1e-9)
     assert cert > 1e-13 * p_null  # not converged: the caller would warn
@@ -134,12 +137,18 @@ def test_max_iter_one_reports_honest_certificate(fmt, fit_intercept):
 
 def test_max_iter_zero_returns_warm_start_and_its_certificate():
     X, y, s = _problem(seed=4)
+    # A warm start better than the null model (halfway to the optimum, by
+    # convexity of F): one worse than the null model, or with a non-finite
+    # objective, is replaced by w = 0 (issue 10; tests/test_logistic_soundness.py).
+    w_opt, _ = _reference(X, y, s, 0.3, True)
     rng = np.random.default_rng(7)
-    w0 = 0.1 * rng.standard_normal(X.shape[1])
-    w, _b, cert, _p_null, n_iter, *_ = _fit(X, y, s, 0.3, True, max_iter=0, w0=w0)
+    w0 = 0.5 * w_opt + 1e-3 * rng.standard_normal(X.shape[1])
+    w, _b, cert, p_null, n_iter, *_ = _fit(X, y, s, 0.3, True, max_iter=0, w0=w0)
+    assert _objective(X, y, s, 0.3, w0, _b) < p_null
     assert n_iter == 0
     np.testing.assert_array_equal(w, w0)
-    cert_ref, _ = _certificate_from_scratch(X, y, s, 0.3, w0, True)
+    cert_ref, b_ref = _certificate_from_scratch(X, y, s, 0.3, w0, True)
+    cert_ref = min(cert_ref, _objective(X, y, s, 0.3, w0, b_ref))  # P(w, b) caps it
     assert cert == pytest.approx(cert_ref, rel=1e-6)
 
 

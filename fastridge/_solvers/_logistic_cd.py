@@ -69,7 +69,16 @@ from scipy.special import expit
 from .._kernels._logistic_cd import logistic_cd_epoch_csc, logistic_cd_epoch_dense
 from .._operators import DesignOperator
 from .._validation import Compressed, canonical_csc
-from ._logistic_newton import _F_RTOL, _loss, _profile_intercept
+from ._logistic_newton import (
+    _F_RTOL,
+    DataScales,
+    _loss,
+    _profile_intercept,
+    _safe_start,
+    certify_binary,
+    half_sq_over,
+    safe_norm,
+)
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook
 # values, the same as Newton-CG).
@@ -152,11 +161,10 @@ def cd_binary(
     b = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
     p_null = _loss(y * b, s)
     limit = tol * p_null
-    w = w0.copy()
-    z = plain.matvec(w) if np.any(w) else zeros.copy()
-    if fit_intercept:
-        b = _profile_intercept(z, y, s, b)
+    w, z, b, _ = _safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
+    S = float(s.sum())
     exact = True  # z was computed from w (not updated incrementally)
+    stalled = False  # a line search found no decrease
     n_iter = 0
     passes = 0
     g0_norm = None
@@ -166,6 +174,10 @@ def cd_binary(
         m = z + b
         sig = expit(m)
         g = s * (-y * expit(-y * m))
+        if fit_intercept:
+            # Centred residual: X^T g is then Xc^T g, without the leak
+            # mu f'(b) of an intercept known to rounding (large column means).
+            g -= s * (g.sum() / S)
         d = s * sig * (1.0 - sig)
         # One pass: X^T d, (X*X)^T d and X^T g (column-parallel on CSC).
         passes += 1
@@ -174,8 +186,8 @@ def cd_binary(
         else:
             plain._k.cs_moments_dot(X.indptr, X.indices, X.data, d, g[:, None], moments)
         grad = moments[:, 2] + lam * w
-        certificate = float(grad @ grad) / (2.0 * lam)
-        if certificate <= limit or n_iter >= max_iter:
+        certificate = half_sq_over(safe_norm(grad), lam)
+        if certificate <= limit or n_iter >= max_iter or stalled:
             if exact:
                 break
             # Certify from scratch: margins recomputed from w, b re-profiled.
@@ -217,6 +229,7 @@ def cd_binary(
             if predicted <= stop:
                 break
         # Backtracking line search on F(w) = min_b P(w, b) along dw.
+        c = -float(d @ e) / Sd if fit_intercept and Sd > 0.0 else 0.0
         f_old = _loss(y * m, s) + 0.5 * lam * float(w @ w)
         slope = float(grad @ dw)
         resolvable = -slope > _F_RTOL * abs(f_old)
@@ -224,13 +237,24 @@ def cd_binary(
         while True:
             w_new = w + t * dw
             z_new = z + t * e
-            b_new = _profile_intercept(z_new, y, s, b) if fit_intercept else 0.0
+            # Start the 1-D search at b + t c, c = -(d . e) / D: the intercept
+            # part of the joint step (X dw can be huge when means are large).
+            b_new = _profile_intercept(z_new, y, s, b + t * c) if fit_intercept else 0.0
             f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
             # A decrease below the rounding of f cannot be tested: near the
             # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or t < _MIN_STEP or not resolvable:
+            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
                 break
             t *= _BACKTRACK
+            if t < _MIN_STEP:
+                break
+        if t < _MIN_STEP:
+            stalled = True  # no decrease along the step: keep the best point, stop honestly
+            continue
         w, z, b = w_new, z_new, b_new
         exact = False
-    return w, float(b), certificate, p_null, n_iter, passes + plain.n_passes, "cd"
+    # The certificate with its rounding-error bound (fastridge._solvers._logistic_newton).
+    scales = DataScales(X, s, fit_intercept, n_threads)
+    b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
+    passes += plain.n_passes + scales.n_passes
+    return w, float(b), certificate, p_null, n_iter, passes, "cd"

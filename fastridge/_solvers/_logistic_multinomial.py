@@ -17,7 +17,9 @@ convex, and by the envelope theorem ``grad F(W) = X^T G + lam W`` with
 and the solver stops when it is at most ``tol * P_null`` (``P_null``: the best
 intercept-only model, ``b_k = log`` of the weighted class frequencies).  The
 intercepts are only defined up to a common shift (softmax is invariant to
-it); the returned ``b`` sums to zero.
+it); the returned ``b`` sums to zero, and so do the returned coefficients
+over classes (``sum_k W_k = 0``, which every minimiser satisfies: the final
+``W`` is projected onto that subspace before it is certified).
 
 **Newton steps.**  At ``b = b*(W)`` the ``b``-gradient vanishes, so the
 ``W``-part of the joint Newton step in ``(W, b)`` is exactly the Newton step
@@ -40,7 +42,18 @@ import scipy.linalg as sla
 
 from .._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
 from .._softmax_operator import SoftmaxOperator
-from ._logistic_newton import _B_STEP_RTOL, _F_RTOL, _MIN_B_STEP, inner_cg_stop
+from ._logistic_newton import (
+    _B_STEP_RTOL,
+    _EPS,
+    _F_RTOL,
+    _MIN_B_STEP,
+    _MIN_STEP,
+    DataScales,
+    _gamma,
+    half_sq_over,
+    inner_cg_stop,
+    safe_norm,
+)
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -146,10 +159,17 @@ def newton_cg_multinomial(
             return _profile_intercepts(Z, Yoh, codes, s, b)
         return (b, *_loss(Z + b, codes, s))
 
+    S = float(s.sum())
+
     def state(P, W):
         """grad F, the Jacobi diagonal of H_W and its b-block, from ``P`` (one pass)."""
         B = s[:, None] * P * (1.0 - P)
-        XtG, diag = op.grad_diag(s[:, None] * (P - Yoh), B)
+        G = s[:, None] * (P - Yoh)
+        if fit_intercept:
+            # Centred residual (1^T G = 0 at b*): X^T G is then Xc^T G, with no
+            # leak mu (1^T G) from intercepts known to rounding (large means).
+            G -= np.multiply.outer(s, G.sum(axis=0) / S)
+        XtG, diag = op.grad_diag(G, B)
         return XtG + lam * W, diag, B.sum(axis=0)
 
     W = np.array(W0, dtype=np.float64, order="C")
@@ -157,7 +177,7 @@ def newton_cg_multinomial(
     b, loss, P = profiled(Z, b)
     g, diag, diag_b = state(P, W)
     g0_norm = np.linalg.norm(g)
-    certificate = float(np.vdot(g, g)) / (2.0 * lam)
+    certificate = half_sq_over(safe_norm(g), lam)
     n_iter = 0
     while certificate > tol * p_null and n_iter < max_iter:
         n_iter += 1
@@ -176,18 +196,126 @@ def newton_cg_multinomial(
             f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
             # A decrease below the rounding of f cannot be tested: near the
             # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or t < 1e-10 or not resolvable:
+            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
                 break
             t *= _BACKTRACK
+            if t < _MIN_STEP:
+                break
+        if t < _MIN_STEP:
+            break  # no decrease found along the step: keep the best point, stop honestly
         W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
         g, diag, diag_b = state(P, W)
-        certificate = float(np.vdot(g, g)) / (2.0 * lam)
+        certificate = half_sq_over(safe_norm(g), lam)
+    # Every minimiser has sum_k W_k = 0: the loss is invariant to adding one
+    # vector to every class and the penalty is smallest for the class-mean-free
+    # W, so this projection never increases P (it removes what CG's
+    # class-dependent preconditioning left in the mean, ~ certificate-sized).
+    # (Skipped when W is already mean-free to rounding, so that a converged
+    # warm start comes back bit for bit.)
+    mean = W.mean(axis=1, keepdims=True)
+    if np.max(np.abs(mean), initial=0.0) > 4.0 * _EPS * np.max(np.abs(W), initial=0.0):
+        W -= mean
     # Certify from scratch: margins recomputed from W (no accumulated updates).
     Z = op.dot(W)
     b, _, P = profiled(Z, b)
+    if fit_intercept:
+        b, P = _polish_intercepts(Z, Yoh, codes, s, b, P)
     g, _, _ = state(P, W)
-    certificate = float(np.vdot(g, g)) / (2.0 * lam)
-    return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, op.n_passes
+    scales = DataScales(X, s, fit_intercept, n_threads)
+    certificate = _rounding_safe_certificate(
+        op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept
+    )
+    passes = op.n_passes + scales.n_passes
+    return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, passes
+
+
+# Full Newton steps the final certification adds to the intercepts: the
+# profile stops at steps of 1e-12 max|b|, which leaves a b-gradient far above
+# its rounding when |b| is large (large column means); two more quadratic
+# steps reach the rounding level.
+_POLISH_STEPS = 2
+
+
+def _polish_intercepts(Z, Yoh, codes, s, b, P):
+    """Plain Newton steps on the intercepts, each kept only if it shrinks ``||1^T G||``."""
+    k = Z.shape[1]
+    gnorm = float(np.linalg.norm(s @ (P - Yoh)))
+    for _ in range(_POLISH_STEPS):
+        g = s @ (P - Yoh)
+        sP = s[:, None] * P
+        H = np.diag(sP.sum(axis=0)) - sP.T @ P
+        scale = np.trace(H) / k
+        if not scale > 0.0:
+            break
+        try:
+            step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
+        except np.linalg.LinAlgError:
+            break
+        b_new = b + (step - step.mean())
+        P_new = _softmax(Z + b_new)[1]
+        g_new = float(np.linalg.norm(s @ (P_new - Yoh)))
+        if not g_new < gnorm:
+            break
+        b, P, gnorm = b_new, P_new, g_new
+    return b, P
+
+
+def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept):
+    """``(||g||_F + ||E||_F)^2 / (2 lam) + ||1^T G|| ||db||``, rounded up, at most ``P(W, b)``.
+
+    ``g = fl(X^T G') + lam W`` is the computed gradient (``G'`` the centred
+    ``s * (P - Y)``); ``E`` bounds, entry by entry, its distance to
+    ``grad F(W)`` as in :func:`fastridge._solvers._logistic_newton.certify_binary`:
+
+    * ``gamma_{n+2} ||X_j|| ||G'_k||``: rounding of the product ``X^T G'``;
+    * ``||Xc_j|| ||dG_k||``: ``dG_ik <= s_i (2 dm_i + 8 u)`` from the margin
+      errors ``dm_i = max_k (gamma_{p+2} ||x_i|| ||W_k|| + u (|Z_ik| + |b_k| + |M_ik|))``
+      (softmax moves by at most ``2 max_k |dm_ik|``) plus the centring's;
+    * ``||Xc_j|| 2 ||db||_inf ||s P_k||``: the intercepts off ``b*`` by
+      ``||db|| <= (||1^T G|| + err) / lambda_2(H_b)`` (one Newton step of
+      the intercept problem, ``lambda_2`` its smallest eigenvalue off ``1_K``);
+      ``||1^T G|| ||db||`` bounds ``f(b) - f(b*)`` by convexity.
+    """
+    n, p = op.n, op.p
+    eps = _EPS
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        M = Z + b
+        G = s[:, None] * (P - Yoh)
+        w_norms = np.linalg.norm(W, axis=0)  # (K,)
+        dm = _gamma(p + 2) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
+            np.abs(Z) + np.abs(b) + np.abs(M)
+        )
+        dG = s[:, None] * (2.0 * dm.max(axis=1, keepdims=True) + 8.0 * eps)
+        gsum = G.sum(axis=0)
+        S = float(s.sum())
+        if fit_intercept:
+            err_sum = _gamma(n + 2) * np.abs(G).sum(axis=0)
+            Gc = G - np.multiply.outer(s, gsum / S)
+            dG = dG + np.multiply.outer(s, (dG.sum(axis=0) + err_sum + 2 * eps * np.abs(gsum)) / S)
+            sP = s[:, None] * P
+            Hb = np.diag(sP.sum(axis=0)) - sP.T @ P
+            ev = np.linalg.eigvalsh(0.5 * (Hb + Hb.T))
+            lam2 = float(ev[1]) if ev.shape[0] > 1 else float(ev[0])
+            fnorm = float(np.linalg.norm(gsum)) + float(np.linalg.norm(err_sum))
+            db = fnorm / lam2 if lam2 > 0 else np.inf
+            sp_norm = np.linalg.norm(sP, axis=0)
+        else:
+            Gc, db, fnorm, sp_norm = G, 0.0, 0.0, np.zeros(P.shape[1])
+        E = (
+            _gamma(n + 2) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
+            + np.multiply.outer(scales.xc_norm, np.linalg.norm(dG, axis=0) + 2.0 * db * sp_norm)
+            + 2.0 * eps * lam * np.abs(W)
+        )
+        bound = half_sq_over(safe_norm(g) + safe_norm(E), lam)
+        if db > 0:
+            bound += fnorm * db
+        bound *= 1.0 + 8.0 * eps
+        # P* >= 0: P(W, b) itself is a certificate (caps a bound that
+        # overflowed or lost the intercept curvature).
+        value = _loss(M, codes, s)[0] + 0.5 * lam * float(np.vdot(W, W))
+        cap = value * (1.0 + _gamma(n + 8))
+        bound = bound if bound <= cap else cap  # also replaces a NaN bound
+    return float(bound) if np.isfinite(bound) else np.inf
 
 
 def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
