@@ -20,13 +20,15 @@ from sklearn.base import BaseEstimator
 # A private module, but the long-standing base of scikit-learn's own linear
 # classifiers; its subclasses also get check_class_weight_balanced_linear_classifier
 # from the estimator checks.
-from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._api import ridge
+from ._estimators import check_positive, resolve_n_jobs, ridge_solver
 from ._logistic import logistic
 
 _FLOATS = [np.float64, np.float32]
@@ -58,7 +60,7 @@ class _LinearClassifier(LinearClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=_SPARSE, dtype=_FLOATS, reset=False)
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def _store(self, res, dtype) -> None:
@@ -112,6 +114,83 @@ def _check_multi_class(multi_class) -> str:
     return multi_class
 
 
+#: scikit-learn's LogisticRegression solvers that minimise the same L2 problem
+#: (unpenalised intercept): fastridge runs its own certified solver for them.
+_SKLEARN_SAME_MINIMISER = ("lbfgs", "sag", "saga")
+
+
+def logistic_solver(solver):
+    """The fastridge solver for a fastridge or scikit-learn logistic ``solver``.
+
+    ``"lbfgs"``, ``"sag"``, ``"saga"`` -> ``"auto"`` (same minimiser; fastridge
+    has no quasi-Newton or stochastic solver); ``"newton-cholesky"`` ->
+    ``"newton-cg"`` (fastridge's Newton method, which takes its steps from a
+    Cholesky factorisation of the dense Hessian when that is cheap, and from
+    truncated CG otherwise); ``"liblinear"`` is refused: it penalises the
+    intercept, so it has another minimiser.  Other names go to
+    :func:`fastridge.logistic`, which refuses unknown ones.
+    """
+    if solver == "liblinear":
+        raise ValueError(
+            "solver='liblinear' is scikit-learn only: it penalises the intercept "
+            "(intercept_scaling), a different problem; use solver='auto'"
+        )
+    if solver in _SKLEARN_SAME_MINIMISER:
+        return "auto"
+    if solver == "newton-cholesky":
+        return "newton-cg"
+    return solver
+
+
+def reported_solver(asked: str, ran: str) -> str:
+    """``solver_``: the fastridge solver that ran, named as asked when it is the same method.
+
+    fastridge's Newton solver reports ``"newton-cholesky"`` when its steps came
+    from the dense Hessian; that is still the ``"newton-cg"`` solver the user
+    asked for, so ``solver_`` says ``"newton-cg"`` then (``result_.solver``
+    keeps the detail).  ``"auto"`` and scikit-learn aliases report what ran.
+    """
+    if asked == "newton-cg" and ran == "newton-cholesky":
+        return "newton-cg"
+    return ran
+
+
+def check_penalty(penalty, l1_ratio=None) -> None:
+    """Accept only the plain L2 penalty (scikit-learn's spellings of it).
+
+    ``penalty``: ``"l2"`` or ``"deprecated"`` (scikit-learn 1.9's default,
+    meaning L2 unless ``l1_ratio`` says otherwise).  ``penalty=None`` (no
+    penalty) is refused: the certificate needs ``lam = 1/C > 0``; use a large
+    ``C``.  ``l1_ratio`` must be 0 or None.
+    """
+    if penalty is None:
+        raise ValueError(
+            "penalty=None (no penalty) is not supported: fastridge's certificate needs "
+            "lam = 1/C > 0; use a large finite C instead"
+        )
+    if penalty not in ("l2", "deprecated"):
+        raise ValueError(
+            f"penalty={penalty!r} is not supported: fastridge fits the L2 penalty only "
+            "(penalty='l2')"
+        )
+    if l1_ratio is not None and not (
+        isinstance(l1_ratio, Real) and not isinstance(l1_ratio, bool) and l1_ratio == 0
+    ):
+        raise ValueError(
+            f"l1_ratio={l1_ratio!r} is not supported: fastridge fits the L2 penalty only "
+            "(l1_ratio=0)"
+        )
+
+
+def check_dual(dual) -> None:
+    """Refuse ``dual=True`` (liblinear's dual formulation, scikit-learn only)."""
+    if dual:
+        raise ValueError(
+            "dual=True (liblinear's dual formulation) is not supported: fastridge solves "
+            "the primal problem; use dual=False"
+        )
+
+
 def _lam_from_C(C) -> float:
     if isinstance(C, (bool, np.bool_)) or not isinstance(C, Real):
         raise TypeError(f"C must be a positive real number, got {C!r}")
@@ -126,7 +205,7 @@ def _lam_from_C(C) -> float:
 _CLASS_WEIGHT_TAKES_SW = "sample_weight" in inspect.signature(compute_class_weight).parameters
 
 
-class LogisticRegression(_LinearClassifier):
+class LogisticRegression(SparseCoefMixin, _LinearClassifier):
     """L2-regularised logistic regression with a certified accuracy, scikit-learn style.
 
     Minimises, over the coefficients ``W`` and unpenalised intercepts ``b``,
@@ -144,12 +223,30 @@ class LogisticRegression(_LinearClassifier):
         Inverse of the penalty, positive and finite.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per class.
+    penalty : {"l2", "deprecated"}, default="deprecated"
+        Only the L2 penalty exists here.  ``"deprecated"`` (scikit-learn
+        1.9's default) and ``"l2"`` mean it; any other value, ``None``
+        included (no penalty: the certificate needs ``lam = 1/C > 0``),
+        raises ValueError.  Keyword-only here (scikit-learn's first positional
+        parameter), so that ``LogisticRegression(C)`` keeps working.
+    l1_ratio : float or None, default=0.0
+        Must be 0 (or None): the L1 part of elastic-net is not supported.
+    dual : bool, default=False
+        Must be False (liblinear's dual formulation is scikit-learn only).
     solver : str, default="auto"
-        See :func:`fastridge.logistic`.
+        See :func:`fastridge.logistic`.  scikit-learn's names are accepted:
+        ``"lbfgs"``, ``"sag"``, ``"saga"`` (same minimiser) run ``"auto"``;
+        ``"newton-cholesky"`` runs ``"newton-cg"``, fastridge's Newton
+        method, which takes its steps from a Cholesky factorisation of the
+        dense Hessian when that is cheap and from truncated CG otherwise;
+        ``"liblinear"`` is refused (it penalises the intercept: another
+        problem).  Deliberately not scikit-learn's default ``"lbfgs"``.
     tol : float, default=1e-8
-        Relative accuracy of the certificate.
+        Relative accuracy of the certificate (``certificate <= tol * P_null``).
+        Deliberately not scikit-learn's 1e-4, a solver-specific threshold.
     max_iter : int, optional
-        Iteration cap of the solver (None: the solver's default).
+        Iteration cap of the solver (None: the solver's default; not
+        scikit-learn's 100 lbfgs iterations, which Newton does not need).
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight`` as scikit-learn's
         ``LogisticRegression`` does (``"balanced"``: ``n / (n_classes * count)``,
@@ -159,7 +256,22 @@ class LogisticRegression(_LinearClassifier):
         For more than two classes: ``"multinomial"`` (softmax loss; what
         ``"auto"`` means, as in current scikit-learn) or ``"ovr"`` (one binary
         problem per class, fitted in parallel).  Two classes always give the
-        binary model.
+        binary model.  (Removed from scikit-learn 1.9; kept here.)
+    intercept_scaling : float, default=1
+        Accepted for scikit-learn compatibility and ignored: it only matters
+        for liblinear, which penalises the intercept; fastridge never does.
+    random_state : int, RandomState instance or None, default=None
+        Accepted for scikit-learn compatibility; the solvers make no random
+        choice (scikit-learn uses it only for sag / saga / liblinear).
+    verbose : int, default=0
+        Accepted for scikit-learn compatibility; fastridge prints nothing.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` when refitting on data of the same
+        shape and classes (the result is certified to ``tol`` either way).
+    n_jobs : int, optional
+        Threads, scikit-learn style: None for fastridge's default (all of
+        Numba's threads), -1 for all cores, -k for all but k - 1.
+        ``n_threads`` wins when both are given.
     n_threads : int, optional
         Kernel threads; None uses all of Numba's threads.
 
@@ -178,7 +290,9 @@ class LogisticRegression(_LinearClassifier):
         Upper bound on the suboptimality ``P(W, b) - P*`` reached (one per
         class for ``"ovr"``).
     solver_ : str
-        The solver that ran.
+        The solver that ran (``"newton-cg"`` when asked for, even when its
+        steps came from the dense Hessian; ``result_.solver`` then says
+        ``"newton-cholesky"``).
     result_ : FitResult
         Everything :func:`fastridge.logistic` returned.
     n_features_in_ : int
@@ -189,21 +303,37 @@ class LogisticRegression(_LinearClassifier):
         self,
         C: float = 1.0,
         *,
-        fit_intercept: bool = True,
-        solver: str = "auto",
+        penalty="deprecated",
+        l1_ratio=0.0,
+        dual: bool = False,
         tol: float = 1e-8,
-        max_iter: int | None = None,
+        fit_intercept: bool = True,
+        intercept_scaling: float = 1,
         class_weight: dict | str | None = None,
+        random_state=None,
+        solver: str = "auto",
+        max_iter: int | None = None,
         multi_class: str = "auto",
+        verbose: int = 0,
+        warm_start: bool = False,
+        n_jobs: int | None = None,
         n_threads: int | None = None,
     ):
         self.C = C
-        self.fit_intercept = fit_intercept
-        self.solver = solver
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dual = dual
         self.tol = tol
-        self.max_iter = max_iter
+        self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
+        self.random_state = random_state
+        self.solver = solver
+        self.max_iter = max_iter
         self.multi_class = multi_class
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
         self.n_threads = n_threads
 
     def fit(self, X, y, sample_weight=None) -> LogisticRegression:
@@ -223,6 +353,9 @@ class LogisticRegression(_LinearClassifier):
         self : LogisticRegression
         """
         multi_class = _check_multi_class(self.multi_class)
+        check_penalty(self.penalty, self.l1_ratio)
+        check_dual(self.dual)
+        solver = logistic_solver(self.solver)
         lam = _lam_from_C(self.C)
         X, y = validate_data(self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS)
         check_classification_targets(y)
@@ -243,17 +376,29 @@ class LogisticRegression(_LinearClassifier):
             lam,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
-            solver=self.solver,
+            solver=solver,
             tol=self.tol,
             max_iter=self.max_iter,
-            n_threads=self.n_threads,
+            n_threads=resolve_n_jobs(self.n_jobs, self.n_threads),
+            coef_init=self._warm_coef(classes, X.shape[1]),
             **extra,
         )
         self.classes_ = classes
         self._store(res, X.dtype)
+        self.solver_ = reported_solver(solver, res.solver)
         self.n_iter_ = np.array([res.n_iter], dtype=np.int32)
         self._ovr = len(classes) > 2 and multi_class == "ovr"
         return self
+
+    def _warm_coef(self, classes, p: int):
+        """``coef_init`` for ``warm_start``: the previous ``coef_`` when it fits, else None."""
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None
+        prev = getattr(self, "classes_", None)
+        if prev is None or not np.array_equal(prev, classes) or self.coef_.shape[1] != p:
+            return None
+        coef = np.asarray(self.coef_.toarray() if hasattr(self.coef_, "toarray") else self.coef_)
+        return coef[0] if len(classes) == 2 else coef
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log of the class probabilities, computed without forming them (no ``log(0)``).
@@ -317,16 +462,27 @@ class RidgeClassifier(_LinearClassifier):
         Penalty (``lam``), positive.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per column.
-    solver : str, default="auto"
-        See :func:`fastridge.ridge`.
-    tol : float, default=1e-8
-        Relative accuracy of the certificate.
+    copy_X : bool, default=True
+        Accepted for scikit-learn compatibility: ``X`` is never written to.
     max_iter : int, optional
         Iteration cap of the solver.
+    tol : float, default=1e-8
+        Relative accuracy of the certificate (deliberately not scikit-learn's
+        1e-4, a solver-specific threshold with another meaning).
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``
         (``sklearn.utils.class_weight.compute_sample_weight``, as scikit-learn's
         ``RidgeClassifier``).
+    solver : str, default="auto"
+        See :func:`fastridge.ridge`; scikit-learn's names are mapped as for
+        :class:`fastridge.Ridge`.
+    positive : bool, default=False
+        Must be False (scikit-learn only).
+    random_state : int, RandomState instance or None, default=None
+        Accepted for scikit-learn compatibility; no random choice is made.
+    n_jobs : int, optional
+        Threads, scikit-learn style (None: default, -1: all cores);
+        ``n_threads`` wins when both are given.
     n_threads : int, optional
         Kernel threads; None uses all of Numba's threads.
 
@@ -337,8 +493,9 @@ class RidgeClassifier(_LinearClassifier):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         Same dtype as ``X``.
     intercept_ : ndarray of shape (1,) or (n_classes,)
-    n_iter_ : int
-        Solver iterations (the largest over the columns).
+    n_iter_ : ndarray of shape (n_columns,) or None
+        Solver iterations, one entry per column (solved together, so equal);
+        None for the direct solvers, as scikit-learn's cholesky / svd.
     certificate_ : ndarray of shape (n_columns,)
         Upper bound on the suboptimality reached, per column.
     solver_ : str
@@ -354,18 +511,26 @@ class RidgeClassifier(_LinearClassifier):
         alpha: float = 1.0,
         *,
         fit_intercept: bool = True,
-        solver: str = "auto",
-        tol: float = 1e-8,
+        copy_X: bool = True,
         max_iter: int | None = None,
+        tol: float = 1e-8,
         class_weight: dict | str | None = None,
+        solver: str = "auto",
+        positive: bool = False,
+        random_state=None,
+        n_jobs: int | None = None,
         n_threads: int | None = None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
-        self.solver = solver
-        self.tol = tol
+        self.copy_X = copy_X
         self.max_iter = max_iter
+        self.tol = tol
         self.class_weight = class_weight
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
+        self.n_jobs = n_jobs
         self.n_threads = n_threads
 
     def __sklearn_tags__(self):
@@ -389,6 +554,8 @@ class RidgeClassifier(_LinearClassifier):
         -------
         self : RidgeClassifier
         """
+        check_positive(self.positive)
+        solver = ridge_solver(self.solver)
         X, y = validate_data(
             self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS, multi_output=True, y_numeric=False
         )
@@ -405,15 +572,18 @@ class RidgeClassifier(_LinearClassifier):
             self.alpha,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
-            solver=self.solver,
+            solver=solver,
             tol=self.tol,
             max_iter=self.max_iter,
-            n_threads=self.n_threads,
+            n_threads=resolve_n_jobs(self.n_jobs, self.n_threads),
         )
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         self._store(res, X.dtype)
-        self.n_iter_ = res.n_iter
+        k = self.coef_.shape[0]
+        self.n_iter_ = (
+            None if res.solver.startswith("direct") else np.full(k, res.n_iter, dtype=np.int32)
+        )
         return self
 
     def predict(self, X) -> np.ndarray:
