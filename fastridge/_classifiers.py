@@ -495,7 +495,7 @@ class RidgeClassifier(_LinearClassifier):
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (n_columns,) or None
         Solver iterations, one entry per column (solved together, so equal);
-        None for the direct solvers, as scikit-learn's cholesky / svd.
+        the direct solvers count as 1 (scikit-learn gives None for them).
     certificate_ : ndarray of shape (n_columns,)
         Upper bound on the suboptimality reached, per column.
     solver_ : str
@@ -581,9 +581,7 @@ class RidgeClassifier(_LinearClassifier):
         self.classes_ = binarizer.classes_
         self._store(res, X.dtype)
         k = self.coef_.shape[0]
-        self.n_iter_ = (
-            None if res.solver.startswith("direct") else np.full(k, res.n_iter, dtype=np.int32)
-        )
+        self.n_iter_ = np.full(k, max(1, res.n_iter), dtype=np.int32)
         return self
 
     def predict(self, X) -> np.ndarray:

