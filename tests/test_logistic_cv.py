@@ -375,7 +375,7 @@ def test_score_request_false_unweights_test_scores():
     np.testing.assert_allclose(b.cv_result_.fold_scores, c.cv_result_.fold_scores, rtol=1e-12)
     assert not np.allclose(a.cv_result_.fold_scores, b.cv_result_.fold_scores)
     for k, (_, test) in enumerate(StratifiedKFold(3).split(X, y)):
-        for j, C in enumerate(a.Cs_):
+        for j in range(len(a.Cs_)):
             coef = a.coefs_paths_[a.classes_[1]][k, j]
             d = X[test] @ coef[:-1] + coef[-1]
             acc = np.mean((d > 0).astype(int) == (y[test] == a.classes_[1]))
