@@ -399,3 +399,60 @@ def test_sklearn_penalty_parameters():
     for kw in ({"penalty": "l1"}, {"l1_ratios": (0.5,)}, {"penalty": None}, {"dual": True}):
         with pytest.raises(ValueError):
             LogisticRegressionCV(Cs=2, **kw).fit(X, y)
+
+
+def _four_classes():
+    rng = np.random.RandomState(0)
+    X = rng.randn(80, 3)
+    y = np.repeat(np.arange(4), 20)
+    X += y[:, None] * 0.5
+    return X, y
+
+
+@pytest.mark.parametrize("multi_class", ["multinomial", "ovr"])
+def test_training_fold_missing_a_class_is_the_limit(multi_class):
+    # scikit-learn does not raise when a training fold lacks a class; neither do we.  With an
+    # intercept the fold has no minimiser: the limit is the fit on the other classes, with
+    # w = 0 and b = -inf for the absent one (fit_all_classes).
+    X, y = _four_classes()
+    folds = list(KFold(4).split(X))  # unshuffled: training fold k lacks class k
+    Cs = [0.1, 10.0]
+    est = LogisticRegressionCV(Cs=Cs, cv=folds, multi_class=multi_class, tol=1e-13).fit(X, y)
+    for k, (train, _) in enumerate(folds):
+        for j, C in enumerate(Cs):
+            ref = LogisticRegression(C=C, multi_class=multi_class, tol=1e-13)
+            ref.fit(X[train], y[train])
+            others = [c for c in range(4) if c != k]
+            path = np.stack([est.coefs_paths_[c][k, j] for c in range(4)])
+            np.testing.assert_array_equal(path[k], [0, 0, 0, -np.inf])
+            if multi_class == "multinomial":  # intercepts defined up to a common shift
+                ref_b = ref.intercept_ - ref.intercept_.mean()
+                got_b = path[others, -1] - path[others, -1].mean()
+            else:
+                ref_b, got_b = ref.intercept_, path[others, -1]
+            # Both fits are certified to gap <= 1e-13 * P_null (P_null <= 60 log 4 < 84), so
+            # by lam-strong convexity each is within sqrt(2 * gap / lam) <= 1.3e-5 of the
+            # optimum at lam = 1 / C >= 0.1: 3e-5 bounds their distance.
+            np.testing.assert_allclose(path[others, :-1], ref.coef_, rtol=0, atol=3e-5)
+            np.testing.assert_allclose(got_b, ref_b, rtol=0, atol=3e-5)
+    assert np.all(np.isfinite(est.scores_[0]))
+
+
+def test_class_weight_zero_does_not_raise():
+    X, y = _four_classes()
+    cw = {0: 0, 1: 1, 2: 1, 3: 1}
+    est = LogisticRegressionCV(Cs=3, cv=3, class_weight=cw, tol=1e-13).fit(X, y)
+    assert np.all(est.coef_[0] == 0) and est.intercept_[0] == -np.inf
+    assert 0 not in est.predict(X)
+    ref = LogisticRegression(C=est.C_[0], tol=1e-13).fit(X[y > 0], y[y > 0])
+    np.testing.assert_allclose(est.coef_[1:], ref.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_missing_class_without_intercept_is_exact():
+    # Without an intercept the minimiser exists: an absent class gets one zero row of
+    # weight 0, which changes no objective; its coefficients are then not zero.
+    X, y = _four_classes()
+    folds = list(KFold(4).split(X))
+    est = LogisticRegressionCV(Cs=[1.0], cv=folds, fit_intercept=False).fit(X, y)
+    assert np.all(np.isfinite(est.coefs_paths_[0]))
+    assert np.any(est.coefs_paths_[0][0, 0] != 0)
