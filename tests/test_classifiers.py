@@ -512,3 +512,11 @@ def test_ridge_classifier_n_iter_per_column():
     X, y = _binary(4)
     est = RidgeClassifier(solver="sparse_cg", random_state=0, copy_X=True).fit(X, y)
     assert est.n_iter_.shape == (1,) and est.n_iter_[0] >= 1
+
+
+def test_newton_cg_warning_names_the_solver_asked():
+    X, y = _binary(5)
+    with pytest.warns(Warning, match="'newton-cg'") as record:
+        est = LogisticRegression(solver="newton-cg", max_iter=1, tol=1e-14).fit(X, y)
+    assert est.solver_ == "newton-cg"
+    assert not any("solver 'newton-cholesky'" in str(w.message) for w in record)
