@@ -91,6 +91,8 @@ def fit_all_classes(fit, X, codes, sw, classes, lams, fit_intercept: bool, multi
     present = np.flatnonzero(weight > 0)
     binary = K == 2
     extra = {} if binary else {"multi_class": multi_class}
+    if len(present) == 0:
+        raise ValueError("sample_weight: every weight of a training fold is zero")
     if len(present) == K:
         path = fit(X, classes[codes], lams, sample_weight=sw, **extra)
         return path, path.coef, path.intercept, path.n_iter
@@ -423,6 +425,8 @@ class LogisticRegressionCV(LogisticRegression):
             kw = {"sample_weight": sw} if _CLASS_WEIGHT_TAKES_SW else {}
             cw = compute_class_weight(self.class_weight, classes=classes, y=y, **kw)
             sw_fit = sw * np.asarray(cw, dtype=np.float64)[codes]
+        if sw_fit is not None and not np.any(sw_fit > 0):
+            raise ValueError("sample_weight: every weight is zero (with class_weight applied)")
         scorer_name, score_fn = _make_scoring(self.scoring, classes)
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y, **split_params))
         if not folds:

@@ -312,13 +312,17 @@ def test_roc_auc_needs_two_classes():
         LogisticRegressionCV(Cs=2, scoring="roc_auc").fit(X, y)
 
 
-def test_fold_without_a_class_is_an_error():
+def test_fold_without_a_class_is_fitted():
+    # Was an error; scikit-learn fits such folds (issue 10, section 4): the absent class
+    # gets w = 0 and intercept -inf (the limit; see test_training_fold_missing_a_class...).
     X, y, _ = _problem(n_classes=3, seed=13)
     y = y.copy()
     y[:] = np.where(y == 2, 1, y)
     y[0] = 2  # one sample of class 2: the fold testing it trains without it
-    with pytest.raises(ValueError, match="no sample of class"):
-        LogisticRegressionCV(Cs=2, cv=KFold(3)).fit(X, y)
+    est = LogisticRegressionCV(Cs=2, cv=KFold(3)).fit(X, y)
+    path = est.coefs_paths_[2][0]  # fold 0 trains without row 0
+    assert np.all(path[:, :-1] == 0) and np.all(path[:, -1] == -np.inf)
+    assert np.all(np.isfinite(est.coef_))
 
 
 # ---------------------------------------------------------------------------
