@@ -10,10 +10,12 @@ coefficients.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator
 
@@ -30,10 +32,89 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ._api import ridge
 from ._estimators import check_positive, resolve_n_jobs, ridge_solver
 from ._logistic import logistic
+from ._logistic_path import logistic_path
 
 _FLOATS = [np.float64, np.float32]
 _SPARSE = ["csr", "csc"]
 _MULTI_CLASS = ("auto", "multinomial", "ovr")
+
+
+def fit_all_classes(fit, X, codes, sw, classes, lams, fit_intercept: bool, multi_class: str):
+    """A logistic path over ``lams`` in the layout of all ``classes``, even when some
+    have no sample, or zero total weight, in ``(X, codes, sw)`` (a training fold).
+
+    ``fit(X, y, lams, sample_weight=..., [multi_class=...])`` is
+    :func:`fastridge.logistic_path` with the fixed options.  Returns ``(path,
+    coef, intercept, n_iter)`` with the points in the path's order (decreasing
+    ``lam``): ``coef`` ``(L, p)`` / ``(L, K, p)``, ``intercept`` ``(L,)`` /
+    ``(L, K)``; ``path`` is the fit that ran (None when none was needed).
+
+    All classes weighted: one plain path.  Otherwise (scikit-learn does not
+    raise either; its lbfgs stops somewhere along a diverging intercept):
+
+    * ``fit_intercept=False``: the problem has a minimiser; each absent class
+      gets one all-zero row of weight 0, which changes no objective, so the
+      path over all classes is exact.
+    * ``fit_intercept=True``: there is no minimiser (an empty class's
+      intercept runs to ``-inf``); we return the limit of every minimising
+      sequence.  The empty classes' terms vanish from the softmax, so the
+      other classes solve the problem on their own rows (rows of weight 0 are
+      dropped, which is exact), and an empty class has ``w = 0`` (its penalty's
+      minimiser) and ``b = -inf``.  Two classes left in a multinomial model
+      are a binary model at ``lam / 2``, split as ``W = +-w/2``, ``b = +-b/2``
+      (``min lam/2 (|W_0|^2 + |W_1|^2)`` subject to ``W_1 - W_0 = w`` is
+      ``lam/4 |w|^2``); one-vs-rest with two left: ``W = +-w``.  One class
+      left: ``w = 0`` and ``b = +inf`` for it (0 in the multinomial model,
+      where only differences count), ``-inf`` for the others.
+    """
+    K = len(classes)
+    n, p = X.shape
+    L = len(lams)
+    weight = np.bincount(codes, weights=sw, minlength=K)
+    present = np.flatnonzero(weight > 0)
+    binary = K == 2
+    extra = {} if binary else {"multi_class": multi_class}
+    if len(present) == 0:
+        raise ValueError("sample_weight: every weight of a training fold is zero")
+    if len(present) == K:
+        path = fit(X, classes[codes], lams, sample_weight=sw, **extra)
+        return path, path.coef, path.intercept, path.n_iter
+    if not fit_intercept:
+        absent = np.setdiff1d(np.arange(K), np.unique(codes))
+        m = len(absent)
+        pad = (
+            sp.csr_matrix((m, p), dtype=X.dtype).asformat(X.format)
+            if sp.issparse(X)
+            else np.zeros((m, p), dtype=X.dtype)
+        )
+        Xa = sp.vstack([X, pad], format=X.format) if sp.issparse(X) else np.vstack([X, pad])
+        sw_a = np.concatenate([np.ones(n) if sw is None else sw, np.zeros(m)])
+        ya = classes[np.concatenate([codes, absent])]
+        path = fit(Xa, ya, lams, sample_weight=sw_a, **extra)
+        return path, path.coef, path.intercept, path.n_iter
+    coef = np.zeros((L, p) if binary else (L, K, p))
+    intercept = np.full((L,) if binary else (L, K), -np.inf)
+    keep = np.isin(codes, present) & (np.ones(n, bool) if sw is None else sw > 0)
+    if len(present) == 1:
+        if binary:
+            intercept[:] = np.inf if present[0] == 1 else -np.inf
+        else:
+            intercept[:, present[0]] = 0.0 if multi_class != "ovr" else np.inf
+        return None, coef, intercept, np.zeros(L, dtype=np.int64)
+    Xk, yk = X[np.flatnonzero(keep)], classes[codes[keep]]
+    swk = None if sw is None else sw[keep]
+    if len(present) == 2:  # K >= 3 here: binary == False
+        multinomial = multi_class != "ovr"
+        path = fit(Xk, yk, lams / 2 if multinomial else lams, sample_weight=swk)
+        half = 0.5 if multinomial else 1.0
+        lo, hi = present
+        coef[:, hi], coef[:, lo] = half * path.coef, -half * path.coef
+        intercept[:, hi], intercept[:, lo] = half * path.intercept, -half * path.intercept
+        return path, coef, intercept, path.n_iter
+    path = fit(Xk, yk, lams, sample_weight=swk, **extra)
+    coef[:, present] = path.coef
+    intercept[:, present] = path.intercept
+    return path, coef, intercept, path.n_iter
 
 
 class _LinearClassifier(LinearClassifierMixin, BaseEstimator):
@@ -370,6 +451,18 @@ class LogisticRegression(SparseCoefMixin, _LinearClassifier):
             cw = compute_class_weight(self.class_weight, classes=classes, y=y, **kw)
             sample_weight = sw * np.asarray(cw, dtype=np.float64)[codes]
         extra = {} if len(classes) == 2 else {"multi_class": multi_class}
+        nt = resolve_n_jobs(self.n_jobs, self.n_threads)
+        weight = np.bincount(codes, weights=sample_weight, minlength=len(classes))
+        if self.fit_intercept and not np.all(weight > 0):
+            # A class of zero total weight: no minimiser; the limit (fit_all_classes).
+            if not np.any(weight > 0):
+                raise ValueError("sample_weight: every weight is zero")
+            self.classes_ = classes
+            self._fit_limit(X, codes, sample_weight, classes, lam, solver, nt, multi_class)
+            it = 0 if self.result_ is None else int(np.max(self.result_.n_iter))
+            self.n_iter_ = np.array([it], dtype=np.int32)
+            self._ovr = len(classes) > 2 and multi_class == "ovr"
+            return self
         res = logistic(
             X,
             y,  # logistic() orders the classes as np.unique does, like classes_ here
@@ -379,7 +472,7 @@ class LogisticRegression(SparseCoefMixin, _LinearClassifier):
             solver=solver,
             tol=self.tol,
             max_iter=self.max_iter,
-            n_threads=resolve_n_jobs(self.n_jobs, self.n_threads),
+            n_threads=nt,
             coef_init=self._warm_coef(classes, X.shape[1]),
             **extra,
         )
@@ -389,6 +482,30 @@ class LogisticRegression(SparseCoefMixin, _LinearClassifier):
         self.n_iter_ = np.array([res.n_iter], dtype=np.int32)
         self._ovr = len(classes) > 2 and multi_class == "ovr"
         return self
+
+    def _fit_limit(self, X, codes, sw, classes, lam, solver, nt, multi_class) -> None:
+        """Fit when a class has zero total weight, as the limit of :func:`fit_all_classes`.
+
+        ``certificate_`` is that of the fit over the weighted classes (None
+        when only one class is weighted: nothing is fitted), ``result_`` its
+        one-point :class:`PathResult` (or None).
+        """
+        fit = functools.partial(
+            logistic_path,
+            fit_intercept=self.fit_intercept,
+            solver=solver,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            n_threads=nt,
+        )
+        path, coef, intercept, _ = fit_all_classes(
+            fit, X, codes, sw, classes, np.array([lam]), self.fit_intercept, multi_class
+        )
+        self.coef_ = np.ascontiguousarray(np.atleast_2d(coef[0]), dtype=X.dtype)
+        self.intercept_ = np.atleast_1d(np.asarray(intercept[0], dtype=X.dtype)).copy()
+        self.certificate_ = None if path is None else path.certificate[0]
+        self.result_ = path
+        self.solver_ = "none" if path is None else reported_solver(solver, path.solver)
 
     def _warm_coef(self, classes, p: int):
         """``coef_init`` for ``warm_start``: the previous ``coef_`` when it fits, else None."""

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.metrics import get_scorer, make_scorer, roc_auc_score
 from sklearn.model_selection import check_cv
@@ -42,6 +41,7 @@ from ._classifiers import (
     _log_normalise,
     check_dual,
     check_penalty,
+    fit_all_classes,
     logistic_solver,
     reported_solver,
 )
@@ -54,84 +54,6 @@ from ._threads import resolve_n_threads
 # The scorers computed for all Cs at once from the decision values (the others
 # go through scikit-learn's scorer object, one lightweight estimator per C).
 _FAST_SCORERS = ("accuracy", "neg_log_loss", "roc_auc")
-
-
-def fit_all_classes(fit, X, codes, sw, classes, lams, fit_intercept: bool, multi_class: str):
-    """A logistic path over ``lams`` in the layout of all ``classes``, even when some
-    have no sample, or zero total weight, in ``(X, codes, sw)`` (a training fold).
-
-    ``fit(X, y, lams, sample_weight=..., [multi_class=...])`` is
-    :func:`fastridge.logistic_path` with the fixed options.  Returns ``(path,
-    coef, intercept, n_iter)`` with the points in the path's order (decreasing
-    ``lam``): ``coef`` ``(L, p)`` / ``(L, K, p)``, ``intercept`` ``(L,)`` /
-    ``(L, K)``; ``path`` is the fit that ran (None when none was needed).
-
-    All classes weighted: one plain path.  Otherwise (scikit-learn does not
-    raise either; its lbfgs stops somewhere along a diverging intercept):
-
-    * ``fit_intercept=False``: the problem has a minimiser; each absent class
-      gets one all-zero row of weight 0, which changes no objective, so the
-      path over all classes is exact.
-    * ``fit_intercept=True``: there is no minimiser (an empty class's
-      intercept runs to ``-inf``); we return the limit of every minimising
-      sequence.  The empty classes' terms vanish from the softmax, so the
-      other classes solve the problem on their own rows (rows of weight 0 are
-      dropped, which is exact), and an empty class has ``w = 0`` (its penalty's
-      minimiser) and ``b = -inf``.  Two classes left in a multinomial model
-      are a binary model at ``lam / 2``, split as ``W = +-w/2``, ``b = +-b/2``
-      (``min lam/2 (|W_0|^2 + |W_1|^2)`` subject to ``W_1 - W_0 = w`` is
-      ``lam/4 |w|^2``); one-vs-rest with two left: ``W = +-w``.  One class
-      left: ``w = 0`` and ``b = +inf`` for it (0 in the multinomial model,
-      where only differences count), ``-inf`` for the others.
-    """
-    K = len(classes)
-    n, p = X.shape
-    L = len(lams)
-    weight = np.bincount(codes, weights=sw, minlength=K)
-    present = np.flatnonzero(weight > 0)
-    binary = K == 2
-    extra = {} if binary else {"multi_class": multi_class}
-    if len(present) == 0:
-        raise ValueError("sample_weight: every weight of a training fold is zero")
-    if len(present) == K:
-        path = fit(X, classes[codes], lams, sample_weight=sw, **extra)
-        return path, path.coef, path.intercept, path.n_iter
-    if not fit_intercept:
-        absent = np.setdiff1d(np.arange(K), np.unique(codes))
-        m = len(absent)
-        pad = (
-            sp.csr_matrix((m, p), dtype=X.dtype).asformat(X.format)
-            if sp.issparse(X)
-            else np.zeros((m, p), dtype=X.dtype)
-        )
-        Xa = sp.vstack([X, pad], format=X.format) if sp.issparse(X) else np.vstack([X, pad])
-        sw_a = np.concatenate([np.ones(n) if sw is None else sw, np.zeros(m)])
-        ya = classes[np.concatenate([codes, absent])]
-        path = fit(Xa, ya, lams, sample_weight=sw_a, **extra)
-        return path, path.coef, path.intercept, path.n_iter
-    coef = np.zeros((L, p) if binary else (L, K, p))
-    intercept = np.full((L,) if binary else (L, K), -np.inf)
-    keep = np.isin(codes, present) & (np.ones(n, bool) if sw is None else sw > 0)
-    if len(present) == 1:
-        if binary:
-            intercept[:] = np.inf if present[0] == 1 else -np.inf
-        else:
-            intercept[:, present[0]] = 0.0 if multi_class != "ovr" else np.inf
-        return None, coef, intercept, np.zeros(L, dtype=np.int64)
-    Xk, yk = X[np.flatnonzero(keep)], classes[codes[keep]]
-    swk = None if sw is None else sw[keep]
-    if len(present) == 2:  # K >= 3 here: binary == False
-        multinomial = multi_class != "ovr"
-        path = fit(Xk, yk, lams / 2 if multinomial else lams, sample_weight=swk)
-        half = 0.5 if multinomial else 1.0
-        lo, hi = present
-        coef[:, hi], coef[:, lo] = half * path.coef, -half * path.coef
-        intercept[:, hi], intercept[:, lo] = half * path.intercept, -half * path.intercept
-        return path, coef, intercept, path.n_iter
-    path = fit(Xk, yk, lams, sample_weight=swk, **extra)
-    coef[:, present] = path.coef
-    intercept[:, present] = path.intercept
-    return path, coef, intercept, path.n_iter
 
 
 def _check_l1_ratios(l1_ratios):
@@ -501,7 +423,7 @@ class LogisticRegressionCV(LogisticRegression):
                 self._store(res, X.dtype)
                 self.solver_ = reported_solver(solver, res.solver)
             else:  # a class of weight 0 (class_weight): the limit, as in the folds
-                self._refit_limit(X, codes, sw_fit, classes, C_best, solver, nt, multi_class)
+                self._fit_limit(X, codes, sw_fit, classes, 1.0 / C_best, solver, nt, multi_class)
             self.C_ = np.full(1 if len(classes) == 2 else len(classes), C_best)
         else:
             per_fold_best = np.argmax(scores, axis=1)
@@ -564,30 +486,6 @@ class LogisticRegressionCV(LogisticRegression):
             if self.fit_intercept:
                 path = np.concatenate([path, b[:, :, j, None]], axis=2)
             self.coefs_paths_[k] = path
-
-    def _refit_limit(self, X, codes, sw, classes, C, solver, nt, multi_class) -> None:
-        """Refit when a class has zero total weight: see :func:`fit_all_classes`.
-
-        ``certificate_`` is that of the fit over the weighted classes (None
-        when one class only is weighted: nothing is fitted), ``result_`` its
-        one-point path.
-        """
-        fit = functools.partial(
-            logistic_path,
-            fit_intercept=self.fit_intercept,
-            solver=solver,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            n_threads=nt,
-        )
-        path, coef, intercept, _ = fit_all_classes(
-            fit, X, codes, sw, classes, np.array([1.0 / C]), self.fit_intercept, multi_class
-        )
-        self.coef_ = np.ascontiguousarray(np.atleast_2d(coef[0]), dtype=X.dtype)
-        self.intercept_ = np.atleast_1d(np.asarray(intercept[0], dtype=X.dtype)).copy()
-        self.certificate_ = None if path is None else path.certificate[0]
-        self.result_ = path
-        self.solver_ = "none" if path is None else reported_solver(solver, path.solver)
 
     def _layout(self, l1_axis: bool, legacy: bool) -> None:
         """Lay ``scores_``, ``coefs_paths_``, ``n_iter_``, ``C_``, ``l1_ratio_`` out as

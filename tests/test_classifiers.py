@@ -520,3 +520,20 @@ def test_newton_cg_warning_names_the_solver_asked():
         est = LogisticRegression(solver="newton-cg", max_iter=1, tol=1e-14).fit(X, y)
     assert est.solver_ == "newton-cg"
     assert not any("solver 'newton-cholesky'" in str(w.message) for w in record)
+
+
+@pytest.mark.parametrize("multi_class", ["multinomial", "ovr"])
+def test_class_weight_zero_is_the_limit(multi_class):
+    # scikit-learn fits a class of weight 0; with an intercept there is no minimiser and
+    # the limit is: that class w = 0, b = -inf; the others fitted on their own rows.
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3) + np.repeat(np.arange(4), 15)[:, None] * 0.5
+    y = np.repeat(np.arange(4), 15)
+    cw = {0: 0.0, 1: 1.0, 2: 1.0, 3: 1.0}
+    est = LogisticRegression(class_weight=cw, multi_class=multi_class, tol=1e-13).fit(X, y)
+    ref = LogisticRegression(multi_class=multi_class, tol=1e-13).fit(X[y > 0], y[y > 0])
+    assert np.all(est.coef_[0] == 0) and est.intercept_[0] == -np.inf
+    # Both certified to 1e-13 * P_null (< 50): within sqrt(2 * gap / lam) < 1e-5 (lam = 1).
+    np.testing.assert_allclose(est.coef_[1:], ref.coef_, rtol=0, atol=1e-5)
+    assert 0 not in est.predict(X)
+    np.testing.assert_allclose(est.predict_proba(X)[:, 0], 0.0)
