@@ -452,6 +452,7 @@ class LogisticRegression(SparseCoefMixin, _LinearClassifier):
             sample_weight = sw * np.asarray(cw, dtype=np.float64)[codes]
         extra = {} if len(classes) == 2 else {"multi_class": multi_class}
         nt = resolve_n_jobs(self.n_jobs, self.n_threads)
+        sample_weight = None if sample_weight is None else _full_weights(sample_weight, len(codes))
         weight = np.bincount(codes, weights=sample_weight, minlength=len(classes))
         if self.fit_intercept and not np.all(weight > 0):
             # A class of zero total weight: no minimiser; the limit (fit_all_classes).
