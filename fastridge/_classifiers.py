@@ -10,29 +10,112 @@ coefficients.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator
 
 # A private module, but the long-standing base of scikit-learn's own linear
 # classifiers; its subclasses also get check_class_weight_balanced_linear_classifier
 # from the estimator checks.
-from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._api import ridge
+from ._estimators import check_positive, resolve_n_jobs, ridge_solver
 from ._logistic import logistic
 from ._validation import check_predict_X
+from ._logistic_path import logistic_path
 
 _FLOATS = [np.float64, np.float32]
 _SPARSE = ["csr", "csc"]
 _MULTI_CLASS = ("auto", "multinomial", "ovr")
+
+
+def fit_all_classes(fit, X, codes, sw, classes, lams, fit_intercept: bool, multi_class: str):
+    """A logistic path over ``lams`` in the layout of all ``classes``, even when some
+    have no sample, or zero total weight, in ``(X, codes, sw)`` (a training fold).
+
+    ``fit(X, y, lams, sample_weight=..., [multi_class=...])`` is
+    :func:`fastridge.logistic_path` with the fixed options.  Returns ``(path,
+    coef, intercept, n_iter)`` with the points in the path's order (decreasing
+    ``lam``): ``coef`` ``(L, p)`` / ``(L, K, p)``, ``intercept`` ``(L,)`` /
+    ``(L, K)``; ``path`` is the fit that ran (None when none was needed).
+
+    All classes weighted: one plain path.  Otherwise (scikit-learn does not
+    raise either; its lbfgs stops somewhere along a diverging intercept):
+
+    * ``fit_intercept=False``: the problem has a minimiser; each absent class
+      gets one all-zero row of weight 0, which changes no objective, so the
+      path over all classes is exact.
+    * ``fit_intercept=True``: there is no minimiser (an empty class's
+      intercept runs to ``-inf``); we return the limit of every minimising
+      sequence.  The empty classes' terms vanish from the softmax, so the
+      other classes solve the problem on their own rows (rows of weight 0 are
+      dropped, which is exact), and an empty class has ``w = 0`` (its penalty's
+      minimiser) and ``b = -inf``.  Two classes left in a multinomial model
+      are a binary model at ``lam / 2``, split as ``W = +-w/2``, ``b = +-b/2``
+      (``min lam/2 (|W_0|^2 + |W_1|^2)`` subject to ``W_1 - W_0 = w`` is
+      ``lam/4 |w|^2``); one-vs-rest with two left: ``W = +-w``.  One class
+      left: ``w = 0`` and ``b = +inf`` for it (0 in the multinomial model,
+      where only differences count), ``-inf`` for the others.
+    """
+    K = len(classes)
+    n, p = X.shape
+    L = len(lams)
+    weight = np.bincount(codes, weights=sw, minlength=K)
+    present = np.flatnonzero(weight > 0)
+    binary = K == 2
+    extra = {} if binary else {"multi_class": multi_class}
+    if len(present) == 0:
+        raise ValueError("sample_weight: every weight of a training fold is zero")
+    if len(present) == K:
+        path = fit(X, classes[codes], lams, sample_weight=sw, **extra)
+        return path, path.coef, path.intercept, path.n_iter
+    if not fit_intercept:
+        absent = np.setdiff1d(np.arange(K), np.unique(codes))
+        m = len(absent)
+        pad = (
+            sp.csr_matrix((m, p), dtype=X.dtype).asformat(X.format)
+            if sp.issparse(X)
+            else np.zeros((m, p), dtype=X.dtype)
+        )
+        Xa = sp.vstack([X, pad], format=X.format) if sp.issparse(X) else np.vstack([X, pad])
+        sw_a = np.concatenate([np.ones(n) if sw is None else sw, np.zeros(m)])
+        ya = classes[np.concatenate([codes, absent])]
+        path = fit(Xa, ya, lams, sample_weight=sw_a, **extra)
+        return path, path.coef, path.intercept, path.n_iter
+    coef = np.zeros((L, p) if binary else (L, K, p))
+    intercept = np.full((L,) if binary else (L, K), -np.inf)
+    keep = np.isin(codes, present) & (np.ones(n, bool) if sw is None else sw > 0)
+    if len(present) == 1:
+        if binary:
+            intercept[:] = np.inf if present[0] == 1 else -np.inf
+        else:
+            intercept[:, present[0]] = 0.0 if multi_class != "ovr" else np.inf
+        return None, coef, intercept, np.zeros(L, dtype=np.int64)
+    Xk, yk = X[np.flatnonzero(keep)], classes[codes[keep]]
+    swk = None if sw is None else sw[keep]
+    if len(present) == 2:  # K >= 3 here: binary == False
+        multinomial = multi_class != "ovr"
+        path = fit(Xk, yk, lams / 2 if multinomial else lams, sample_weight=swk)
+        half = 0.5 if multinomial else 1.0
+        lo, hi = present
+        coef[:, hi], coef[:, lo] = half * path.coef, -half * path.coef
+        intercept[:, hi], intercept[:, lo] = half * path.intercept, -half * path.intercept
+        return path, coef, intercept, path.n_iter
+    path = fit(Xk, yk, lams, sample_weight=swk, **extra)
+    coef[:, present] = path.coef
+    intercept[:, present] = path.intercept
+    return path, coef, intercept, path.n_iter
 
 
 class _LinearClassifier(LinearClassifierMixin, BaseEstimator):
@@ -60,7 +143,7 @@ class _LinearClassifier(LinearClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=_SPARSE, dtype=_FLOATS, reset=False)
         check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def _store(self, res, dtype) -> None:
@@ -114,6 +197,83 @@ def _check_multi_class(multi_class) -> str:
     return multi_class
 
 
+#: scikit-learn's LogisticRegression solvers that minimise the same L2 problem
+#: (unpenalised intercept): fastridge runs its own certified solver for them.
+_SKLEARN_SAME_MINIMISER = ("lbfgs", "sag", "saga")
+
+
+def logistic_solver(solver):
+    """The fastridge solver for a fastridge or scikit-learn logistic ``solver``.
+
+    ``"lbfgs"``, ``"sag"``, ``"saga"`` -> ``"auto"`` (same minimiser; fastridge
+    has no quasi-Newton or stochastic solver); ``"newton-cholesky"`` ->
+    ``"newton-cg"`` (fastridge's Newton method, which takes its steps from a
+    Cholesky factorisation of the dense Hessian when that is cheap, and from
+    truncated CG otherwise); ``"liblinear"`` is refused: it penalises the
+    intercept, so it has another minimiser.  Other names go to
+    :func:`fastridge.logistic`, which refuses unknown ones.
+    """
+    if solver == "liblinear":
+        raise ValueError(
+            "solver='liblinear' is scikit-learn only: it penalises the intercept "
+            "(intercept_scaling), a different problem; use solver='auto'"
+        )
+    if solver in _SKLEARN_SAME_MINIMISER:
+        return "auto"
+    if solver == "newton-cholesky":
+        return "newton-cg"
+    return solver
+
+
+def reported_solver(asked: str, ran: str) -> str:
+    """``solver_``: the fastridge solver that ran, named as asked when it is the same method.
+
+    fastridge's Newton solver reports ``"newton-cholesky"`` when its steps came
+    from the dense Hessian; that is still the ``"newton-cg"`` solver the user
+    asked for, so ``solver_`` says ``"newton-cg"`` then (``result_.solver``
+    keeps the detail).  ``"auto"`` and scikit-learn aliases report what ran.
+    """
+    if asked == "newton-cg" and ran == "newton-cholesky":
+        return "newton-cg"
+    return ran
+
+
+def check_penalty(penalty, l1_ratio=None) -> None:
+    """Accept only the plain L2 penalty (scikit-learn's spellings of it).
+
+    ``penalty``: ``"l2"`` or ``"deprecated"`` (scikit-learn 1.9's default,
+    meaning L2 unless ``l1_ratio`` says otherwise).  ``penalty=None`` (no
+    penalty) is refused: the certificate needs ``lam = 1/C > 0``; use a large
+    ``C``.  ``l1_ratio`` must be 0 or None.
+    """
+    if penalty is None:
+        raise ValueError(
+            "penalty=None (no penalty) is not supported: fastridge's certificate needs "
+            "lam = 1/C > 0; use a large finite C instead"
+        )
+    if penalty not in ("l2", "deprecated"):
+        raise ValueError(
+            f"penalty={penalty!r} is not supported: fastridge fits the L2 penalty only "
+            "(penalty='l2')"
+        )
+    if l1_ratio is not None and not (
+        isinstance(l1_ratio, Real) and not isinstance(l1_ratio, bool) and l1_ratio == 0
+    ):
+        raise ValueError(
+            f"l1_ratio={l1_ratio!r} is not supported: fastridge fits the L2 penalty only "
+            "(l1_ratio=0)"
+        )
+
+
+def check_dual(dual) -> None:
+    """Refuse ``dual=True`` (liblinear's dual formulation, scikit-learn only)."""
+    if dual:
+        raise ValueError(
+            "dual=True (liblinear's dual formulation) is not supported: fastridge solves "
+            "the primal problem; use dual=False"
+        )
+
+
 def _lam_from_C(C) -> float:
     if isinstance(C, (bool, np.bool_)) or not isinstance(C, Real):
         raise TypeError(f"C must be a positive real number, got {C!r}")
@@ -128,7 +288,7 @@ def _lam_from_C(C) -> float:
 _CLASS_WEIGHT_TAKES_SW = "sample_weight" in inspect.signature(compute_class_weight).parameters
 
 
-class LogisticRegression(_LinearClassifier):
+class LogisticRegression(SparseCoefMixin, _LinearClassifier):
     """L2-regularised logistic regression with a certified accuracy, scikit-learn style.
 
     Minimises, over the coefficients ``W`` and unpenalised intercepts ``b``,
@@ -146,12 +306,30 @@ class LogisticRegression(_LinearClassifier):
         Inverse of the penalty, positive and finite.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per class.
+    penalty : {"l2", "deprecated"}, default="deprecated"
+        Only the L2 penalty exists here.  ``"deprecated"`` (scikit-learn
+        1.9's default) and ``"l2"`` mean it; any other value, ``None``
+        included (no penalty: the certificate needs ``lam = 1/C > 0``),
+        raises ValueError.  Keyword-only here (scikit-learn's first positional
+        parameter), so that ``LogisticRegression(C)`` keeps working.
+    l1_ratio : float or None, default=0.0
+        Must be 0 (or None): the L1 part of elastic-net is not supported.
+    dual : bool, default=False
+        Must be False (liblinear's dual formulation is scikit-learn only).
     solver : str, default="auto"
-        See :func:`fastridge.logistic`.
+        See :func:`fastridge.logistic`.  scikit-learn's names are accepted:
+        ``"lbfgs"``, ``"sag"``, ``"saga"`` (same minimiser) run ``"auto"``;
+        ``"newton-cholesky"`` runs ``"newton-cg"``, fastridge's Newton
+        method, which takes its steps from a Cholesky factorisation of the
+        dense Hessian when that is cheap and from truncated CG otherwise;
+        ``"liblinear"`` is refused (it penalises the intercept: another
+        problem).  Deliberately not scikit-learn's default ``"lbfgs"``.
     tol : float, default=1e-8
-        Relative accuracy of the certificate.
+        Relative accuracy of the certificate (``certificate <= tol * P_null``).
+        Deliberately not scikit-learn's 1e-4, a solver-specific threshold.
     max_iter : int, optional
-        Iteration cap of the solver (None: the solver's default).
+        Iteration cap of the solver (None: the solver's default; not
+        scikit-learn's 100 lbfgs iterations, which Newton does not need).
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight`` as scikit-learn's
         ``LogisticRegression`` does (``"balanced"``: ``n / (n_classes * count)``,
@@ -161,7 +339,22 @@ class LogisticRegression(_LinearClassifier):
         For more than two classes: ``"multinomial"`` (softmax loss; what
         ``"auto"`` means, as in current scikit-learn) or ``"ovr"`` (one binary
         problem per class, fitted in parallel).  Two classes always give the
-        binary model.
+        binary model.  (Removed from scikit-learn 1.9; kept here.)
+    intercept_scaling : float, default=1
+        Accepted for scikit-learn compatibility and ignored: it only matters
+        for liblinear, which penalises the intercept; fastridge never does.
+    random_state : int, RandomState instance or None, default=None
+        Accepted for scikit-learn compatibility; the solvers make no random
+        choice (scikit-learn uses it only for sag / saga / liblinear).
+    verbose : int, default=0
+        Accepted for scikit-learn compatibility; fastridge prints nothing.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` when refitting on data of the same
+        shape and classes (the result is certified to ``tol`` either way).
+    n_jobs : int, optional
+        Threads, scikit-learn style: None for fastridge's default (all of
+        Numba's threads), -1 for all cores, -k for all but k - 1.
+        ``n_threads`` wins when both are given.
     n_threads : int, optional
         Kernel threads; None uses all of Numba's threads.
 
@@ -180,7 +373,9 @@ class LogisticRegression(_LinearClassifier):
         Upper bound on the suboptimality ``P(W, b) - P*`` reached (one per
         class for ``"ovr"``).
     solver_ : str
-        The solver that ran.
+        The solver that ran (``"newton-cg"`` when asked for, even when its
+        steps came from the dense Hessian; ``result_.solver`` then says
+        ``"newton-cholesky"``).
     result_ : FitResult
         Everything :func:`fastridge.logistic` returned.
     n_features_in_ : int
@@ -191,21 +386,37 @@ class LogisticRegression(_LinearClassifier):
         self,
         C: float = 1.0,
         *,
-        fit_intercept: bool = True,
-        solver: str = "auto",
+        penalty="deprecated",
+        l1_ratio=0.0,
+        dual: bool = False,
         tol: float = 1e-8,
-        max_iter: int | None = None,
+        fit_intercept: bool = True,
+        intercept_scaling: float = 1,
         class_weight: dict | str | None = None,
+        random_state=None,
+        solver: str = "auto",
+        max_iter: int | None = None,
         multi_class: str = "auto",
+        verbose: int = 0,
+        warm_start: bool = False,
+        n_jobs: int | None = None,
         n_threads: int | None = None,
     ):
         self.C = C
-        self.fit_intercept = fit_intercept
-        self.solver = solver
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dual = dual
         self.tol = tol
-        self.max_iter = max_iter
+        self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
+        self.random_state = random_state
+        self.solver = solver
+        self.max_iter = max_iter
         self.multi_class = multi_class
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
         self.n_threads = n_threads
 
     def fit(self, X, y, sample_weight=None) -> LogisticRegression:
@@ -225,6 +436,9 @@ class LogisticRegression(_LinearClassifier):
         self : LogisticRegression
         """
         multi_class = _check_multi_class(self.multi_class)
+        check_penalty(self.penalty, self.l1_ratio)
+        check_dual(self.dual)
+        solver = logistic_solver(self.solver)
         lam = _lam_from_C(self.C)
         X, y = validate_data(self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS)
         check_classification_targets(y)
@@ -239,23 +453,72 @@ class LogisticRegression(_LinearClassifier):
             cw = compute_class_weight(self.class_weight, classes=classes, y=y, **kw)
             sample_weight = sw * np.asarray(cw, dtype=np.float64)[codes]
         extra = {} if len(classes) == 2 else {"multi_class": multi_class}
+        nt = resolve_n_jobs(self.n_jobs, self.n_threads)
+        sample_weight = None if sample_weight is None else _full_weights(sample_weight, len(codes))
+        weight = np.bincount(codes, weights=sample_weight, minlength=len(classes))
+        if self.fit_intercept and not np.all(weight > 0):
+            # A class of zero total weight: no minimiser; the limit (fit_all_classes).
+            if not np.any(weight > 0):
+                raise ValueError("sample_weight: every weight is zero")
+            self.classes_ = classes
+            self._fit_limit(X, codes, sample_weight, classes, lam, solver, nt, multi_class)
+            it = 0 if self.result_ is None else int(np.max(self.result_.n_iter))
+            self.n_iter_ = np.array([it], dtype=np.int32)
+            self._ovr = len(classes) > 2 and multi_class == "ovr"
+            return self
         res = logistic(
             X,
             y,  # logistic() orders the classes as np.unique does, like classes_ here
             lam,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
-            solver=self.solver,
+            solver=solver,
             tol=self.tol,
             max_iter=self.max_iter,
-            n_threads=self.n_threads,
+            n_threads=nt,
+            coef_init=self._warm_coef(classes, X.shape[1]),
             **extra,
         )
         self.classes_ = classes
         self._store(res, X.dtype)
+        self.solver_ = reported_solver(solver, res.solver)
         self.n_iter_ = np.array([res.n_iter], dtype=np.int32)
         self._ovr = len(classes) > 2 and multi_class == "ovr"
         return self
+
+    def _fit_limit(self, X, codes, sw, classes, lam, solver, nt, multi_class) -> None:
+        """Fit when a class has zero total weight, as the limit of :func:`fit_all_classes`.
+
+        ``certificate_`` is that of the fit over the weighted classes (None
+        when only one class is weighted: nothing is fitted), ``result_`` its
+        one-point :class:`PathResult` (or None).
+        """
+        fit = functools.partial(
+            logistic_path,
+            fit_intercept=self.fit_intercept,
+            solver=solver,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            n_threads=nt,
+        )
+        path, coef, intercept, _ = fit_all_classes(
+            fit, X, codes, sw, classes, np.array([lam]), self.fit_intercept, multi_class
+        )
+        self.coef_ = np.ascontiguousarray(np.atleast_2d(coef[0]), dtype=X.dtype)
+        self.intercept_ = np.atleast_1d(np.asarray(intercept[0], dtype=X.dtype)).copy()
+        self.certificate_ = None if path is None else path.certificate[0]
+        self.result_ = path
+        self.solver_ = "none" if path is None else reported_solver(solver, path.solver)
+
+    def _warm_coef(self, classes, p: int):
+        """``coef_init`` for ``warm_start``: the previous ``coef_`` when it fits, else None."""
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None
+        prev = getattr(self, "classes_", None)
+        if prev is None or not np.array_equal(prev, classes) or self.coef_.shape[1] != p:
+            return None
+        coef = np.asarray(self.coef_.toarray() if hasattr(self.coef_, "toarray") else self.coef_)
+        return coef[0] if len(classes) == 2 else coef
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log of the class probabilities, computed without forming them (no ``log(0)``).
@@ -319,16 +582,27 @@ class RidgeClassifier(_LinearClassifier):
         Penalty (``lam``), positive.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per column.
-    solver : str, default="auto"
-        See :func:`fastridge.ridge`.
-    tol : float, default=1e-8
-        Relative accuracy of the certificate.
+    copy_X : bool, default=True
+        Accepted for scikit-learn compatibility: ``X`` is never written to.
     max_iter : int, optional
         Iteration cap of the solver.
+    tol : float, default=1e-8
+        Relative accuracy of the certificate (deliberately not scikit-learn's
+        1e-4, a solver-specific threshold with another meaning).
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``
         (``sklearn.utils.class_weight.compute_sample_weight``, as scikit-learn's
         ``RidgeClassifier``).
+    solver : str, default="auto"
+        See :func:`fastridge.ridge`; scikit-learn's names are mapped as for
+        :class:`fastridge.Ridge`.
+    positive : bool, default=False
+        Must be False (scikit-learn only).
+    random_state : int, RandomState instance or None, default=None
+        Accepted for scikit-learn compatibility; no random choice is made.
+    n_jobs : int, optional
+        Threads, scikit-learn style (None: default, -1: all cores);
+        ``n_threads`` wins when both are given.
     n_threads : int, optional
         Kernel threads; None uses all of Numba's threads.
 
@@ -339,8 +613,9 @@ class RidgeClassifier(_LinearClassifier):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         Same dtype as ``X``.
     intercept_ : ndarray of shape (1,) or (n_classes,)
-    n_iter_ : int
-        Solver iterations (the largest over the columns).
+    n_iter_ : ndarray of shape (n_columns,) or None
+        Solver iterations, one entry per column (solved together, so equal);
+        the direct solvers count as 1 (scikit-learn gives None for them).
     certificate_ : ndarray of shape (n_columns,)
         Upper bound on the suboptimality reached, per column.
     solver_ : str
@@ -356,18 +631,26 @@ class RidgeClassifier(_LinearClassifier):
         alpha: float = 1.0,
         *,
         fit_intercept: bool = True,
-        solver: str = "auto",
-        tol: float = 1e-8,
+        copy_X: bool = True,
         max_iter: int | None = None,
+        tol: float = 1e-8,
         class_weight: dict | str | None = None,
+        solver: str = "auto",
+        positive: bool = False,
+        random_state=None,
+        n_jobs: int | None = None,
         n_threads: int | None = None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
-        self.solver = solver
-        self.tol = tol
+        self.copy_X = copy_X
         self.max_iter = max_iter
+        self.tol = tol
         self.class_weight = class_weight
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
+        self.n_jobs = n_jobs
         self.n_threads = n_threads
 
     def __sklearn_tags__(self):
@@ -391,6 +674,8 @@ class RidgeClassifier(_LinearClassifier):
         -------
         self : RidgeClassifier
         """
+        check_positive(self.positive)
+        solver = ridge_solver(self.solver)
         X, y = validate_data(
             self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS, multi_output=True, y_numeric=False
         )
@@ -407,15 +692,16 @@ class RidgeClassifier(_LinearClassifier):
             self.alpha,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
-            solver=self.solver,
+            solver=solver,
             tol=self.tol,
             max_iter=self.max_iter,
-            n_threads=self.n_threads,
+            n_threads=resolve_n_jobs(self.n_jobs, self.n_threads),
         )
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         self._store(res, X.dtype)
-        self.n_iter_ = res.n_iter
+        k = self.coef_.shape[0]
+        self.n_iter_ = np.full(k, max(1, res.n_iter), dtype=np.int32)
         return self
 
     def predict(self, X) -> np.ndarray:

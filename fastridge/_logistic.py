@@ -427,6 +427,12 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
     from ._api import _convergence_warning
 
     rel = np.max(np.asarray(result.relative_certificate))
+    # The user asked for "newton-cg" (or "auto"); "newton-cholesky" is how its steps were made.
+    name = (
+        "'newton-cg' (Newton steps from a Cholesky factorisation of the dense Hessian)"
+        if result.solver == "newton-cholesky"
+        else repr(result.solver)
+    )
     if result.n_iter < max_iter and mean_ratio <= _MEAN_SPREAD_WARN:
         cause = (
             "the solver stopped before max_iter because its steps no longer reduce the "
@@ -445,7 +451,7 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
             "the data may be separable (coefficients grow as lam -> 0): increase lam or max_iter"
         )
     warnings.warn(
-        f"logistic solver {result.solver!r} stopped after {result.n_iter} iterations "
+        f"logistic solver {name} stopped after {result.n_iter} iterations "
         f"(max_iter={max_iter}) with relative certificate {rel:.3g} > tol {result.tol:.3g}; "
         + cause,
         _convergence_warning(),

@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import check_cv
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _gcv
@@ -69,9 +70,21 @@ def default_alphas(op: DesignOperator, Yc: np.ndarray, n_lams: int = _DEFAULT_N_
     return geometric_grid(lam_max, n_lams, default_lam_min_ratio(op.n, op.p))
 
 
+#: scikit-learn's default ``alphas`` of ``RidgeCV`` (the default here too).
+SKLEARN_ALPHAS = (0.1, 1.0, 10.0)
+
+
 def _check_alphas(alphas) -> np.ndarray | None:
-    if alphas is None:
+    """``alphas`` as a float array; None for ``"auto"`` (the data-derived grid)."""
+    if isinstance(alphas, str):
+        if alphas != "auto":
+            raise ValueError(f"alphas must be 'auto' or positive numbers, got {alphas!r}")
         return None
+    if alphas is None:
+        raise ValueError(
+            "alphas=None is not a grid: give positive numbers, or 'auto' for the "
+            "data-derived grid of fastridge.ridge_path"
+        )
     arr = np.asarray(alphas)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"alphas must be positive numbers, got {alphas!r}")
@@ -275,10 +288,12 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    alphas : array-like of float, optional
+    alphas : array-like of float or "auto", default=(0.1, 1.0, 10.0)
         Positive penalties; their order is kept in ``cv_results_``,
-        ``alphas_`` and ``cv_result_``.  None: the default grid of
-        :func:`fastridge.ridge_path` on all the data (50 values, decreasing).
+        ``alphas_`` and ``cv_result_``.  The default is scikit-learn's.
+        ``"auto"`` (opt-in, fastridge only): the default grid of
+        :func:`fastridge.ridge_path` on all the data (50 values, decreasing
+        from the ``lam`` where the fit explains 1% of the null objective).
     fit_intercept : bool, default=True
     cv : int, splitter or iterable of (train, test), optional
         None for leave-one-out / GCV (see above).
@@ -297,13 +312,18 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     gcv_mode : {"auto", "eigen", "svd", "gcv", "stochastic"}, default="auto"
     alpha_per_target : bool, default=False
         Choose one ``alpha`` per target (multi-target ``y``) from its own score.
+        Only with ``cv=None``: like scikit-learn, a ValueError otherwise.
     store_cv_results : bool, default=False
         Keep ``cv_results_`` (``cv=None`` with exact leave-one-out only, as
         scikit-learn).
     n_probes : int, default=30
         Hutchinson probes of the stochastic GCV (standard error ~ 1/sqrt(n_probes)).
-    random_state : int or numpy Generator, default=0
-        Seed of the probes (``np.random.default_rng(random_state)``).
+    random_state : int, numpy Generator, RandomState or None, default=0
+        Seed of the stochastic GCV probes, its only random choice
+        (``np.random.default_rng(random_state)``; a ``RandomState`` draws the
+        seed from itself; None gives fresh, unreproducible probes).  Not a
+        scikit-learn ``RidgeCV`` parameter (it has no stochastic mode); the
+        default 0 keeps fits reproducible.
     tol : float, default=1e-8
         Relative accuracy of every certified fit (paths and the final fit).
     n_threads : int, optional
@@ -336,7 +356,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        alphas=None,
+        alphas=SKLEARN_ALPHAS,
         *,
         fit_intercept: bool = True,
         cv=None,
@@ -378,15 +398,30 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise ValueError(f"n_probes must be an integer >= 2, got {self.n_probes!r}")
         rs = self.random_state
         if not (
-            isinstance(rs, np.random.Generator)
+            rs is None
+            or isinstance(rs, (np.random.Generator, np.random.RandomState))
             or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool))
         ):
             raise ValueError(
-                f"random_state must be an int or a numpy Generator (the probes are always "
-                f"seeded), got {rs!r}"
+                f"random_state must be None, an int, a numpy Generator or RandomState, got {rs!r}"
             )
         if self.cv is not None and self.store_cv_results:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
+        if self.cv is not None and self.alpha_per_target:
+            # scikit-learn's message and type: per-target alphas need the per-target
+            # leave-one-out / GCV scores.
+            raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+
+    def _seed(self):
+        """``random_state`` as an argument of ``np.random.default_rng``.
+
+        A ``RandomState`` gives a seed drawn from it (so it advances, as
+        scikit-learn's estimators consume their ``RandomState``).
+        """
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState):
+            return int(rs.randint(np.iinfo(np.int32).max))
+        return rs
 
     def _resolve_mode(self, n: int, p: int) -> str:
         mode = self.gcv_mode
@@ -466,7 +501,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                         alphas,
                         coef_all,
                         n_probes=int(self.n_probes),
-                        random_state=self.random_state,
+                        random_state=self._seed(),
                         rss=rss,
                     )
                 else:
@@ -541,8 +576,12 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 n_threads=nt,
             )
             coef, icpt, cert = res.coef, res.intercept, res.certificate
-        self.coef_ = np.asarray(coef, dtype=dtype)
-        self.intercept_ = dtype.type(icpt) if np.ndim(icpt) == 0 else np.asarray(icpt, dtype=dtype)
+        coef = np.asarray(coef, dtype=dtype)
+        icpt = dtype.type(icpt) if np.ndim(icpt) == 0 else np.asarray(icpt, dtype=dtype)
+        if not one_d and k == 1:  # y (n, 1): scikit-learn 1.9 gives coef_ (p,), intercept_ (1,)
+            coef, icpt = coef.reshape(-1), np.asarray(icpt).reshape(1)
+        self.coef_ = coef
+        self.intercept_ = icpt
         self.certificate_ = cert
         self.cv_result_ = CVResult(
             lams=np.asarray(alphas, dtype=np.float64).copy(),
@@ -607,4 +646,4 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
         check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_

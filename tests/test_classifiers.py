@@ -434,3 +434,106 @@ def test_sparse_input_not_copied(monkeypatch, fmt, dtype, which):
     assert np.shares_memory(X_seen.data, Xs.data)
     assert np.shares_memory(X_seen.indices, Xs.indices)
     assert est.coef_.dtype == dtype
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn drop-in (issue 10, section 4)
+# ---------------------------------------------------------------------------
+
+
+def _binary(seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(60, 4)
+    return X, (X[:, 0] + 0.5 * rng.randn(60) > 0).astype(int)
+
+
+def test_logistic_sklearn_parameters():
+    X, y = _binary()
+    ref = LogisticRegression().fit(X, y).coef_
+    est = LogisticRegression(
+        penalty="l2",
+        l1_ratio=0,
+        dual=False,
+        intercept_scaling=3,
+        random_state=0,
+        solver="lbfgs",
+        verbose=0,
+        n_jobs=-1,
+    ).fit(X, y)
+    np.testing.assert_allclose(est.coef_, ref, rtol=1e-6)
+    sk = SkLogisticRegression(tol=1e-10, max_iter=1000).fit(X, y)
+    np.testing.assert_allclose(est.coef_, sk.coef_, rtol=1e-4)
+    for kw, word in [
+        ({"penalty": None}, "penalty=None"),
+        ({"penalty": "l1"}, "penalty='l1'"),
+        ({"penalty": "elasticnet"}, "elasticnet"),
+        ({"l1_ratio": 0.5}, "l1_ratio"),
+        ({"dual": True}, "dual"),
+        ({"solver": "liblinear"}, "liblinear"),
+    ]:
+        with pytest.raises(ValueError, match=word):
+            LogisticRegression(**kw).fit(X, y)
+
+
+def test_newton_cg_reported_as_asked():
+    X, y = _binary(1)
+    est = LogisticRegression(solver="newton-cg").fit(X, y)
+    assert est.solver_ == "newton-cg"
+    assert est.result_.solver in ("newton-cg", "newton-cholesky")  # the detail stays
+    assert LogisticRegression(solver="newton-cholesky").fit(X, y).solver_ in (
+        "newton-cg",
+        "newton-cholesky",
+    )
+
+
+def test_sparsify_densify():
+    X, y = _binary(2)
+    est = LogisticRegression().fit(X, y)
+    dense_pred = est.decision_function(X)
+    est.sparsify()
+    assert sp.issparse(est.coef_)
+    np.testing.assert_allclose(est.decision_function(X), dense_pred, rtol=1e-12)
+    np.testing.assert_allclose(est.decision_function(sp.csr_matrix(X)), dense_pred, rtol=1e-12)
+    est.densify()
+    assert isinstance(est.coef_, np.ndarray)
+
+
+def test_warm_start_reaches_the_same_optimum():
+    X, y = _binary(3)
+    cold = LogisticRegression(tol=1e-12).fit(X, y)
+    warm = LogisticRegression(tol=1e-12, warm_start=True).fit(X, y)
+    warm.set_params(C=2.0).fit(X, y)
+    again = LogisticRegression(C=2.0, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(warm.coef_, again.coef_, rtol=1e-7)
+    assert not np.allclose(cold.coef_, again.coef_)
+
+
+def test_ridge_classifier_n_iter_per_column():
+    X, y = _binary(4)
+    est = RidgeClassifier(solver="sparse_cg", random_state=0, copy_X=True).fit(X, y)
+    assert est.n_iter_.shape == (1,) and est.n_iter_[0] >= 1
+
+
+def test_newton_cg_warning_names_the_solver_asked():
+    X, y = _binary(5)
+    with pytest.warns(Warning, match="'newton-cg'") as record:
+        est = LogisticRegression(solver="newton-cg", max_iter=1, tol=1e-14).fit(X, y)
+    assert est.solver_ == "newton-cg"
+    assert not any("solver 'newton-cholesky'" in str(w.message) for w in record)
+
+
+@pytest.mark.parametrize("multi_class", ["multinomial", "ovr"])
+def test_class_weight_zero_is_the_limit(multi_class):
+    # scikit-learn fits a class of weight 0; with an intercept there is no minimiser and
+    # the limit is: that class w = 0, b = -inf; the others fitted on their own rows.
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3) + np.repeat(np.arange(4), 15)[:, None] * 0.5
+    y = np.repeat(np.arange(4), 15)
+    cw = {0: 0.0, 1: 1.0, 2: 1.0, 3: 1.0}
+    est = LogisticRegression(class_weight=cw, multi_class=multi_class, tol=1e-13).fit(X, y)
+    ref = LogisticRegression(multi_class=multi_class, tol=1e-13).fit(X[y > 0], y[y > 0])
+    assert np.all(est.coef_[0] == 0) and est.intercept_[0] == -np.inf
+    # Both certified to 1e-13 * P_null (< 50): within sqrt(2 * gap / lam) < 1e-5 (lam = 1).
+    np.testing.assert_allclose(est.coef_[1:], ref.coef_, rtol=0, atol=1e-5)
+    assert 0 not in est.predict(X)
+    np.testing.assert_allclose(est.predict_proba(X)[:, 0], 0.0)

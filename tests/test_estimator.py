@@ -86,7 +86,8 @@ def test_predict_score_and_attributes(fmt):
     X = as_format(prob.X, fmt)
     est = Ridge(alpha=1.0, tol=1e-12).fit(X, prob.y)
     assert est.n_features_in_ == 25
-    assert isinstance(est.n_iter_, int) and est.n_iter_ >= 1
+    # One entry per target, as scikit-learn's n_iter_ (issue 10, section 4).
+    assert est.n_iter_.shape == (1,) and est.n_iter_[0] >= 1
     assert est.solver_ in ("cg-primal", "cg-dual", "cd", "direct-primal", "direct-dual")
     assert np.isfinite(est.certificate_) and est.certificate_ >= 0
     assert est.certificate_ <= 1e-12 * est.result_.p_null
@@ -217,3 +218,35 @@ def test_we8there_float32(we8there, sklearn_we8there):
     # The float64 fit rounded to float32: the objective is 1e-7-accurate at best.
     assert abs(P_fr - P_sk) / P_sk <= 1e-6
     assert est.predict(X32).dtype == np.float32
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn drop-in (issue 10, section 4)
+# ---------------------------------------------------------------------------
+
+
+def test_y_column_shapes_as_sklearn():
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(40, 3), rng.randn(40, 1)
+    est, sk = Ridge().fit(X, y), SkRidge().fit(X, y)
+    assert est.coef_.shape == sk.coef_.shape == (3,)
+    assert est.intercept_.shape == sk.intercept_.shape == (1,)
+    assert est.predict(X).shape == sk.predict(X).shape
+    np.testing.assert_allclose(est.coef_, sk.coef_, rtol=1e-7)
+    two = Ridge(solver="cg").fit(X, np.c_[y, 2 * y])
+    assert two.n_iter_.shape == (2,) and np.all(two.n_iter_ >= 1)
+
+
+def test_sklearn_parameters_accepted():
+    rng = np.random.RandomState(1)
+    X, y = rng.randn(40, 3), rng.randn(40)
+    ref = Ridge().fit(X, y).coef_
+    for solver in ("cholesky", "svd", "sparse_cg", "lsqr", "sag", "saga"):
+        est = Ridge(solver=solver, copy_X=False, random_state=0, n_jobs=-1, tol=1e-12).fit(X, y)
+        np.testing.assert_allclose(est.coef_, ref, rtol=1e-6)
+    with pytest.raises(ValueError, match="positive"):
+        Ridge(positive=True).fit(X, y)
+    with pytest.raises(ValueError, match="lbfgs"):
+        Ridge(solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="n_jobs"):
+        Ridge(n_jobs=0).fit(X, y)

@@ -215,7 +215,7 @@ def _demo_cv(fastridge, data, args):
     X, y, X_test, y_test = data
     out = {}
     specs = [
-        ("ridge", "RidgeCV", {"cv": 5}, "RidgeCV(cv=5)"),
+        ("ridge", "RidgeCV", {"cv": 5, "alphas": "auto"}, "RidgeCV(cv=5)"),
         (
             "logistic",
             "LogisticRegressionCV",

@@ -367,7 +367,7 @@ def _cv(X, y, s, n_threads):
         if alphas is None and (int(s["n_lams"]) != 50 or s["lam_min_ratio"] is not None):
             alphas = default_ridge_grid(X, y, s, n_threads)
         est = fastridge.RidgeCV(
-            alphas=alphas,
+            alphas="auto" if alphas is None else alphas,  # None: ridge_path's default grid
             cv=folds or None,
             scoring=s["scoring"],
             fit_intercept=kw["fit_intercept"],
