@@ -99,6 +99,13 @@ class RidgeReference:
     pnull: list
     dps: int
 
+    def scale(self, t: int) -> mpmath.mpf:
+        """``P_null + 1/2 sum s y^2``: the size rounding of ``b`` and ``y`` is relative to."""
+        with mpmath.workdps(self.dps):
+            return (
+                self.pnull[t] + mpmath.fsum(si * yi * yi for si, yi in zip(self.s, self.Y[t])) / 2
+            )
+
 
 def _ridge_value(rows, s, y, lam, z, p) -> mpmath.mpf:
     """``1/2 sum s_i (y_i - xa_i.z)^2 + lam/2 ||z[:p]||^2``."""
@@ -156,12 +163,15 @@ def _ridge_null(s, y, fit_intercept) -> mpmath.mpf:
     return mpmath.fsum(si * (yi - ybar) ** 2 for si, yi in zip(s, y)) / 2
 
 
-def ridge_gaps(ref: RidgeReference, coef, intercept):
+def ridge_gaps(ref: RidgeReference, coef, intercept, parts=False):
     """True gaps ``P(w, b) - P*`` (one per target) of the returned ``(w, b)``.
 
     ``coef`` is ``(p,)`` or ``(k, p)`` and ``intercept`` a float or ``(k,)``
     (ignored without intercept, where ``b = 0``).  Returns mpf values, computed
-    as the quadratic form of ``d = z - z*`` (no cancellation).
+    as the quadratic form of ``d = z - z*`` (no cancellation).  With
+    ``parts=True`` returns ``(gap, intercept_part)`` pairs, where
+    ``intercept_part = P(w, b) - min_b P(w, b) = (sum s)/2 (b - b*(w))^2`` is
+    the share of the gap due to the returned intercept alone.
     """
     k = len(ref.zstar)
     W = np.asarray(coef, dtype=np.float64).reshape(k, ref.p)
@@ -171,11 +181,23 @@ def ridge_gaps(ref: RidgeReference, coef, intercept):
         for t in range(k):
             z = _vec(W[t]) + ([_mp(B[t])] if ref.fit_intercept else [])
             if not all(mpmath.isfinite(v) for v in z):
-                out.append(mpmath.inf)
+                out.append((mpmath.inf, mpmath.inf) if parts else mpmath.inf)
                 continue
             d = [a - b for a, b in zip(z, ref.zstar[t])]
             fit = mpmath.fsum(si * mpmath.fdot(r, d) ** 2 for r, si in zip(ref.rows, ref.s))
-            out.append(fit / 2 + ref.lams[t] / 2 * mpmath.fsum(v * v for v in d[: ref.p]))
+            gap = fit / 2 + ref.lams[t] / 2 * mpmath.fsum(v * v for v in d[: ref.p])
+            if not parts:
+                out.append(gap)
+                continue
+            ipart = mpmath.mpf(0)
+            if ref.fit_intercept:
+                # b*(w) - b = sum s_i (y_i - xa_i . z) / sum s (the residual's weighted mean).
+                stot = mpmath.fsum(ref.s)
+                rbar = mpmath.fsum(
+                    si * (yi - mpmath.fdot(r, z)) for r, si, yi in zip(ref.rows, ref.s, ref.Y[t])
+                )
+                ipart = rbar * rbar / (2 * stot)
+            out.append((gap, ipart))
     return out
 
 
@@ -408,6 +430,4 @@ def multinomial_gap(ref: MultinomialReference, coef, intercept):
     with mpmath.workdps(ref.dps):
         W = [_vec(r) for r in Wf]
         b = _vec(bf)
-        return (
-            _softmax_loss(ref.rows, ref.s, ref.labels, ref.K, ref.lam, W, b, ref.p) - ref.pstar
-        )
+        return _softmax_loss(ref.rows, ref.s, ref.labels, ref.K, ref.lam, W, b, ref.p) - ref.pstar
