@@ -127,7 +127,7 @@ def ridge_reference(X, y, lam, sample_weight=None, fit_intercept=True, dps=RIDGE
         n = len(rows)
         p = len(rows[0]) if n else 0
         if fit_intercept:
-            rows = [r + [mpmath.mpf(1)] for r in rows]
+            rows = [[*r, mpmath.mpf(1)] for r in rows]
         m = len(rows[0])
         s = _weights(sample_weight, n)
         Ya = np.asarray(y, dtype=np.float64)
@@ -266,7 +266,7 @@ def logistic_reference(X, y_pm, lam, sample_weight=None, fit_intercept=True, dps
         n = len(rows)
         p = len(rows[0])
         if fit_intercept:
-            rows = [r + [mpmath.mpf(1)] for r in rows]
+            rows = [[*r, mpmath.mpf(1)] for r in rows]
         m = len(rows[0])
         s = _weights(sample_weight, n)
         y = _vec(y_pm)
@@ -362,7 +362,7 @@ def multinomial_reference(X, labels, K, lam, sample_weight=None, fit_intercept=T
 
         def unpack(z):
             W = [z[c * p : (c + 1) * p] for c in range(K)]
-            b = [mpmath.mpf(0)] + list(z[K * p :]) if fit_intercept else [mpmath.mpf(0)] * K
+            b = [mpmath.mpf(0), *z[K * p :]] if fit_intercept else [mpmath.mpf(0)] * K
             return W, b
 
         def value(z):
