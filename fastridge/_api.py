@@ -9,7 +9,9 @@ import numpy as np
 
 from ._operators import DesignOperator
 from ._result import FitResult
+from ._scaling import abs_mean, check_X_scale, constant_targets, scale_problem
 from ._solvers import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem, resolve_solver
+from ._solvers._rounding import sound_certificate
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
     Compressed,
@@ -116,35 +118,36 @@ def ridge(
     # solvers (OpenBLAS spinning against Numba's threads: a 100k-long dot went
     # from 15 us to 8 ms); the direct solvers keep BLAS for the factorisation.
     blas_threads = 1 if not name.startswith("direct") else None
+    # Exact power-of-two rescaling of y and the weights (see _scaling): the fit
+    # runs in units where P_null and the certificate are representable.
+    scaled = scale_problem(Y, sw, lam_v, W0)
     with numba_threads(nt), blas_limit(blas_threads):
-        ybar, Yc = centred_targets(Y, sw, fit_intercept)
-        op = DesignOperator(Xv, sw, fit_intercept, nt, targets=Yc)
-        problem = RidgeProblem(op, Yc, lam_v, tol)
-        out = SOLVERS[name](problem, W0, max_iter)
+        ybar, Yc = centred_targets(scaled.Y, scaled.sw, fit_intercept)
+        op = DesignOperator(Xv, scaled.sw, fit_intercept, nt, targets=Yc)
+        check_X_scale(op, Xv)
+        problem = RidgeProblem(op, Yc, scaled.lam, tol)
+        out = SOLVERS[name](problem, scaled.W0, max_iter)
+        sound = sound_certificate(
+            problem, out.W, out.certificate, ybar, abs_mean(scaled), constant_targets(Y)
+        )
     W = out.W
     intercept = ybar - op.mu @ W if fit_intercept else np.zeros(k)
-    ok = out.certificate <= tol * problem.p_null
+    ok = sound.certificate <= tol * problem.p_null
+    report = scaled.to_original(W, intercept, sound.certificate, problem.p_null)
+    if not report.representable:
+        ok[:] = False
     if not ok.all():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            worst = np.max(out.certificate[~ok] / problem.p_null[~ok])
-        warnings.warn(
-            f"ridge solver {out.solver!r} stopped at max_iter={max_iter} before the "
-            f"certificate reached tol * P_null for {int((~ok).sum())} of {k} target(s) "
-            f"(relative certificate {worst:.3g}, "
-            f"tol {tol:.3g}); increase max_iter or use another solver",
-            _convergence_warning(),
-            stacklevel=2,
-        )
+        _warn_unconverged(out, sound, problem, ok, max_iter, tol, report)
 
     def squeeze(a):
         return float(a[0]) if one_d else np.asarray(a, dtype=np.float64).copy()
 
     return FitResult(
-        coef=W[:, 0].copy() if one_d else np.ascontiguousarray(W.T),
-        intercept=squeeze(intercept),
+        coef=report.W[:, 0].copy() if one_d else np.ascontiguousarray(report.W.T),
+        intercept=squeeze(report.intercept),
         lam=squeeze(lam_v),
-        certificate=squeeze(out.certificate),
-        p_null=squeeze(problem.p_null),
+        certificate=squeeze(report.certificate),
+        p_null=squeeze(report.p_null),
         tol=tol,
         converged=bool(ok.all()),
         n_iter=int(out.n_iter),
@@ -152,6 +155,31 @@ def ridge(
         solver=out.solver,
         seconds=time.perf_counter() - t0,
         n_threads=nt,
+    )
+
+
+def _warn_unconverged(out, sound, problem, ok, max_iter, tol, report) -> None:
+    """One ``ConvergenceWarning`` naming why the targets in ``~ok`` are not certified."""
+    bad = ~ok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        worst = np.max(sound.certificate[bad] / problem.p_null[bad])
+    limit = tol * problem.p_null
+    if not report.representable:
+        cause = report.reason
+    elif np.all(sound.solver_certificate[bad] <= limit[bad]):
+        cause = (
+            "the solver's float64 gradient met tol, but its rounding error (bounded "
+            "from the data: column means up to "
+            f"{problem.op.mean_spread_ratio():.3g} times their spread) does not let fastridge "
+            "certify that accuracy; raise tol or centre and scale X"
+        )
+    else:
+        cause = f"stopped at max_iter={max_iter}; increase max_iter or use another solver"
+    warnings.warn(
+        f"ridge solver {out.solver!r} did not certify {int(bad.sum())} of {len(ok)} "
+        f"target(s) (relative certificate {worst:.3g}, tol {tol:.3g}): {cause}",
+        _convergence_warning(),
+        stacklevel=3,
     )
 
 
@@ -171,6 +199,10 @@ def centred_targets(Y: np.ndarray, sw, fit_intercept: bool):
         spread = Y.max(axis=0) - Y.min(axis=0)
         constant = spread <= _CONSTANT_RTOL * np.abs(Y).max(axis=0)
         Yc[:, constant] = 0.0
+        # An exactly constant target gets its value as the mean (the weighted
+        # average of n copies of c need not round to c), so b = c exactly.
+        exact = (spread == 0.0) & (Y.shape[0] > 0)
+        ybar[exact] = Y[0, exact]
     return ybar, Yc
 
 

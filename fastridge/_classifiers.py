@@ -32,8 +32,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ._api import ridge
 from ._estimators import check_positive, resolve_n_jobs, ridge_solver
 from ._logistic import logistic
-from ._validation import check_predict_X
 from ._logistic_path import logistic_path
+from ._validation import check_predict_X
 
 _FLOATS = [np.float64, np.float32]
 _SPARSE = ["csr", "csc"]

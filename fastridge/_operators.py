@@ -151,8 +151,49 @@ class DesignOperator:
             self.mu = col_sums / self.S
         else:
             self.mu = np.zeros(self.p)
+        # Whether float64 centring formulas (X^T S X - S mu mu^T and the like)
+        # cancel here; then the setup moments are redone in pairs (_dd) and the
+        # products that cannot centre per entry switch to forms that do.
+        self.careful = False
+        self._col_sq_centred = None
+        if self.fit_intercept and self._col_sq_raw is not None:
+            if _cancellation(self._col_sq_raw, self.S, self.mu) > CANCELLATION_RATIO:
+                self._careful_moments(targets)
         self.mu_sq = float(self.mu @ self.mu)
         self._x_mu = None  # X mu, computed on first use by the CSC dual product
+
+    def _careful_moments(self, targets: np.ndarray) -> None:
+        """Redo the setup moments in pairs: ``mu``, centred column norms, ``B``.
+
+        One serial compensated pass (:mod:`fastridge._kernels._dd`); ``B``
+        becomes ``sum_i s_i yc_i (X_ij - mu_j)`` exactly centred instead of
+        ``X^T (s yc)``, which carries ``mu_j`` times the rounding of
+        ``sum_i s_i yc_i``.
+        """
+        from ._kernels import _dd
+
+        self.n_passes += 1
+        SY = np.ascontiguousarray(self.s[:, None] * targets)
+        out = np.empty((self.p, 3 + SY.shape[1]))
+        if self.kind == "csc":
+            _dd.dd_moments_major_dot(
+                self._indptr, self._indices, self._data, self.s, SY, True, out
+            )
+        else:
+            indptr, indices, data, dense = self._rows_layout()
+            _dd.dd_moments_major_scatter(indptr, indices, data, dense, self.s, SY, True, out)
+        self.mu = out[:, 0].copy()
+        self._col_sq_centred = out[:, 1].copy()
+        self._col_sq_raw = out[:, 2].copy()
+        self.xt_s_targets = np.ascontiguousarray(out[:, 3:])
+        self.careful = True
+
+    def _rows_layout(self):
+        """``(indptr, indices, data, dense)`` of a CSR or dense ``X`` for the ``_dd`` kernels."""
+        if self.kind == "dense":
+            indptr = self.p * np.arange(self.n + 1, dtype=np.int64)
+            return indptr, np.empty(0, np.int64), self._X.reshape(-1), True
+        return self._indptr, self._indices, self._data, False
 
     # ------------------------------------------------------------------
     # raw products with the stored X (no centring, no weights)
@@ -222,23 +263,32 @@ class DesignOperator:
             f(self._X, u, self._bounds, acc, out)
         return out
 
-    def _gram_raw(self, d: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(X^T (d * (X v)), d . (X v))`` in one pass on CSR/dense, two on CSC."""
+    def _gram_raw(self, d: np.ndarray, v: np.ndarray, shift=None) -> tuple[np.ndarray, np.ndarray]:
+        """``(X^T (d * z), d . z)`` with ``z = X v - shift``: one pass on CSR/dense, two on CSC.
+
+        ``shift`` is a float for ``v`` (p,), a (k,) array for ``v`` (p, k), or None (0).
+        """
         multi = v.ndim == 2
         if self.kind == "csc":
             z = self._x_dot(v)
+            if shift is not None:
+                z -= shift
             dz = z * (d[:, None] if multi else d)
             return self._xt_dot(dz), dz.sum(axis=0)
         self.n_passes += 1
         out = np.empty(v.shape)
         acc = self._scratch(*out.shape, out=out)
         parts = np.empty((self.n_threads, v.shape[1]) if multi else self.n_threads)
+        if not multi:
+            shift = 0.0 if shift is None else float(shift)
+        elif shift is not None:
+            shift = np.ascontiguousarray(shift, dtype=np.float64)
         if self.kind == "csr":
             f = self._k.cs_gram_multi if multi else self._k.cs_gram
-            f(self._indptr, self._indices, self._data, d, v, self._bounds, acc, out, parts)
+            f(self._indptr, self._indices, self._data, d, v, self._bounds, acc, out, parts, shift)
         else:
             f = self._k.dense_gram_multi if multi else self._k.dense_gram
-            f(self._X, d, v, self._bounds, acc, out, parts)
+            f(self._X, d, v, self._bounds, acc, out, parts, shift)
         return out, parts.sum(axis=0)
 
     def _xxt_raw(self, u: np.ndarray) -> np.ndarray:
@@ -273,13 +323,16 @@ class DesignOperator:
 
     @_single_column_as_vector
     def gram_matvec(self, v: np.ndarray) -> np.ndarray:
-        """``Xc^T S Xc v = X^T (s * (X v)) - mu (s . X v)``.
+        """``Xc^T S Xc v = X^T (s * z) - mu (s . z)`` with ``z = X v - (mu . v) = Xc v``.
 
-        The identity uses ``X^T s = S mu``: the term ``(mu . v) X^T s`` from
-        expanding ``Xc`` cancels against ``(mu . v) S mu``.  One pass over a
-        CSR or dense ``X`` (the fused kernel), two over CSC.
+        The identity holds for any ``z`` because ``Xc^T s = 0``.  Centring ``z``
+        row by row (the kernels' ``shift``) before it is scattered keeps the
+        product accurate when the column means dwarf their spread: expanding
+        ``X^T S X v - S mu (mu . v)`` instead loses ``log10(mean^2 / spread^2)``
+        digits.  One pass over a CSR or dense ``X`` (the fused kernel), two over CSC.
         """
-        out, dz = self._gram_raw(self.s, v)
+        shift = (self.mu @ v) if self.fit_intercept else None
+        out, dz = self._gram_raw(self.s, v, shift)
         if self.fit_intercept:
             if v.ndim == 1:
                 out -= float(dz) * self.mu
@@ -292,9 +345,10 @@ class DesignOperator:
         product ``X v`` (uncentred, unweighted, every row), from the same pass on
         CSR and dense ``X`` (CSC computes ``X v`` first anyway).
         """
+        shift = float(self.mu @ v) if self.fit_intercept else 0.0
         if self.kind == "csc":
             z = self._x_dot(v)
-            dz = z * self.s
+            dz = (z - shift) * self.s
             out, sdz = self._xt_dot(dz), float(dz.sum())
         else:
             self.n_passes += 1
@@ -314,9 +368,10 @@ class DesignOperator:
                     out,
                     parts,
                     z,
+                    shift,
                 )
             else:
-                self._k.dense_gram_xv(self._X, self.s, v, self._bounds, acc, out, parts, z)
+                self._k.dense_gram_xv(self._X, self.s, v, self._bounds, acc, out, parts, z, shift)
             sdz = float(parts.sum())
         if self.fit_intercept:
             out -= sdz * self.mu
@@ -333,7 +388,7 @@ class DesignOperator:
         """
         sq = self.sqrt_s[:, None] if u.ndim == 2 else self.sqrt_s
         u1 = sq * u
-        if self.kind != "csc":
+        if self.kind != "csc" or self.careful:
             return sq * self.matvec(self.rmatvec(u1))
         out = self._xxt_raw(u1)
         if self.fit_intercept:
@@ -350,7 +405,7 @@ class DesignOperator:
         costing ``sum_i nnz_i^2``.  Otherwise ``gram_matvec`` on blocks of
         the identity (``p`` right-hand sides, read ``X`` once per block).
         """
-        if self.kind != "csr":
+        if self.kind != "csr" or self.careful:
             return _dense_from_blocks(self.gram_matvec, self.p, self.n_threads)
         H = self._outer_gram(self.s, self.p)
         if self.fit_intercept:
@@ -364,7 +419,7 @@ class DesignOperator:
         ``- m 1^T - 1 m^T + ||mu||^2 1 1^T`` with ``m = X mu``.  Otherwise
         ``dual_gram_matvec`` on blocks of the identity.
         """
-        if self.kind != "csc":
+        if self.kind != "csc" or self.careful:
             return _dense_from_blocks(self.dual_gram_matvec, self.n, self.n_threads)
         K = self._outer_gram(np.ones(self.p), self.n)
         if self.fit_intercept:
@@ -395,9 +450,25 @@ class DesignOperator:
         (see ``cs_major_sq_norms``); CG uses it only as a preconditioner, and
         coordinate descent is given a canonical matrix.
         """
+        if self._col_sq_centred is not None:
+            return self._col_sq_centred.copy()
+        out = self.raw_col_sq_norms() - self.S * self.mu**2
+        return np.maximum(out, 0.0)
+
+    def mean_spread_ratio(self) -> float:
+        """``max_j |mu_j| / spread_j`` (weighted): how far the centring formulas cancel."""
+        if not self.fit_intercept:
+            return 0.0
+        centred = self.col_sq_norms()
+        mean_sq = self.S * self.mu**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(mean_sq > 0, mean_sq / centred, 0.0)
+        return float(np.sqrt(np.max(ratio, initial=0.0)))
+
+    def raw_col_sq_norms(self) -> np.ndarray:
+        """``sum_i s_i X_ij^2`` per column (uncentred); one pass unless the setup had it."""
         if self._col_sq_raw is not None:
-            out = self._col_sq_raw - self.S * self.mu**2
-            return np.maximum(out, 0.0)
+            return self._col_sq_raw
         out = np.empty(self.p)
         self.n_passes += 1
         if self.kind == "csr":
@@ -410,8 +481,8 @@ class DesignOperator:
         else:
             acc = self._scratch(self.p, out=out)
             self._k.dense_col_sums(self._X, self.s, 2, self._bounds, acc, out)
-        out -= self.S * self.mu**2
-        return np.maximum(out, 0.0)
+        self._col_sq_raw = out
+        return out
 
     def row_sq_norms(self) -> np.ndarray:
         """``diag(A A^T)_i = s_i ||x_i - mu||^2 = s_i (||x_i||^2 - 2 x_i . mu + ||mu||^2)``."""
@@ -432,6 +503,23 @@ class DesignOperator:
         if self.fit_intercept:
             out += self.mu_sq - 2.0 * self.x_mu
         return self.s * np.maximum(out, 0.0)
+
+
+# Ratio max_j S mu_j^2 / sum_i s_i (X_ij - mu_j)^2 above which the setup
+# moments are redone in pairs (``DesignOperator.careful``): float64 centring
+# formulas lose log10(ratio) digits, and 1e4 (4 digits, leaving ~12) is where
+# that starts to show in tol = 1e-8 fits of ill-conditioned problems while
+# staying clear of ordinary data (column means a few times the spread).
+CANCELLATION_RATIO = 1e4
+
+
+def _cancellation(raw_sq: np.ndarray, S: float, mu: np.ndarray) -> float:
+    """``max_j S mu_j^2 / (raw_j - S mu_j^2)``: how much the float64 centring cancels."""
+    mean_sq = S * mu * mu
+    centred = raw_sq - mean_sq
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mean_sq > 0, mean_sq / np.maximum(centred, 1e-300 * raw_sq), 0.0)
+    return float(np.max(ratio, initial=0.0))
 
 
 # Memory budget (bytes) for the per-thread accumulators of one block of the

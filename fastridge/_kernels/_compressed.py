@@ -175,13 +175,16 @@ def cs_major_scatter_multi(indptr, indices, data, U, bounds, acc, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts):
-    """Fused ``out = M^T (d * (M v))`` in ONE pass over ``M``.
+def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts, shift=0.0):
+    """Fused ``out = M^T (d * (M v - shift))`` in ONE pass over ``M``.
 
-    For each slice ``i``: ``z_i = M[i, :] . v`` (a dot over the slice), then
-    ``d_i * z_i * M[i, :]`` is scattered into the thread's accumulator while
-    the slice is still in cache.  Also writes ``dz_parts[t] = sum_i d_i z_i``
-    over thread ``t``'s slices (the operator needs ``d . (M v)`` for centring).
+    For each slice ``i``: ``z_i = M[i, :] . v - shift`` (a dot over the slice),
+    then ``d_i * z_i * M[i, :]`` is scattered into the thread's accumulator
+    while the slice is still in cache.  Also writes ``dz_parts[t] = sum_i d_i z_i``
+    over thread ``t``'s slices (the operator needs ``d . z`` for centring).
+    The operator passes ``shift = mu . v`` so that ``z = Xc v`` is centred
+    before it is scattered: expanding ``Xc^T S Xc`` as ``X^T S X - S mu mu^T``
+    instead loses every digit when the column means dwarf their spread.
     """
     nt = bounds.shape[0] - 1
     m = out.shape[0]
@@ -190,7 +193,7 @@ def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts):
             acc[t, j] = 0.0
         dz = 0.0
         for i in range(bounds[t], bounds[t + 1]):
-            c = d[i] * _slice_dot(indices, data, v, indptr[i], indptr[i + 1])
+            c = d[i] * (_slice_dot(indices, data, v, indptr[i], indptr[i + 1]) - shift)
             dz += c
             if c != 0.0:
                 for k in range(indptr[i], indptr[i + 1]):
@@ -200,8 +203,9 @@ def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def cs_gram_xv(indptr, indices, data, d, v, bounds, acc, out, dz_parts, z_out):
-    """:func:`cs_gram` that also stores ``z_out = M v`` (the dots it computes anyway).
+def cs_gram_xv(indptr, indices, data, d, v, bounds, acc, out, dz_parts, z_out, shift=0.0):
+    """:func:`cs_gram` that also stores ``z_out = M v`` (the dots it computes
+    anyway, before the shift).
 
     Slices with ``d_i = 0`` skip the scatter but still get their dot: a
     cross-validation fold (zero weights on its test rows) gets the test
@@ -216,7 +220,7 @@ def cs_gram_xv(indptr, indices, data, d, v, bounds, acc, out, dz_parts, z_out):
         for i in range(bounds[t], bounds[t + 1]):
             z = _slice_dot(indices, data, v, indptr[i], indptr[i + 1])
             z_out[i] = z
-            c = d[i] * z
+            c = d[i] * (z - shift)
             dz += c
             if c != 0.0:
                 for k in range(indptr[i], indptr[i + 1]):
@@ -226,10 +230,12 @@ def cs_gram_xv(indptr, indices, data, d, v, bounds, acc, out, dz_parts, z_out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def cs_gram_multi(indptr, indices, data, d, V, bounds, acc, out, dz_parts):
-    """Fused ``out = M^T (d * (M V))`` for ``V`` (n_minor, k), reading ``M`` once.
+def cs_gram_multi(indptr, indices, data, d, V, bounds, acc, out, dz_parts, shift=None):
+    """Fused ``out = M^T (d * (M V - shift))`` for ``V`` (n_minor, k), reading ``M`` once.
 
-    ``dz_parts[t, r] = sum_i d_i (M V)[i, r]`` over thread ``t``'s slices.
+    ``shift`` (k,) is subtracted from every row of ``M V`` (None: no shift;
+    see :func:`cs_gram`); ``dz_parts[t, r] = sum_i d_i (M V - shift)[i, r]``
+    over thread ``t``'s slices.
     """
     nt = bounds.shape[0] - 1
     m = out.shape[0]
@@ -250,6 +256,9 @@ def cs_gram_multi(indptr, indices, data, d, V, bounds, acc, out, dz_parts):
                 for r in range(k_rhs):
                     z[r] += x * V[j, r]
             di = d[i]
+            if shift is not None:
+                for r in range(k_rhs):
+                    z[r] -= shift[r]
             for r in range(k_rhs):
                 z[r] *= di
                 dz_parts[t, r] += z[r]

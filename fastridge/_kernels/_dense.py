@@ -73,8 +73,12 @@ def dense_scatter_multi(X, U, bounds, acc, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def dense_gram(X, d, v, bounds, acc, out, dz_parts):
-    """Fused ``out = X^T (d * (X v))``, one pass over ``X``; ``dz_parts[t] = sum d_i (Xv)_i``."""
+def dense_gram(X, d, v, bounds, acc, out, dz_parts, shift=0.0):
+    """Fused ``out = X^T (d * (X v - shift))``, one pass over ``X``.
+
+    ``dz_parts[t] = sum_i d_i (X v - shift)_i``; the shift centres the
+    intermediate vector (see ``cs_gram``).
+    """
     nt = bounds.shape[0] - 1
     p = X.shape[1]
     for t in prange(nt):
@@ -85,7 +89,7 @@ def dense_gram(X, d, v, bounds, acc, out, dz_parts):
             z = 0.0
             for j in range(p):
                 z += X[i, j] * v[j]
-            c = d[i] * z
+            c = d[i] * (z - shift)
             dz += c
             if c != 0.0:
                 for j in range(p):
@@ -95,8 +99,8 @@ def dense_gram(X, d, v, bounds, acc, out, dz_parts):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def dense_gram_xv(X, d, v, bounds, acc, out, dz_parts, z_out):
-    """:func:`dense_gram` that also stores ``z_out = X v``."""
+def dense_gram_xv(X, d, v, bounds, acc, out, dz_parts, z_out, shift=0.0):
+    """:func:`dense_gram` that also stores ``z_out = X v`` (before the shift)."""
     nt = bounds.shape[0] - 1
     p = X.shape[1]
     for t in prange(nt):
@@ -108,7 +112,7 @@ def dense_gram_xv(X, d, v, bounds, acc, out, dz_parts, z_out):
             for j in range(p):
                 z += X[i, j] * v[j]
             z_out[i] = z
-            c = d[i] * z
+            c = d[i] * (z - shift)
             dz += c
             if c != 0.0:
                 for j in range(p):
@@ -118,8 +122,11 @@ def dense_gram_xv(X, d, v, bounds, acc, out, dz_parts, z_out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def dense_gram_multi(X, d, V, bounds, acc, out, dz_parts):
-    """Fused ``out = X^T (d * (X V))`` for ``V`` (p, k); ``dz_parts[t, r] = sum_i d_i (XV)_ir``."""
+def dense_gram_multi(X, d, V, bounds, acc, out, dz_parts, shift=None):
+    """Fused ``out = X^T (d * (X V - shift))`` for ``V`` (p, k).
+
+    ``shift`` (k,) or None; ``dz_parts[t, r] = sum_i d_i (X V - shift)_ir``.
+    """
     nt = bounds.shape[0] - 1
     p = X.shape[1]
     k_rhs = V.shape[1]
@@ -138,6 +145,9 @@ def dense_gram_multi(X, d, V, bounds, acc, out, dz_parts):
                 for r in range(k_rhs):
                     z[r] += x * V[j, r]
             di = d[i]
+            if shift is not None:
+                for r in range(k_rhs):
+                    z[r] -= shift[r]
             for r in range(k_rhs):
                 z[r] *= di
                 dz_parts[t, r] += z[r]

@@ -55,9 +55,13 @@ class RidgeProblem:
     def B(self) -> np.ndarray:
         """``Xc^T S yc`` (p, k)."""
         if self._B is None:
-            # With an intercept sum_i s_i yc_i = 0, so Xc^T S yc = X^T (s * yc).
+            # Xc^T S yc = X^T (s * yc) - mu (s . yc) for any yc; the second term
+            # is zero in exact arithmetic (yc is centred) but not in float64,
+            # where it would leave mu times the rounding of s . yc in B.
             if self.op.xt_s_targets is not None:
                 self._B = self.op.xt_s_targets
+                if self.op.fit_intercept and not self.op.careful:
+                    self._B = self._B - np.multiply.outer(self.op.mu, self.op.s @ self.Yc)
             else:
                 self._B = self.op.rmatvec(self.op.s[:, None] * self.Yc)
         return self._B
