@@ -128,7 +128,13 @@ def ridge(
         problem = RidgeProblem(op, Yc, scaled.lam, tol)
         out = SOLVERS[name](problem, scaled.W0, max_iter)
         sound = sound_certificate(
-            problem, out.W, out.certificate, ybar, abs_mean(scaled), constant_targets(Y)
+            problem,
+            out.W,
+            out.certificate,
+            ybar,
+            abs_mean(scaled),
+            constant_targets(Y),
+            alpha=out.alpha,
         )
     W = out.W
     intercept = ybar - op.mu @ W if fit_intercept else np.zeros(k)

@@ -199,4 +199,4 @@ def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutpu
         rz[idx_s] = rz_new
     if active.any():
         check(np.flatnonzero(active))
-    return SolverOutput(W=W, certificate=certificate, n_iter=n_iter, solver="cg-dual")
+    return SolverOutput(W=W, certificate=certificate, n_iter=n_iter, solver="cg-dual", alpha=alpha)

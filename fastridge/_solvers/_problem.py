@@ -41,6 +41,7 @@ class RidgeProblem:
     tol: float
     p_null: np.ndarray = field(init=False)  # (k,)
     _B: np.ndarray | None = field(init=False, default=None)
+    _modulus: np.ndarray | None = field(init=False, default=None)
 
     def __post_init__(self):
         self.p_null = 0.5 * (self.op.s @ self.Yc**2)
@@ -73,9 +74,20 @@ class RidgeProblem:
         return self.op.gram_matvec(Wc) + self.lam[cols] * Wc - self.B[:, cols]
 
     def certificate_from_gradient(self, G: np.ndarray, cols=None) -> np.ndarray:
-        """``||g||^2 / (2 lam)`` per target."""
+        """``||g||^2 / (2 m)`` per target, ``m = self.modulus`` (``lam`` unless a
+        solver proved a larger strong-convexity modulus, see ``direct_primal``)."""
         cols = slice(None) if cols is None else cols
-        return np.einsum("ij,ij->j", G, G) / (2.0 * self.lam[cols])
+        return np.einsum("ij,ij->j", G, G) / (2.0 * self.modulus[cols])
+
+    @property
+    def modulus(self) -> np.ndarray:
+        """Strong-convexity modulus of ``P`` per target used by the certificate (k,).
+
+        ``lam`` always works (``P`` is ``lam + lambda_min(H)``-strongly convex);
+        a solver that has bounded ``lambda_min(H)`` from below sets
+        ``_modulus = lam + that bound``.
+        """
+        return self.lam if self._modulus is None else self._modulus
 
     def objective(self, W: np.ndarray) -> np.ndarray:
         """``P(w)`` per target (one pass): ``1/2 ||S^{1/2}(Xc w - yc)||^2 + lam/2 ||w||^2``."""
@@ -92,3 +104,6 @@ class SolverOutput:
     n_iter: int
     solver: str
     n_iter_each: np.ndarray | None = None  # (k,) iterations per target, when tracked
+    # (n, k) dual solvers' ``a`` with ``W = A^T a`` (``A = S^{1/2} Xc``): lets the
+    # certificate use the dual residual (fastridge._solvers._rounding.dual_certificate)
+    alpha: np.ndarray | None = None
