@@ -63,7 +63,9 @@ def test_factor_eigen_fallback_solves_1d_and_2d_rhs():
     G = (Q * vals) @ Q.T
     f = _direct._Factor(G, 0.25)
     assert f._eig is not None
-    expected_op = (Q / (np.maximum(vals, 0.0) + 0.25)) @ Q.T
+    # Eigenvalues at or below rounding level are dropped (pseudo-inverse).
+    inv = np.where(vals > 1e-12, 1.0 / (np.maximum(vals, 0.0) + 0.25), 0.0)
+    expected_op = (Q * inv) @ Q.T
     b = rng.standard_normal(6)
     B = rng.standard_normal((6, 3))
     x = f.solve(b)
@@ -72,6 +74,7 @@ def test_factor_eigen_fallback_solves_1d_and_2d_rhs():
     X2 = f.solve(B)
     assert X2.shape == (6, 3)
     assert _rel(X2, expected_op @ B) <= 1e-12
+    assert _rel(f.solve(B[:, 1]), X2[:, 1]) <= 1e-14
 
 
 def _duplicated_columns(seed=3, n=40):
@@ -119,6 +122,26 @@ def test_direct_eigen_fallback_agrees_with_reference(fmt, monkeypatch):
     ref = np.r_[2.0 * w_red[0], w_red[1:]]
     assert _rel(got, ref) <= RTOL
     assert abs(res.intercept - b_red) <= RTOL * (1.0 + abs(b_red))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("lam", [1e-30, 1e-20])
+def test_direct_dual_eigen_fallback_p_gt_n(fmt, lam, monkeypatch):
+    # With an intercept the dual Gram K = A A^T always has the null vector
+    # sqrt(s); at a lam below rounding Cholesky fails.  The answer is the
+    # minimum-norm interpolant (up to O(lam)).
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20, 40))
+    y = rng.standard_normal(20)
+    used = _spy_eigen_fallback(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = fastridge.ridge(_as(X, fmt), y, lam, solver="direct-dual")
+    assert any(used)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    w_ref = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    assert _rel(res.coef, w_ref) <= RTOL
+    assert _rel(X @ res.coef + res.intercept, y) <= RTOL
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
