@@ -34,6 +34,7 @@ import numpy as np
 
 from .._kernels import _vector as V
 from ._problem import RidgeProblem, SolverOutput
+from ._warm import usable_warm_start
 
 
 def _colwise_dot(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -69,7 +70,7 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
     target leaves them when its recomputed gradient certifies it.
     """
     op, lam_all = problem.op, problem.lam
-    W = np.array(W0, dtype=np.float64, order="C")
+    W = np.array(usable_warm_start(problem, W0), dtype=np.float64, order="C")
     R_all = -problem.gradient(W) if np.any(W) else problem.B.copy()
     Minv_all = 1.0 / (op.col_sq_norms()[:, None] + lam_all[None, :])
     thresh_all = problem.grad_sq_threshold
@@ -130,6 +131,7 @@ def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutpu
     op, lam = problem.op, problem.lam
     sqrt_s = op.sqrt_s[:, None]
     Ys = sqrt_s * problem.Yc
+    W0 = usable_warm_start(problem, W0)
     if np.any(W0):
         # The dual point implied by w0 (exact at the optimum: alpha* = (y_s - A w*) / lam).
         alpha = (Ys - sqrt_s * op.matvec(W0)) / lam
