@@ -9,7 +9,7 @@ import numpy as np
 
 from ._operators import DesignOperator
 from ._result import FitResult
-from ._solvers import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem, resolve_solver
+from ._solvers import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
     Compressed,
@@ -73,9 +73,11 @@ def ridge(
         "direct-primal", "direct-dual"}, default="auto"
         ``auto`` uses ``direct`` when ``min(n, p) <= 128``, else ``cg-primal``
         for sparse ``X`` (see ``fastridge._solvers.resolve_solver`` for why)
-        and ``cg`` for dense ``X``; ``cg`` and ``direct`` take the primal form
-        when ``n >= p`` and the dual form otherwise.  ``cd`` needs CSC (CSR input is
-        converted, one copy of ``X``) or dense input.
+        and ``cg`` for dense ``X``; where CG stagnates and ``min(n, p) <= 4096``,
+        ``auto`` finishes with ``direct`` (docs/solvers.md).  ``cg`` and
+        ``direct`` take the primal form when ``n >= p`` and the dual form
+        otherwise.  ``cd`` needs CSC (CSR input is converted, one copy of
+        ``X``) or dense input.
     tol : float, default=1e-8
         Relative accuracy: stop when ``certificate <= tol * P_null``.
     max_iter : int, optional
@@ -107,6 +109,7 @@ def ridge(
     sw = check_sample_weight(sample_weight, n)
     lam_v = check_lam(lam, k)
     name = resolve_solver(solver, n, p, sparse=isinstance(Xv, Compressed))
+    user_max_iter = check_max_iter(max_iter, None)  # None: the solver's default
     max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
     W0 = check_coef_init(coef_init, p, k)
     nt = resolve_n_threads(n_threads)
@@ -120,7 +123,7 @@ def ridge(
         ybar, Yc = centred_targets(Y, sw, fit_intercept)
         op = DesignOperator(Xv, sw, fit_intercept, nt, targets=Yc)
         problem = RidgeProblem(op, Yc, lam_v, tol)
-        out = SOLVERS[name](problem, W0, max_iter)
+        out = run_solver(solver, name, problem, W0, max_iter, user_max_iter)
     W = out.W
     intercept = ybar - op.mu @ W if fit_intercept else np.zeros(k)
     ok = out.certificate <= tol * problem.p_null
