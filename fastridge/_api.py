@@ -10,7 +10,7 @@ import numpy as np
 from ._operators import DesignOperator
 from ._result import FitResult
 from ._scaling import abs_mean, check_X_scale, constant_targets, scale_problem
-from ._solvers import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem, resolve_solver
+from ._solvers import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from ._solvers._rounding import sound_certificate
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
@@ -75,9 +75,11 @@ def ridge(
         "direct-primal", "direct-dual"}, default="auto"
         ``auto`` uses ``direct`` when ``min(n, p) <= 128``, else ``cg-primal``
         for sparse ``X`` (see ``fastridge._solvers.resolve_solver`` for why)
-        and ``cg`` for dense ``X``; ``cg`` and ``direct`` take the primal form
-        when ``n >= p`` and the dual form otherwise.  ``cd`` needs CSC (CSR input is
-        converted, one copy of ``X``) or dense input.
+        and ``cg`` for dense ``X``; where CG stagnates and ``min(n, p) <= 4096``,
+        ``auto`` finishes with ``direct`` (docs/solvers.md).  ``cg`` and
+        ``direct`` take the primal form when ``n >= p`` and the dual form
+        otherwise.  ``cd`` needs CSC (CSR input is converted, one copy of
+        ``X``) or dense input.
     tol : float, default=1e-8
         Relative accuracy: stop when ``certificate <= tol * P_null``.
     max_iter : int, optional
@@ -109,6 +111,7 @@ def ridge(
     sw = check_sample_weight(sample_weight, n)
     lam_v = check_lam(lam, k)
     name = resolve_solver(solver, n, p, sparse=isinstance(Xv, Compressed))
+    user_max_iter = check_max_iter(max_iter, None)  # None: the solver's default
     max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
     W0 = check_coef_init(coef_init, p, k)
     nt = resolve_n_threads(n_threads)
@@ -126,7 +129,7 @@ def ridge(
         op = DesignOperator(Xv, scaled.sw, fit_intercept, nt, targets=Yc)
         check_X_scale(op, Xv)
         problem = RidgeProblem(op, Yc, scaled.lam, tol)
-        out = SOLVERS[name](problem, scaled.W0, max_iter)
+        out = run_solver(solver, name, problem, scaled.W0, max_iter, user_max_iter)
         sound = sound_certificate(
             problem,
             out.W,

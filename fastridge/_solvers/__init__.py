@@ -6,6 +6,7 @@ and stops on the certificate ``||g(w)||^2 / (2 lam) <= tol * P_null``.
 
 from __future__ import annotations
 
+from ._auto import solve_auto
 from ._cd import cd
 from ._cg import cg_dual, cg_primal
 from ._direct import direct_dual, direct_primal
@@ -49,12 +50,14 @@ def resolve_solver(solver: str, n: int, p: int, sparse: bool = True) -> str:
 
     ``auto``: ``direct`` when ``min(n, p) <= DIRECT_MAX_DIM``; otherwise
     ``cg-primal`` for sparse ``X`` whatever its shape, and ``cg`` (primal or
-    dual by shape) for dense ``X``.  Why primal also when p > n: the Jacobi
-    preconditioner ``diag(Xc^T S Xc)`` equalises the column norms, which vary
-    by orders of magnitude in sparse data (word counts, one-hot, Zipf-like
-    frequencies), and the dual has no such preconditioner.  Measured on the
-    20,000 x 500,000 benchmark (case B, rho = 1e-2): 8 primal iterations
-    against 61 dual ones, 0.17 s against 0.59 s (docs/solvers.md).
+    dual by shape) for dense ``X`` (run through :func:`run_solver`, which
+    falls back to ``direct`` where CG cannot finish; see ``_auto.py``).
+    Why primal also when p > n: the Jacobi preconditioner ``diag(Xc^T S Xc)``
+    equalises the column norms, which vary by orders of magnitude in sparse
+    data (word counts, one-hot, Zipf-like frequencies), and the dual has no
+    such preconditioner.  Measured on the 20,000 x 500,000 benchmark (case B,
+    rho = 1e-2): 8 primal iterations against 61 dual ones, 0.17 s against
+    0.59 s (docs/solvers.md).
     """
     if solver not in SOLVER_NAMES:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVER_NAMES)}")
@@ -68,4 +71,30 @@ def resolve_solver(solver: str, n: int, p: int, sparse: bool = True) -> str:
     return solver
 
 
-__all__ = ["DEFAULT_MAX_ITER", "SOLVERS", "RidgeProblem", "SolverOutput", "resolve_solver"]
+def run_solver(
+    solver: str,
+    name: str,
+    problem: RidgeProblem,
+    W0,
+    max_iter: int,
+    user_max_iter: int | None = None,
+) -> SolverOutput:
+    """Run the concrete solver ``name`` that ``resolve_solver(solver, ...)`` chose.
+
+    When ``auto`` chose CG, :func:`._auto.solve_auto` watches it and falls
+    back to a direct solve where CG cannot finish and the Gram matrix fits.
+    ``user_max_iter`` is the caller's ``max_iter`` (None when defaulted).
+    """
+    if solver == "auto" and name in ("cg-primal", "cg-dual"):
+        return solve_auto(problem, W0, max_iter, name, user_max_iter)
+    return SOLVERS[name](problem, W0, max_iter)
+
+
+__all__ = [
+    "DEFAULT_MAX_ITER",
+    "SOLVERS",
+    "RidgeProblem",
+    "SolverOutput",
+    "resolve_solver",
+    "run_solver",
+]

@@ -34,6 +34,7 @@ import numpy as np
 
 from .._kernels import _vector as V
 from ._problem import RidgeProblem, SolverOutput
+from ._warm import usable_warm_start
 
 
 def _colwise_dot(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -62,14 +63,19 @@ def _new_direction(P, Z, beta):
         V.new_direction(P, Z, beta)
 
 
-def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
+def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None) -> SolverOutput:
     """Preconditioned CG on ``(H + lam I) w = B``; see the module docstring.
 
     The working arrays hold only the targets still running (``idx``); a
     target leaves them when its recomputed gradient certifies it.
+
+    ``monitor``, if given, is called after every iteration with the running
+    targets' ``||r||^2 / threshold`` (the recursive residual, or the true one
+    where a check just failed; <= 1 means "at tol"); returning True stops CG
+    there (the running targets are then certified from their gradient).
     """
     op, lam_all = problem.op, problem.lam
-    W = np.array(W0, dtype=np.float64, order="C")
+    W = np.array(usable_warm_start(problem, W0), dtype=np.float64, order="C")
     R_all = -problem.gradient(W) if np.any(W) else problem.B.copy()
     Minv_all = 1.0 / (op.col_sq_norms()[:, None] + lam_all[None, :])
     thresh_all = problem.grad_sq_threshold
@@ -110,6 +116,7 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
                 Za[:, c] = Minv[:, c] * Ra[:, c]
                 rz_new[c] = Ra[:, c] @ Za[:, c]
                 beta[c] = 0.0
+                rr[c] = g @ g
         if not keep.all():
             idx, lam, thresh = idx[keep], lam[keep], thresh[keep]
             Wa, Ra, Za, Pa = (np.ascontiguousarray(a[:, keep]) for a in (Wa, Ra, Za, Pa))
@@ -117,6 +124,8 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
             rz_new, beta = rz_new[keep], beta[keep]
         _new_direction(Pa, Za, beta)
         rz = rz_new
+        if monitor is not None and len(idx) and monitor(rr[keep] / thresh):
+            break
     if len(idx):
         W[:, idx] = Wa
         certificate[idx] = problem.certificate_from_gradient(problem.gradient(W, idx), idx)
@@ -125,11 +134,16 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOut
     )
 
 
-def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
-    """Preconditioned CG on ``(A A^T + lam I) alpha = y_s``; see the module docstring."""
+def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None) -> SolverOutput:
+    """Preconditioned CG on ``(A A^T + lam I) alpha = y_s``; see the module docstring.
+
+    ``monitor`` as in :func:`cg_primal`, given ``ratio * ||rho||^2 / threshold``
+    (the estimate of ``||g||^2`` that triggers a true check).
+    """
     op, lam = problem.op, problem.lam
     sqrt_s = op.sqrt_s[:, None]
     Ys = sqrt_s * problem.Yc
+    W0 = usable_warm_start(problem, W0)
     if np.any(W0):
         # The dual point implied by w0 (exact at the optimum: alpha* = (y_s - A w*) / lam).
         alpha = (Ys - sqrt_s * op.matvec(W0)) / lam
@@ -192,6 +206,10 @@ def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutpu
         idx_s = np.flatnonzero(active)
         if len(idx_s) == 0:
             break
+        if monitor is not None:
+            rr_s = _colwise_dot(R[:, idx_s], R[:, idx_s])
+            if monitor(ratio[idx_s] * rr_s / thresh[idx_s]):
+                break
         Zs = Minv[:, idx_s] * R[:, idx_s]
         rz_new = _colwise_dot(R[:, idx_s], Zs)
         beta = rz_new / np.where(rz[idx_s] > 0, rz[idx_s], 1.0)

@@ -65,13 +65,25 @@ class _Factor:
         except np.linalg.LinAlgError:
             self._cho = None
             vals, vecs = np.linalg.eigh(G)
-            self._eig = (np.maximum(vals, 0.0) + lam, vecs)
+            # Cholesky fails only when lam is below the rounding level of G
+            # (about m * eps * ||G||).  Eigenvalues at that level are noise, and
+            # in exact arithmetic the right-hand sides have no component along
+            # the null space of G (primal: B is in range(H); dual: the null
+            # space of K is that of A^T, so it does not reach w = A^T alpha).
+            # Dividing the rounding-level coordinates by lam would amplify
+            # rounding by up to 1/lam; they are dropped instead (pseudo-inverse,
+            # as lstsq's rcond).  The certificate still judges the result.
+            floor = G.shape[0] * np.finfo(np.float64).eps * max(float(vals[-1]), 0.0)
+            inv = np.where(vals > floor, 1.0 / (np.maximum(vals, 0.0) + lam), 0.0)
+            self._eig = (inv, vecs)
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         if self._cho is not None:
             return sla.cho_solve(self._cho, rhs, check_finite=False)
-        vals, vecs = self._eig
-        return vecs @ ((vecs.T @ rhs) / vals[:, None])
+        inv, vecs = self._eig
+        # ``rhs`` is (m,) or (m, k): scale each eigen-coordinate.
+        scale = inv if rhs.ndim == 1 else inv[:, None]
+        return vecs @ ((vecs.T @ rhs) * scale)
 
 
 def _factors(G: np.ndarray, lam: np.ndarray) -> dict[float, _Factor]:
