@@ -136,7 +136,7 @@ def ridge(
             out.certificate,
             ybar,
             abs_mean(scaled),
-            constant_targets(Y),
+            constant_targets(Y, sw),
             alpha=out.alpha,
         )
     W = out.W
@@ -175,6 +175,11 @@ def _warn_unconverged(out, sound, problem, ok, max_iter, tol, report) -> None:
     limit = tol * problem.p_null
     if not report.representable:
         cause = report.reason
+    elif out.n_iter < max_iter and not np.all(sound.solver_certificate[bad] <= limit[bad]):
+        cause = (
+            "the solver stopped before max_iter because its iterations no longer lower the "
+            "certificate (the float64 rounding floor of this problem); raise tol"
+        )
     elif np.all(sound.solver_certificate[bad] <= limit[bad]):
         cause = (
             "the solver's float64 gradient met tol, but its rounding error (bounded "
@@ -185,8 +190,9 @@ def _warn_unconverged(out, sound, problem, ok, max_iter, tol, report) -> None:
     else:
         cause = f"stopped at max_iter={max_iter}; increase max_iter or use another solver"
     warnings.warn(
-        f"ridge solver {out.solver!r} did not certify {int(bad.sum())} of {len(ok)} "
-        f"target(s) (relative certificate {worst:.3g}, tol {tol:.3g}): {cause}",
+        f"ridge solver {out.solver!r} did not converge to a certified fit for "
+        f"{int(bad.sum())} of {len(ok)} target(s) (relative certificate {worst:.3g}, "
+        f"tol {tol:.3g}): {cause}",
         _convergence_warning(),
         stacklevel=3,
     )
@@ -205,13 +211,17 @@ def centred_targets(Y: np.ndarray, sw, fit_intercept: bool):
     ybar = (s @ Y) / s.sum() if fit_intercept else np.zeros(k)
     Yc = Y - ybar
     if fit_intercept:
-        spread = Y.max(axis=0) - Y.min(axis=0)
-        constant = spread <= _CONSTANT_RTOL * np.abs(Y).max(axis=0)
+        # Constant over the rows that count (zero-weight rows do not).
+        Yw = Y[s > 0] if sw is not None else Y
+        if Yw.shape[0] == 0:
+            return ybar, Yc
+        spread = Yw.max(axis=0) - Yw.min(axis=0)
+        constant = spread <= _CONSTANT_RTOL * np.abs(Yw).max(axis=0)
         Yc[:, constant] = 0.0
         # An exactly constant target gets its value as the mean (the weighted
         # average of n copies of c need not round to c), so b = c exactly.
-        exact = (spread == 0.0) & (Y.shape[0] > 0)
-        ybar[exact] = Y[0, exact]
+        exact = spread == 0.0
+        ybar[exact] = Yw[0, exact]
     return ybar, Yc
 
 

@@ -11,7 +11,8 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._api import ridge
-from ._validation import check_predict_X
+from ._cast import cast_fit
+from ._validation import check_predict_X, check_sample_weight
 
 #: scikit-learn's Ridge solver names and the fastridge solver that reaches the
 #: same minimiser: the factorisations are fastridge's ``direct`` (Cholesky, with an
@@ -189,11 +190,16 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
             n_threads=resolve_n_jobs(self.n_jobs, self.n_threads),
         )
         dtype = X.dtype
-        coef = np.asarray(res.coef, dtype=dtype)
-        intercept = (
-            dtype.type(res.intercept)
-            if np.ndim(res.intercept) == 0
-            else np.asarray(res.intercept, dtype=dtype)
+        coef, intercept, certificate = cast_fit(
+            X,
+            res.coef,
+            res.intercept,
+            res.certificate,
+            res.p_null,
+            res.lam,
+            res.tol,
+            check_sample_weight(sample_weight, X.shape[0]),
+            self.fit_intercept,
         )
         k = 1 if np.ndim(y) == 1 else y.shape[1]
         if np.ndim(y) == 2 and k == 1:  # scikit-learn 1.9: coef_ (p,), intercept_ (1,)
@@ -201,7 +207,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.coef_ = coef
         self.intercept_ = intercept
         self.n_iter_ = np.full(k, max(1, res.n_iter), dtype=np.int32)
-        self.certificate_ = res.certificate
+        self.certificate_ = certificate
         self.solver_ = res.solver
         self.result_ = res
         return self

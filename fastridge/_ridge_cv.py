@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
@@ -25,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _gcv
 from ._api import centred_targets, ridge
+from ._cast import cast_fit
 from ._estimators import Ridge
 from ._grid import default_lam_min_ratio, geometric_grid, lam_max_from_gradient
 from ._operators import DesignOperator
@@ -557,14 +559,27 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         # The model at the chosen alpha: the certified path point when the path
         # ran on all the data (stochastic GCV), else one certified fit.
-        dtype = X.dtype
         if method == "gcv-stochastic":
             bi = best if per_target else np.full(k, best)
             coef = coef_all[bi, np.arange(k)]
             icpt = icpt_all[bi, np.arange(k)]
             cert = cert_all[bi, np.arange(k)]
+            p_null = np.atleast_1d(path.p_null)
+            if not path.converged:
+                bad = cert > self.tol * p_null
+                if bad.any():
+                    from ._api import _convergence_warning
+
+                    warnings.warn(
+                        f"RidgeCV: the path point at the chosen alpha did not converge to "
+                        f"a certified fit for {int(bad.sum())} of {k} target(s)",
+                        _convergence_warning(),
+                        stacklevel=2,
+                    )
+            lam_final = alphas[bi]
             if one_d:
                 coef, icpt, cert = coef[0], float(icpt[0]), float(cert[0])
+                p_null, lam_final = float(p_null[0]), float(lam_final[0])
         else:
             res = ridge(
                 X,
@@ -576,8 +591,10 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 n_threads=nt,
             )
             coef, icpt, cert = res.coef, res.intercept, res.certificate
-        coef = np.asarray(coef, dtype=dtype)
-        icpt = dtype.type(icpt) if np.ndim(icpt) == 0 else np.asarray(icpt, dtype=dtype)
+            p_null, lam_final = res.p_null, res.lam
+        coef, icpt, cert = cast_fit(
+            X, coef, icpt, cert, p_null, lam_final, self.tol, sw, self.fit_intercept
+        )
         if not one_d and k == 1:  # y (n, 1): scikit-learn 1.9 gives coef_ (p,), intercept_ (1,)
             coef, icpt = coef.reshape(-1), np.asarray(icpt).reshape(1)
         self.coef_ = coef

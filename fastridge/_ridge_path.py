@@ -32,10 +32,12 @@ from ._api import _convergence_warning, centred_targets
 from ._grid import check_grid, geometric_grid, lam_max_from_gradient
 from ._operators import DesignOperator
 from ._path_result import PathResult
+from ._scaling import abs_mean, check_X_scale, constant_targets, scale_problem
 from ._solvers import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem
 from ._solvers._cg import cg_primal
 from ._solvers._multishift import multishift_cg
 from ._solvers._path_subspace import subspace_path
+from ._solvers._rounding import sound_certificate
 from ._threads import blas_limit, numba_threads, resolve_n_threads
 from ._validation import (
     Compressed,
@@ -189,9 +191,12 @@ def path_with_predictions(
     if solver == "cd" and sparse:
         Xv = canonical_csc(Xv)
     # BLAS stays single-threaded except for the eigendecomposition (see ridge()).
+    # Exact power-of-two rescaling of y and the weights, as in ridge() (_scaling).
+    scaled = scale_problem(Y, sw, np.ones(1) if user_lams is None else user_lams, np.zeros((p, k)))
     with numba_threads(nt), blas_limit(None if solver == "eigen" else 1):
-        ybar, Yc = centred_targets(Y, sw, fit_intercept)
-        op = DesignOperator(Xv, sw, fit_intercept, nt, targets=Yc)
+        ybar, Yc = centred_targets(scaled.Y, scaled.sw, fit_intercept)
+        op = DesignOperator(Xv, scaled.sw, fit_intercept, nt, targets=Yc)
+        check_X_scale(op, Xv)
         base = RidgeProblem(op, Yc, np.ones(k), tol)
         B, p_null = base.B, base.p_null
         if user_lams is None:
@@ -205,31 +210,56 @@ def path_with_predictions(
             )
             lams_v = geometric_grid(lam_max, *default_args)
         else:
-            lams_v = user_lams
+            lams_v = scaled.lam
         L = len(lams_v)
         keeps = [] if rows is not None and solver == "subspace-cg" else None
-        Wt, cert, n_iter_each, name, exact = _run(
+        Wt, cert_f64, n_iter_each, name, exact = _run(
             solver, op, Yc, B, p_null, lams_v, tol, max_iter, keeps
+        )
+        # Sound certificates (rounding included) for every point, as in ridge().
+        grid = _grid_problem(op, Yc, B, p_null, lams_v, tol)
+        sound = sound_certificate(
+            grid,
+            np.ascontiguousarray(Wt.T),
+            cert_f64,
+            np.repeat(ybar, L),
+            np.repeat(abs_mean(scaled), L),
+            np.repeat(constant_targets(Y, sw), L),
         )
     # Wt: (k*L, p), row t*L + j = target t at lams_v[j].
     coef = Wt.reshape(k, L, p).transpose(1, 0, 2)  # (L, k, p)
     intercept = (ybar[None, :] - coef @ op.mu) if fit_intercept else np.zeros((L, k))
-    cert = cert.reshape(k, L).T  # (L, k)
+    cert = sound.certificate.reshape(k, L).T  # (L, k)
     n_iter = n_iter_each.reshape(k, L).max(axis=0)
     ok = cert <= tol * p_null[None, :]
+    pred = None
+    if rows is not None:
+        pred = np.ldexp(_predictions(Xv, op, rows, coef, intercept, keeps, exact), scaled.ey)
+    solver_ok = cert_f64.reshape(k, L).T <= tol * p_null[None, :]  # scaled units
+    report = scaled.to_original(coef, intercept, cert, p_null)
+    coef, intercept, cert, p_null = report.W, report.intercept, report.certificate, report.p_null
+    lams_v = np.ldexp(lams_v, scaled.es)
+    if not report.representable:
+        ok[:] = False
     if not ok.all():
         with np.errstate(divide="ignore", invalid="ignore"):
             worst = float(np.max((cert / p_null[None, :])[~ok]))
+        if not report.representable:
+            cause = report.reason
+        elif np.all(solver_ok[~ok]):
+            cause = (
+                "the float64 gradients met tol, but their rounding error (column means up "
+                f"to {op.mean_spread_ratio():.3g} times their spread) does not let fastridge "
+                "certify that accuracy; raise tol or centre and scale X"
+            )
+        else:
+            cause = "increase max_iter"
         warnings.warn(
-            f"ridge_path ({name}): {int((~ok).sum())} of {ok.size} points stopped before "
-            f"the certificate reached tol * P_null (worst relative certificate {worst:.3g}, "
-            f"tol {tol:.3g}); increase max_iter",
+            f"ridge_path ({name}): {int((~ok).sum())} of {ok.size} points did not converge "
+            f"(worst relative certificate {worst:.3g}, tol {tol:.3g}): {cause}",
             _convergence_warning(),
             stacklevel=2,
         )
-    pred = None
-    if rows is not None:
-        pred = _predictions(Xv, op, rows, coef, intercept, keeps, exact)
     if one_d:
         coef, intercept, cert = coef[:, 0, :], intercept[:, 0], cert[:, 0]
     result = PathResult(
@@ -355,7 +385,9 @@ def _grid_problem(op, Yc, B, p_null, lams, tol) -> RidgeProblem:
     k, L = Yc.shape[1], len(lams)
     problem = RidgeProblem(op, np.repeat(Yc, L, axis=1), np.tile(lams, k), tol)
     problem._B = np.repeat(B, L, axis=1)
-    assert np.allclose(problem.p_null, np.repeat(p_null, L), rtol=1e-12, atol=0)
+    # The same sums as the targets' own P_null (set, not recomputed, so both agree).
+    problem.p_null = np.repeat(p_null, L)
+    problem.grad_sq_threshold = 2.0 * problem.lam * tol * problem.p_null
     return problem
 
 

@@ -122,8 +122,13 @@ def scale_problem(Y: np.ndarray, sw, lam: np.ndarray, W0: np.ndarray) -> ScaledP
     return ScaledProblem(Y, sw, lam, W0, ey, es)
 
 
-def constant_targets(Y: np.ndarray) -> np.ndarray:
-    """(k,) bool: targets whose values are all equal (their mean is then exact)."""
+def constant_targets(Y: np.ndarray, sw=None) -> np.ndarray:
+    """(k,) bool: targets whose values on the rows of positive weight are all equal.
+
+    Their mean is then exact (``centred_targets`` sets it to that value).
+    """
+    if sw is not None:
+        Y = Y[sw > 0]
     if Y.shape[0] == 0:
         return np.zeros(Y.shape[1], dtype=bool)
     return np.all(Y == Y[0], axis=0)

@@ -66,6 +66,12 @@ def gamma(m: float) -> float:
 _NOISE_FACTOR = 16.0
 
 
+# ... and so is the gradient of a fit whose float64 certificate is within this
+# factor of tol (solvers stop at their float64 rounding floor, which the
+# compensated gradient often shows to be below tol).
+_NEAR_FACTOR = 100.0
+
+
 @dataclass
 class RoundingScales:
     """Data-dependent quantities of the bounds (one set per operator)."""
@@ -244,7 +250,7 @@ def sound_certificate(
     # and tol: the solver met tol, or its gradient is within a factor
     # _NOISE_FACTOR of its own rounding bound (then the float64 gradient is
     # mostly rounding noise and says nothing either way).
-    noisy = (solver_cert <= limit) | (g_norm <= _NOISE_FACTOR * dg)
+    noisy = (solver_cert <= _NEAR_FACTOR * limit) | (g_norm <= _NOISE_FACTOR * dg)
     redo = np.flatnonzero(noisy & (cert > limit) & np.isfinite(w_norm))
     pairs = np.zeros(problem.k, dtype=bool)
     if len(redo):
