@@ -54,7 +54,11 @@ def ridge(
     ``Ridge(alpha=lam)`` has the same minimiser) and stops when the
     certificate ``||grad_w P||^2 / (2 lam)``, an upper bound on ``P - P*``,
     is at most ``tol * P_null``, with ``P_null`` the objective of the best
-    intercept-only model.
+    intercept-only model.  The reported certificate also bounds the float64
+    rounding of that gradient and of the intercept (docs/certificates.md,
+    section 6), so ``converged=True`` holds for the returned float values;
+    where float64 cannot certify ``tol``, ``converged`` is False and a
+    ``ConvergenceWarning`` names the cause.
 
     Parameters
     ----------
@@ -99,7 +103,10 @@ def ridge(
     Raises
     ------
     ValueError, TypeError
-        For invalid input, before any work and with the inputs unchanged.
+        For invalid input, before any work and with the inputs unchanged; also
+        (after the setup pass) for ``X`` with an entry above ``1e100`` in
+        absolute value, or whose largest entry is below ``1e-100``, whose squares
+        float64 cannot hold (``y`` and ``sample_weight`` are rescaled instead).
     """
     t0 = time.perf_counter()
     tol = check_tol(tol)
