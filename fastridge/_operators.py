@@ -159,7 +159,8 @@ class DesignOperator:
         if self.fit_intercept and self._col_sq_raw is not None:
             if _cancellation(self._col_sq_raw, self.S, self.mu) > CANCELLATION_RATIO:
                 self._careful_moments(targets)
-        self.mu_sq = float(self.mu @ self.mu)
+        with np.errstate(over="ignore"):  # X beyond 1e154: refused by check_X_scale
+            self.mu_sq = float(self.mu @ self.mu)
         self._x_mu = None  # X mu, computed on first use by the CSC dual product
 
     def _careful_moments(self, targets: np.ndarray) -> None:
@@ -515,9 +516,9 @@ CANCELLATION_RATIO = 1e4
 
 def _cancellation(raw_sq: np.ndarray, S: float, mu: np.ndarray) -> float:
     """``max_j S mu_j^2 / (raw_j - S mu_j^2)``: how much the float64 centring cancels."""
-    mean_sq = S * mu * mu
-    centred = raw_sq - mean_sq
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean_sq = S * mu * mu
+        centred = raw_sq - mean_sq
         ratio = np.where(mean_sq > 0, mean_sq / np.maximum(centred, 1e-300 * raw_sq), 0.0)
     return float(np.max(ratio, initial=0.0))
 

@@ -90,7 +90,7 @@ def _minor(indices, k, lo, dense):
 
 
 @njit(cache=True, nogil=True)
-def _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, S, syh, syl, center, out):
+def _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl, center, out):
     """Column ``j`` of :func:`dd_moments_major_scatter` from its pair sums.
 
     ``mean = (s . x) / S``; ``centred = sum s x^2 - 2 mean (s . x) + S mean^2``
@@ -99,11 +99,14 @@ def _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, S, syh, syl, center, out):
     m = out.shape[0]
     k = aBh.shape[1]
     for j in range(m):
-        mean = (a1h[j] + a1l[j]) / S if center else 0.0
+        mean = (a1h[j] + a1l[j]) / (Sh + Sl) if center else 0.0
         h, lo = a2h[j], a2l[j]
         out[j, 2] = h + lo
         h, lo = _add_prod_dd(h, lo, a1h[j], a1l[j], -2.0 * mean)
-        sm_h, sm_l = _two_prod(S, mean)
+        # S mean^2 with S = sum s as a pair too: its float64 rounding times
+        # mean^2 would be as large as the centred norm itself.
+        sm_h, sm_l = _two_prod(Sh, mean)
+        sm_l += Sl * mean
         h, lo = _add_prod_dd(h, lo, sm_h, sm_l, mean)
         out[j, 0] = mean
         out[j, 1] = max(h + lo, 0.0)
@@ -114,7 +117,7 @@ def _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, S, syh, syl, center, out):
 
 @njit(cache=True, nogil=True)
 def _sum_rows(s, SY):
-    """``(S, sum_i SY[i, :])`` as pairs."""
+    """``(S_hi, S_lo, sum_i SY[i, :] hi, lo)``: the sums as pairs."""
     n, k = SY.shape
     Sh = 0.0
     Sl = 0.0
@@ -127,7 +130,23 @@ def _sum_rows(s, SY):
             h, e = _two_sum(syh[r], SY[i, r])
             syh[r] = h
             syl[r] += e
-    return Sh + Sl, syh, syl
+    return Sh, Sl, syh, syl
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _moment_entry(a1h, a1l, a2h, a2l, aBh, aBl, j, si, x, SY, i):
+    """Add entry ``X_ij = x`` (row weight ``si``) to column ``j``'s pair sums."""
+    th, tl = _two_prod(si, x)
+    h, e = _two_sum(a1h[j], th)
+    a1h[j] = h
+    a1l[j] += e + tl
+    h, lo = _add_prod_dd(a2h[j], a2l[j], th, tl, x)
+    a2h[j] = h
+    a2l[j] = lo
+    for r in range(SY.shape[1]):
+        h, lo = _add_prod(aBh[j, r], aBl[j, r], SY[i, r], x)
+        aBh[j, r] = h
+        aBl[j, r] = lo
 
 
 @njit(cache=True, nogil=True)
@@ -155,20 +174,9 @@ def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
         lo_k = indptr[i]
         for kk in range(lo_k, indptr[i + 1]):
             j = _minor(indices, kk, lo_k, dense)
-            x = np.float64(data[kk])
-            th, tl = _two_prod(si, x)
-            h, e = _two_sum(a1h[j], th)
-            a1h[j] = h
-            a1l[j] += e + tl
-            h, lo = _add_prod_dd(a2h[j], a2l[j], th, tl, x)
-            a2h[j] = h
-            a2l[j] = lo
-            for r in range(k):
-                h, lo = _add_prod(aBh[j, r], aBl[j, r], SY[i, r], x)
-                aBh[j, r] = h
-                aBl[j, r] = lo
-    S, syh, syl = _sum_rows(s, SY)
-    _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, S, syh, syl, center, out)
+            _moment_entry(a1h, a1l, a2h, a2l, aBh, aBl, j, si, np.float64(data[kk]), SY, i)
+    Sh, Sl, syh, syl = _sum_rows(s, SY)
+    _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl, center, out)
 
 
 @njit(cache=True, nogil=True)
@@ -185,20 +193,9 @@ def dd_moments_major_dot(indptr, indices, data, s, SY, center, out):
     for j in range(p):
         for kk in range(indptr[j], indptr[j + 1]):
             i = indices[kk]
-            x = np.float64(data[kk])
-            th, tl = _two_prod(s[i], x)
-            h, e = _two_sum(a1h[j], th)
-            a1h[j] = h
-            a1l[j] += e + tl
-            h, lo = _add_prod_dd(a2h[j], a2l[j], th, tl, x)
-            a2h[j] = h
-            a2l[j] = lo
-            for r in range(k):
-                h, lo = _add_prod(aBh[j, r], aBl[j, r], SY[i, r], x)
-                aBh[j, r] = h
-                aBl[j, r] = lo
-    S, syh, syl = _sum_rows(s, SY)
-    _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, S, syh, syl, center, out)
+            _moment_entry(a1h, a1l, a2h, a2l, aBh, aBl, j, s[i], np.float64(data[kk]), SY, i)
+    Sh, Sl, syh, syl = _sum_rows(s, SY)
+    _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl, center, out)
 
 
 @njit(cache=True, nogil=True, inline="always")
