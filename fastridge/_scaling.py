@@ -59,20 +59,25 @@ class Report:
 
 @dataclass
 class ScaledProblem:
-    """``Y' = 2^-ey Y``, ``sw' = 2^-es sw``, ``lam' = 2^-es lam``, ``W0' = 2^-ey W0``."""
+    """``Y' = 2^-ey Y``, ``sw' = 2^-es sw``, ``lam' = 2^-es lam``, ``W0' = 2^-ey W0``.
+
+    ``ey`` (k,) one exponent per target; ``es`` one for the weights.
+    """
 
     Y: np.ndarray
     sw: np.ndarray | None
     lam: np.ndarray
     W0: np.ndarray
-    ey: int
+    ey: np.ndarray
     es: int
 
     def to_original(self, W, intercept, certificate, p_null) -> Report:
         """Scale results back; ``representable`` is False when P_null over/underflows."""
+        # W (p, k) or (L, k, p); intercept (k,) or (L, k); per-target exponents (k,).
         e_obj = self.es + 2 * self.ey
+        ey_w = self.ey[None, :] if W.ndim == 2 else self.ey[None, :, None]
         with np.errstate(over="ignore", under="ignore"):
-            W = np.ldexp(W, self.ey)
+            W = np.ldexp(W, ey_w)
             intercept = np.ldexp(intercept, self.ey)
             cert = np.ldexp(certificate, e_obj)
             pn = np.ldexp(p_null, e_obj)
@@ -102,12 +107,18 @@ class ScaledProblem:
 
 
 def scale_problem(Y: np.ndarray, sw, lam: np.ndarray, W0: np.ndarray) -> ScaledProblem:
-    """Rescale ``Y`` and the weights by powers of two when they are extreme (exact)."""
-    ey = _exponent(float(np.max(np.abs(Y), initial=0.0)))
+    """Rescale ``Y`` and the weights by powers of two when they are extreme (exact).
+
+    Each target (column of ``Y``) gets its own exponent: targets are independent
+    problems, and one scale for all would leave a tiny target next to a huge one
+    underflowing.
+    """
+    y_max = np.max(np.abs(Y), axis=0, initial=0.0)
+    ey = np.array([_exponent(float(v)) for v in y_max], dtype=np.int64)
     es = 0 if sw is None else _exponent(float(np.max(sw, initial=0.0)))
-    if ey:
-        Y = np.ldexp(Y, -ey)
-        W0 = np.ldexp(W0, -ey)
+    if np.any(ey):
+        Y = np.ldexp(Y, -ey[None, :])
+        W0 = np.ldexp(W0, -ey[None, :])
     if es:
         sw = np.ldexp(sw, -es)
         with np.errstate(over="ignore", under="ignore"):
