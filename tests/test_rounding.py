@@ -121,3 +121,15 @@ def test_float32_storage_widens_the_certificate():
     est = fastridge.Ridge(alpha=1.0).fit(X, y)
     assert est.coef_.dtype == np.float32
     assert est.certificate_ >= est.result_.certificate
+
+
+def test_each_target_gets_its_own_scale():
+    """A tiny target beside a huge one is certified (a shared scale underflowed it)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10, 3))
+    tiny = 1e-140 * (X @ [1.0, 2.0, 3.0] + rng.standard_normal(10))
+    y = np.c_[1e40 * rng.standard_normal(10), tiny]
+    res = fastridge.ridge(X, y, 1.0)
+    alone = fastridge.ridge(X, tiny, 1.0)
+    assert res.converged and res.p_null[1] > 0
+    np.testing.assert_allclose(res.coef[1], alone.coef, rtol=1e-12)
