@@ -1,4 +1,4 @@
-"""Measurements behind ``solver="auto"`` (fastridge._solvers.resolve_solver).
+"""Measurements behind ``solver="auto"`` (fastridge._solvers.ridge.resolve_solver).
 
 Times direct, CG and CD on sparse synthetic problems whose small dimension
 varies, at two penalties, and prints a markdown table of median seconds (and

@@ -17,21 +17,21 @@ import os
 # a value the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from ._api import ridge
-from ._logistic import logistic
-from ._path_result import CVResult, PathResult
-from ._result import FitResult
+from ._fit.logistic import logistic
+from ._fit.results import FitResult
+from ._fit.ridge import ridge
+from ._paths.results import CVResult, PathResult
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "LogisticRegression": "._classifiers",
-    "LogisticRegressionCV": "._logistic_cv",
-    "Ridge": "._estimators",
-    "RidgeCV": "._ridge_cv",
-    "RidgeClassifier": "._classifiers",
-    "logistic_path": "._logistic_path",
-    "ridge_path": "._ridge_path",
+    "LogisticRegression": "._estimators.classifiers",
+    "LogisticRegressionCV": "._cv.logistic",
+    "Ridge": "._estimators.ridge",
+    "RidgeCV": "._cv.ridge",
+    "RidgeClassifier": "._estimators.classifiers",
+    "logistic_path": "._paths.logistic",
+    "ridge_path": "._paths.ridge",
 }
 
 __all__ = [

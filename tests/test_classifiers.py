@@ -17,7 +17,7 @@ from sklearn.linear_model import RidgeClassifier as SkRidgeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fastridge
-import fastridge._classifiers as clf_module
+import fastridge._estimators.classifiers as clf_module
 from fastridge import LogisticRegression, RidgeClassifier
 from tests._reference import as_format, rel_err
 

@@ -1,4 +1,4 @@
-"""Leave-one-out and GCV (:mod:`fastridge._gcv`): exact values and the stochastic estimate."""
+"""Leave-one-out and GCV (:mod:`fastridge._cv.gcv`): exact values and the stochastic estimate."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 from sklearn.linear_model import RidgeCV as SkRidgeCV
 
 import fastridge
-from fastridge import _gcv
-from fastridge._api import centred_targets
-from fastridge._operators import DesignOperator
-from fastridge._validation import check_X
+from fastridge._cv import gcv as _gcv
+from fastridge._fit.ridge import centred_targets
+from fastridge._fit.validation import check_X
+from fastridge._operators.design import DesignOperator
 from tests._reference import as_format, to_dense64
 
 ALPHAS = np.array([30.0, 0.03, 3.0, 300.0, 0.3])  # unsorted on purpose
@@ -265,7 +265,7 @@ def test_stochastic_rejects_scoring_and_store(medium):
 @pytest.mark.parametrize("form", ["primal", "dual"])
 def test_shifted_quadratic_forms_match_multishift_cg(medium, form):
     """The scalar-only recurrences give multishift_cg's iterates projected on z."""
-    from fastridge._solvers._multishift import multishift_cg
+    from fastridge._solvers.ridge.multishift import multishift_cg
 
     X, y = medium
     if form == "dual":

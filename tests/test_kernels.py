@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastridge import _kernels as K
+from fastridge._fit.threads import numba_threads
 from fastridge._kernels import _validate as V
-from fastridge._threads import numba_threads
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 RTOL = 1e-12

@@ -7,8 +7,8 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
-from fastridge._solvers._logistic_cd import cd_binary
-from fastridge._validation import check_X
+from fastridge._fit.validation import check_X
+from fastridge._solvers.logistic.cd import cd_binary
 from tests._reference import binary_logistic_objective as _objective
 from tests._reference import sklearn_binary_logistic as _reference
 

@@ -47,7 +47,7 @@ from scipy.special import logsumexp
 from sklearn.linear_model import LogisticRegression
 
 import fastridge
-from fastridge._solvers import _logistic_newton
+from fastridge._solvers.logistic import newton as _logistic_newton
 
 # Relative size of the rounding error of one float64 objective evaluation here
 # (sums of ~1e4-1e5 terms): below it the comparison of two objective values is noise.

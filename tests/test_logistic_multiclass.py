@@ -9,9 +9,9 @@ from scipy.special import logsumexp
 from sklearn.linear_model import LogisticRegression
 
 import fastridge
+from fastridge._fit.validation import check_X
 from fastridge._kernels import _softmax
-from fastridge._softmax_operator import SoftmaxOperator
-from fastridge._validation import check_X
+from fastridge._operators.softmax import SoftmaxOperator
 
 FORMATS = ["dense", "csr", "csc"]
 

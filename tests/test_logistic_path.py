@@ -11,7 +11,7 @@ from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 
 import fastridge
-from fastridge._grid import NULL_FRACTION
+from fastridge._paths.grid import NULL_FRACTION
 from tests._reference import as_format
 from tests._reference import binary_logistic_objective as binary_objective
 

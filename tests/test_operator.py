@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from fastridge._operators import DesignOperator
-from fastridge._threads import numba_threads
-from fastridge._validation import check_X
+from fastridge._fit.threads import numba_threads
+from fastridge._fit.validation import check_X
+from fastridge._operators.design import DesignOperator
 
 KINDS = ("csr", "csc", "dense")
 DTYPES = (np.float32, np.float64)
@@ -235,7 +235,7 @@ def test_operator_shares_the_callers_arrays(kind):
     assert np.shares_memory(Xv.indptr, X.indptr)
 
 
-# passes over X per call, from the table in fastridge/_operators.py
+# passes over X per call, from the table in fastridge/_operators/design.py
 PASSES = {
     "matvec": {"csr": 1, "csc": 1, "dense": 1},
     "rmatvec": {"csr": 1, "csc": 1, "dense": 1},

@@ -13,10 +13,10 @@ import pytest
 import scipy.sparse as sp
 
 import fastridge
-from fastridge import _operators
-from fastridge._operators import DesignOperator
-from fastridge._threads import numba_threads, resolve_n_threads
-from fastridge._validation import check_X
+from fastridge._fit.threads import numba_threads, resolve_n_threads
+from fastridge._fit.validation import check_X
+from fastridge._operators import design as _operators
+from fastridge._operators.design import DesignOperator
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ import json, threading
 import numpy as np, scipy.sparse as sp
 import numba
 import fastridge
-from fastridge import _operators
+from fastridge._operators import design as _operators
 _operators.PARALLEL_MIN_NNZ = 0  # the parallel kernels even on this small matrix
 _operators.PARALLEL_NNZ_PER_ACCUMULATOR = 0
 from sklearn.datasets import make_classification
@@ -139,7 +139,7 @@ def test_workqueue_layer_falls_back_to_serial():
 def test_thread_map_serial_when_layer_unsafe(monkeypatch):
     import threading
 
-    from fastridge import _threads
+    from fastridge._fit import threads as _threads
 
     monkeypatch.setattr(_threads, "concurrent_kernels_safe", lambda: False)
     assert _threads.pool_workers(8, 5) == 1
@@ -158,7 +158,7 @@ def test_thread_map_serial_when_layer_unsafe(monkeypatch):
 
 
 def test_thread_map_parallel_when_layer_safe(monkeypatch):
-    from fastridge import _threads
+    from fastridge._fit import threads as _threads
 
     monkeypatch.setattr(_threads, "concurrent_kernels_safe", lambda: True)
     assert _threads.pool_workers(8, 5) == 5

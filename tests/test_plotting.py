@@ -1,4 +1,4 @@
-"""The path and cross-validation pictures (``fastridge._plotting``): checked, not timed.
+"""The path and cross-validation pictures (``fastridge._paths.plotting``): checked, not timed.
 
 Results come from real certified fits: :func:`fastridge.ridge_path` /
 :func:`fastridge.logistic_path` / :class:`fastridge.RidgeCV` /
@@ -25,7 +25,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import fastridge  # noqa: E402
 from fastridge import CVResult, PathResult  # noqa: E402
-from fastridge._plotting import DEFAULT_MAX_LINES, plot_cv, plot_path  # noqa: E402
+from fastridge._paths.plotting import DEFAULT_MAX_LINES, plot_cv, plot_path  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TOL = 1e-10

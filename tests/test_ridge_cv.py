@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fastridge
 from fastridge import RidgeCV
-from fastridge import _ridge_cv as rcv
+from fastridge._cv import ridge as rcv
 from tests._reference import as_format
 
 ALPHAS = np.array([0.05, 50.0, 0.5, 5.0, 500.0])

@@ -21,9 +21,9 @@ import pytest
 import scipy.sparse as sp
 
 import fastridge
-from fastridge._grid import NULL_FRACTION
-from fastridge._solvers._multishift import multishift_cg
-from fastridge._solvers._path_subspace import subspace_path
+from fastridge._paths.grid import NULL_FRACTION
+from fastridge._solvers.ridge.multishift import multishift_cg
+from fastridge._solvers.ridge.path_subspace import subspace_path
 from tests._reference import (
     as_format,
     make_problem,
@@ -332,7 +332,7 @@ def test_inputs_unchanged_and_threads_agree():
 @pytest.mark.parametrize("parallel", [False, True])
 def test_gram_matvec_xv(fmt, parallel, monkeypatch):
     """``gram_matvec_xv`` = (``gram_matvec``, raw ``X v``), serial and parallel kernels."""
-    from fastridge import _operators
+    from fastridge._operators import design as _operators
 
     if parallel:
         monkeypatch.setattr(_operators, "PARALLEL_MIN_NNZ", 0)
@@ -351,7 +351,7 @@ def test_gram_matvec_xv(fmt, parallel, monkeypatch):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_path_predictions_on_zero_weight_rows(solver, fmt):
     """A fold as zero weights: the path's predictions on the test rows equal X_test w + b."""
-    from fastridge._ridge_path import path_with_predictions
+    from fastridge._paths.ridge import path_with_predictions
 
     prob = make_problem(150, 60, k=2, density=0.2, noise=0.1, seed=9)
     X = as_format(prob.X, fmt)

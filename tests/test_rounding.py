@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import fastridge
 from fastridge._kernels import _dd
-from fastridge._operators import DesignOperator
+from fastridge._operators.design import DesignOperator
 
 
 def _exact_dot(a, b) -> Fraction:
@@ -42,7 +42,7 @@ def test_careful_setup_centres_exactly_when_means_dwarf_spread(fmt):
     y = rng.standard_normal(50)
     s = rng.uniform(0.5, 2.0, 50)
     Xv = X if fmt == "dense" else getattr(sp, f"{fmt}_matrix")(X)
-    from fastridge._validation import check_X
+    from fastridge._fit.validation import check_X
 
     yc = y - s @ y / s.sum()
     op = DesignOperator(check_X(Xv), s, True, 1, targets=yc[:, None])
@@ -63,7 +63,7 @@ def test_ordinary_data_does_not_take_the_careful_path():
     rng = np.random.default_rng(2)
     X = 3.0 + rng.standard_normal((40, 5))
     y = rng.standard_normal(40)
-    from fastridge._validation import check_X
+    from fastridge._fit.validation import check_X
 
     op = DesignOperator(check_X(X), None, True, 1, targets=(y - y.mean())[:, None])
     assert not op.careful

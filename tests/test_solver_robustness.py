@@ -20,8 +20,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 import fastridge
-from fastridge._solvers import _direct
-from fastridge._solvers._auto import AUTO_DIRECT_FALLBACK_MAX_DIM
+from fastridge._solvers.ridge import direct as _direct
+from fastridge._solvers.ridge.auto import AUTO_DIRECT_FALLBACK_MAX_DIM
 from tests.conftest import dense_ridge_solution
 
 FORMATS = ["dense", "csr", "csc"]
@@ -217,7 +217,7 @@ def test_cd_never_returns_non_finite(fmt, seed):
 def test_cd_divergence_reports_infinite_certificate(monkeypatch):
     # Force divergence with an underestimated curvature (as cancellation can
     # produce): the result is finite, unconverged, certificate inf.
-    from fastridge import _operators
+    from fastridge._operators import design as _operators
 
     real = _operators.DesignOperator.col_sq_norms
     monkeypatch.setattr(_operators.DesignOperator, "col_sq_norms", lambda self: 1e-3 * real(self))
@@ -355,7 +355,7 @@ def test_auto_respects_explicit_max_iter():
 
 
 def test_auto_no_fallback_above_the_dense_limit(monkeypatch):
-    from fastridge._solvers import _auto
+    from fastridge._solvers.ridge import auto as _auto
 
     monkeypatch.setattr(_auto, "AUTO_DIRECT_FALLBACK_MAX_DIM", 100)
     X, y = _stagnating_cg_problem()

@@ -26,8 +26,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 import fastridge
-import fastridge._operators
-from fastridge._solvers import DIRECT_MAX_DIM, resolve_solver
+import fastridge._operators.design
+from fastridge._solvers.ridge import DIRECT_MAX_DIM, resolve_solver
 from tests._reference import (
     as_format,
     make_problem,
@@ -405,8 +405,8 @@ THREAD_CASES = [
 )
 def test_threads_deterministic_and_consistent(monkeypatch, solver, fmt, shape):
     """Small matrices run serial kernels; lower the threshold so the parallel ones run."""
-    monkeypatch.setattr(fastridge._operators, "PARALLEL_MIN_NNZ", 0)
-    monkeypatch.setattr(fastridge._operators, "PARALLEL_NNZ_PER_ACCUMULATOR", 0)
+    monkeypatch.setattr(fastridge._operators.design, "PARALLEL_MIN_NNZ", 0)
+    monkeypatch.setattr(fastridge._operators.design, "PARALLEL_NNZ_PER_ACCUMULATOR", 0)
     X, y, sw, lam = _thread_problem(*shape, density=0.1)
     _check_thread_counts(as_format(X, fmt), y, sw, lam, solver)
 
@@ -418,7 +418,7 @@ def test_threads_on_a_matrix_above_the_parallel_threshold(solver, fmt):
     """The same without patching anything: enough nonzeros for the parallel kernels."""
     X, y, sw, lam = _thread_problem(4000, 300, density=0.25, seed=22)
     X = as_format(X, fmt)
-    assert X.nnz >= fastridge._operators.PARALLEL_MIN_NNZ
+    assert X.nnz >= fastridge._operators.design.PARALLEL_MIN_NNZ
     _check_thread_counts(X, y, sw, lam, solver)
 
 

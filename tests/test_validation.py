@@ -691,7 +691,7 @@ def test_all_zero_column_coefficients_are_zero():
 
 def test_validation_errors_come_before_any_work(monkeypatch):
     """A bad lam is reported even though a broken solver would fail: nothing ran."""
-    from fastridge import _api
+    from fastridge._fit import ridge as _api
 
     def boom(*args, **kwargs):
         raise AssertionError("the operator was built before validation finished")
@@ -784,7 +784,7 @@ def test_int64_indptr_is_checked_before_narrowing():
 
 def test_mixed_index_dtypes_still_accepted():
     """A valid int64 indptr with int32 indices is narrowed (values fit) and fits as before."""
-    from fastridge._validation import check_X
+    from fastridge._fit.validation import check_X
 
     X = _csr()
     X.indices = X.indices.astype(np.int32)
@@ -818,7 +818,7 @@ def test_bools_and_flags_are_typed(kwargs, match, entry):
     kwargs = dict(kwargs)
     lam = kwargs.pop("lam", 1.0)
     if entry.endswith("_path") and isinstance(lam, bool | np.bool_ | np.ndarray):
-        match = r"lams must be numbers, got booleans"  # the grid check (fastridge._grid)
+        match = r"lams must be numbers, got booleans"  # the grid check (fastridge._paths.grid)
     with pytest.raises(TypeError, match=match):
         if entry.endswith("_path"):
             getattr(fastridge, entry)(X, y, lams=np.atleast_1d(lam), **kwargs)

@@ -406,14 +406,14 @@ def default_ridge_grid(X, y, s, n_threads):
     """:func:`fastridge.ridge_path`'s default grid with ``n_lams`` / ``lam_min_ratio``.
 
     RidgeCV builds its default grid with 50 values; for another size the grid is
-    built here the same way (``lam_max`` from the data, see :mod:`fastridge._grid`).
+    built here the same way (``lam_max`` from the data, see :mod:`fastridge._paths.grid`).
     """
-    from fastridge._api import centred_targets
-    from fastridge._grid import check_grid, geometric_grid
-    from fastridge._operators import DesignOperator
-    from fastridge._ridge_cv import default_alphas
-    from fastridge._threads import resolve_n_threads
-    from fastridge._validation import check_sample_weight, check_X, check_y
+    from fastridge._cv.ridge import default_alphas
+    from fastridge._fit.ridge import centred_targets
+    from fastridge._fit.threads import resolve_n_threads
+    from fastridge._fit.validation import check_sample_weight, check_X, check_y
+    from fastridge._operators.design import DesignOperator
+    from fastridge._paths.grid import check_grid, geometric_grid
 
     Xv = check_X(X)
     n, p = Xv.shape
@@ -457,7 +457,7 @@ def fastridge_version():
 
 def result_meta(settings, outcome, inputs, *, n_threads=None):
     """The metadata of a result: what was fitted, from what, by what, how it went."""
-    import fastridge._threads as threads
+    import fastridge._fit.threads as threads
 
     info = dict(outcome.info)
     return {

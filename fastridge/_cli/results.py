@@ -162,7 +162,7 @@ def decision_values(X, coef, intercept):
     """``X @ coef.T + intercept`` for ``coef`` of shape ``(..., p)``: shape ``(n, ...)``."""
     import numpy as np
 
-    from fastridge._validation import check_predict_X
+    from fastridge._fit.validation import check_predict_X
 
     check_predict_X(X)  # sparse structure (a bad indptr crashes X @ coef)
     coef = np.asarray(coef, dtype=np.float64)

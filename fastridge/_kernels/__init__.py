@@ -1,7 +1,7 @@
 """Numba kernels (layer 1 of DESIGN.md section 3): arrays in, arrays out.
 
 Nothing here knows about centring, weights or solvers; see
-:mod:`fastridge._operators` for the design operator built on these.
+:mod:`fastridge._operators.design` for the design operator built on these.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Coordinate-descent epochs for ridge, on CSC columns or dense columns.
 
 One epoch visits ``j = 0 .. p-1`` and minimises the profiled objective
-``P(w)`` (see :mod:`fastridge._solvers._problem`) exactly in ``w_j``:
+``P(w)`` (see :mod:`fastridge._solvers.ridge.problem`) exactly in ``w_j``:
 
     gneg_j = x_j^T (s * r) - mu_j * q - lam * w_j     (= -dP/dw_j)
     w_j   += gneg_j / curv_j,   curv_j = ||xc_j||_S^2 + lam

@@ -1,7 +1,7 @@
 """Coordinate-descent epochs on the Newton model of binary L2-logistic regression.
 
 At the current point ``(w, b)`` with margins ``m = X w + b`` the solver
-(:mod:`fastridge._solvers._logistic_cd`) forms the quadratic model of
+(:mod:`fastridge._solvers.logistic.cd`) forms the quadratic model of
 ``P(w + dw, b + db)``
 
     Q(dw, db) = g . u + 1/2 sum_i d_i u_i^2 + lam/2 ||w + dw||^2,

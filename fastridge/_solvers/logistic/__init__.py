@@ -1,0 +1,1 @@
+"""L2-logistic solvers: Newton-CG (binary, multinomial) and coordinate descent."""

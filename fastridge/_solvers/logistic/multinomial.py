@@ -1,0 +1,383 @@
+"""Truncated Newton (Newton-CG) for multinomial L2-logistic regression, certified.
+
+Objective (DESIGN.md section 1), ``K`` classes, labels ``y_i`` in ``0..K-1``,
+coefficients ``W`` (p, K), unpenalised intercepts ``b`` (K,), margins
+``M = X W + 1 b^T``:
+
+    P(W, b) = sum_i s_i (logsumexp(m_i) - m_{i, y_i}) + lam/2 ||W||_F^2.
+
+**Profiled intercepts.**  ``F(W) = min_b P(W, b)``; ``b*(W)`` is found by a
+``K``-dimensional Newton iteration on the margins (O(n K^2), no pass over
+``X``).  The loss is jointly convex in ``(W, b)``, so ``F`` is ``lam``-strongly
+convex, and by the envelope theorem ``grad F(W) = X^T G + lam W`` with
+``G = s * (softmax(M) - Y)`` at ``b = b*(W)``.  Hence the certificate
+
+    P(W, b*(W)) - P*  <=  ||grad F(W)||_F^2 / (2 lam),
+
+and the solver stops when it is at most ``tol * P_null`` (``P_null``: the best
+intercept-only model, ``b_k = log`` of the weighted class frequencies).  The
+intercepts are only defined up to a common shift (softmax is invariant to
+it); the returned ``b`` sums to zero, and so do the returned coefficients
+over classes (``sum_k W_k = 0``, which every minimiser satisfies: the final
+``W`` is projected onto that subspace before it is certified).
+
+**Newton steps.**  At ``b = b*(W)`` the ``b``-gradient vanishes, so the
+``W``-part of the joint Newton step in ``(W, b)`` is exactly the Newton step
+of ``F`` (its Hessian is the Schur complement of the intercept block).  The
+joint system ``H (V, c) = (-grad F, 0)`` is solved inexactly by Jacobi-PCG;
+each product ``H (V, c)`` is one fused pass over CSR or dense ``X``
+(:class:`fastridge._operators.softmax.SoftmaxOperator`) that also returns
+``X V``, so the step's margins ``X V`` cost no extra pass.  ``H`` is singular
+only along ``(0, 1_K)`` (shifting all intercepts), orthogonal to the
+right-hand side, where CG never moves.  Every CG iterate has a negative
+joint quadratic model, hence ``<grad F, V> < 0``: a descent direction for
+``F``.  A backtracking (Armijo) line search on ``F`` (re-profiling ``b`` at
+each trial, O(n K^2)) accepts the step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+
+from ..._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
+from ..._operators.softmax import SoftmaxOperator
+from .newton import (
+    _B_STEP_RTOL,
+    _EPS,
+    _F_RTOL,
+    _MIN_B_STEP,
+    _MIN_STEP,
+    DataScales,
+    _gamma,
+    half_sq_over,
+    inner_cg_stop,
+    safe_norm,
+)
+
+# Armijo sufficient-decrease constant and backtracking factor (textbook values).
+_ARMIJO = 1e-4
+_BACKTRACK = 0.5
+# Inner CG stops as in the binary solver (``inner_cg_stop``: Eisenstat-Walker
+# forcing, floored at what the certificate needs).
+# Cap on inner CG iterations per Newton step (scikit-learn's newton-cg uses 200).
+_MAX_INNER = 200
+# Newton iterations for the K-dimensional intercept problem; it converges
+# quadratically from the previous b, so 50 is far more than needed.  Its
+# stopping constants (_B_STEP_RTOL, _F_RTOL, _MIN_B_STEP) are the binary ones.
+_MAX_B_NEWTON = 50
+
+
+def _softmax(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise ``(logsumexp(m_i), softmax(m_i))`` without overflow."""
+    mx = M.max(axis=1, keepdims=True)
+    E = np.exp(M - mx)
+    tot = E.sum(axis=1, keepdims=True)
+    return (np.log(tot) + mx)[:, 0], E / tot
+
+
+# _profile_intercepts gives up after this many consecutive Newton steps damped
+# below _SHORT_B_STEP: helper measurements (3 classes, column mean 1e6, weights
+# 1e-8..1e8) showed 50 inner iterations of ~19 halvings each per call and
+# 2 minutes for a 15 x 3 problem; the returned b is certified (or not) by the
+# outer solver like any other.
+_SHORT_B_STEP = 2.0**-6
+_MAX_SHORT_B_STEPS = 3
+
+
+def _loss(M: np.ndarray, codes: np.ndarray, s: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(sum_i s_i (logsumexp(m_i) - m_{i, y_i}), softmax(M))``."""
+    lse, P = _softmax(M)
+    picked = np.take_along_axis(M, codes[:, None], axis=1)[:, 0]
+    return float(s @ (lse - picked)), P
+
+
+def _profile_intercepts(Z, Yoh, codes, s, b):
+    """``argmin_b sum_i s_i (logsumexp(z_i + b) - (z_i + b)_{y_i})`` by damped Newton.
+
+    The Hessian ``sum_i s_i (diag p_i - p_i p_i^T)`` annihilates ``1_K`` and the
+    gradient is orthogonal to it; adding ``1 1^T`` (scaled) makes the system
+    regular without changing the solution on the complement.  Returns
+    ``(b, f, P)``: ``b`` with zero sum, the loss and the probabilities there.
+    """
+    k = Z.shape[1]
+    b = b - b.mean()
+    f0, P = _loss(Z + b, codes, s)
+    n_short = 0  # consecutive heavily damped steps
+    for _ in range(_MAX_B_NEWTON):
+        g = s @ (P - Yoh)
+        sP = s[:, None] * P
+        H = np.diag(sP.sum(axis=0)) - sP.T @ P
+        scale = np.trace(H) / k
+        if not scale > 0.0:
+            break  # every probability saturated at 0 or 1: no curvature left in b
+        try:
+            step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
+        except np.linalg.LinAlgError:
+            break  # curvature lost to rounding (separable data): keep the current b
+        step -= step.mean()
+        if np.max(np.abs(step)) <= _B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
+            return b, f0, P  # converged: the step is at the level of g's rounding
+        # A decrease below the rounding of f cannot be seen: take the full step.
+        resolvable = -0.5 * float(g @ step) > _F_RTOL * abs(f0)
+        t = 1.0
+        while True:
+            f_new, P_new = _loss(Z + (b + t * step), codes, s)
+            if f_new <= f0 or not resolvable:
+                break
+            t *= _BACKTRACK
+            if t < _MIN_B_STEP:
+                return b, f0, P  # no decrease left that rounding can resolve
+        b, f0, P = b + t * step, f_new, P_new
+        n_short = n_short + 1 if t < _SHORT_B_STEP else 0
+        if n_short >= _MAX_SHORT_B_STEPS:
+            # Newton is far from its quadratic regime (the Hessian is dominated by
+            # rounding: column means >> spread, weights over many decades); more
+            # tiny steps cost a loss evaluation per halving and gain nothing the
+            # outer solver's certificate would not already account for.
+            break
+    return b, f0, P
+
+
+def newton_cg_multinomial(
+    X, codes, n_classes, s, lam, fit_intercept, tol, max_iter, n_threads, W0
+):
+    """Certified multinomial Newton-CG.
+
+    Parameters
+    ----------
+    X : validated dense ndarray or ``Compressed`` (n, p)
+    codes : ndarray (n,) of int, class index of each sample in ``0..K-1``
+    n_classes : int
+    s : ndarray (n,) float64, sample weights
+    lam, fit_intercept, tol, max_iter, n_threads : as :func:`fastridge.logistic`
+    W0 : ndarray (p, K) float64, starting coefficients (not modified)
+
+    Returns
+    -------
+    ``(W (K, p), b (K,), certificate, p_null, n_iter, n_passes)``
+    """
+    n = codes.shape[0]
+    k = int(n_classes)
+    op = SoftmaxOperator(X, k, n_threads)
+    Yoh = np.zeros((n, k))
+    Yoh[np.arange(n), codes] = 1.0
+    zeros_nk = np.zeros((n, k))
+    if fit_intercept:
+        freq = np.maximum(s @ Yoh, np.finfo(float).tiny)
+        b, p_null, _ = _profile_intercepts(zeros_nk, Yoh, codes, s, np.log(freq))
+    else:
+        b = np.zeros(k)
+        p_null = _loss(zeros_nk, codes, s)[0]
+
+    def profiled(Z, b):
+        """``(b*, loss, P)`` at margins ``Z`` (``b`` fixed at 0 without intercept)."""
+        if fit_intercept:
+            return _profile_intercepts(Z, Yoh, codes, s, b)
+        return (b, *_loss(Z + b, codes, s))
+
+    S = float(s.sum())
+
+    def state(P, W):
+        """grad F, the Jacobi diagonal of H_W and its b-block, from ``P`` (one pass)."""
+        B = s[:, None] * P * (1.0 - P)
+        G = s[:, None] * (P - Yoh)
+        if fit_intercept:
+            # Centred residual (1^T G = 0 at b*): X^T G is then Xc^T G, with no
+            # leak mu (1^T G) from intercepts known to rounding (large means).
+            G -= np.multiply.outer(s, G.sum(axis=0) / S)
+        XtG, diag = op.grad_diag(G, B)
+        return XtG + lam * W, diag, B.sum(axis=0)
+
+    W = np.array(W0, dtype=np.float64, order="C")
+    Z = op.dot(W) if np.any(W) else zeros_nk.copy()
+    b, loss, P = profiled(Z, b)
+    g, diag, diag_b = state(P, W)
+    g0_norm = np.linalg.norm(g)
+    certificate = half_sq_over(safe_norm(g), lam)
+    n_iter = 0
+    while certificate > tol * p_null and n_iter < max_iter:
+        n_iter += 1
+        stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
+        V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
+        f_old = loss + 0.5 * lam * np.vdot(W, W)
+        slope = float(np.vdot(g, V))
+        resolvable = -slope > _F_RTOL * abs(f_old)
+        if not slope < 0.0:
+            break  # no descent direction left (rounding level): stop honestly
+        t = 1.0
+        while True:
+            W_new = W + t * V
+            Z_new = Z + t * XV
+            b_new, loss_new, P_new = profiled(Z_new, b + t * c if fit_intercept else b)
+            f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
+            # A decrease below the rounding of f cannot be tested: near the
+            # optimum the (accurate) full step is taken.
+            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
+                break
+            t *= _BACKTRACK
+            if t < _MIN_STEP:
+                break
+        if t < _MIN_STEP:
+            break  # no decrease found along the step: keep the best point, stop honestly
+        W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
+        g, diag, diag_b = state(P, W)
+        certificate = half_sq_over(safe_norm(g), lam)
+    # Every minimiser has sum_k W_k = 0: the loss is invariant to adding one
+    # vector to every class and the penalty is smallest for the class-mean-free
+    # W, so this projection never increases P (it removes what CG's
+    # class-dependent preconditioning left in the mean, ~ certificate-sized).
+    # (Skipped when W is already mean-free to rounding, so that a converged
+    # warm start comes back bit for bit.)
+    mean = W.mean(axis=1, keepdims=True)
+    if np.max(np.abs(mean), initial=0.0) > 4.0 * _EPS * np.max(np.abs(W), initial=0.0):
+        W -= mean
+    # Certify from scratch: margins recomputed from W (no accumulated updates).
+    Z = op.dot(W)
+    b, _, P = profiled(Z, b)
+    if fit_intercept:
+        b, P = _polish_intercepts(Z, Yoh, codes, s, b, P)
+    g, _, _ = state(P, W)
+    scales = DataScales(X, s, fit_intercept, n_threads)
+    certificate = _rounding_safe_certificate(
+        op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept
+    )
+    passes = op.n_passes + scales.n_passes
+    return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, passes
+
+
+# Full Newton steps the final certification adds to the intercepts: the
+# profile stops at steps of 1e-12 max|b|, which leaves a b-gradient far above
+# its rounding when |b| is large (large column means); two more quadratic
+# steps reach the rounding level.
+_POLISH_STEPS = 2
+
+
+def _polish_intercepts(Z, Yoh, codes, s, b, P):
+    """Plain Newton steps on the intercepts, each kept only if it shrinks ``||1^T G||``."""
+    k = Z.shape[1]
+    gnorm = float(np.linalg.norm(s @ (P - Yoh)))
+    for _ in range(_POLISH_STEPS):
+        g = s @ (P - Yoh)
+        sP = s[:, None] * P
+        H = np.diag(sP.sum(axis=0)) - sP.T @ P
+        scale = np.trace(H) / k
+        if not scale > 0.0:
+            break
+        try:
+            step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
+        except np.linalg.LinAlgError:
+            break
+        b_new = b + (step - step.mean())
+        P_new = _softmax(Z + b_new)[1]
+        g_new = float(np.linalg.norm(s @ (P_new - Yoh)))
+        if not g_new < gnorm:
+            break
+        b, P, gnorm = b_new, P_new, g_new
+    return b, P
+
+
+def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept):
+    """``(||g||_F + ||E||_F)^2 / (2 lam) + ||1^T G|| ||db||``, rounded up, at most ``P(W, b)``.
+
+    ``g = fl(X^T G') + lam W`` is the computed gradient (``G'`` the centred
+    ``s * (P - Y)``); ``E`` bounds, entry by entry, its distance to
+    ``grad F(W)`` as in :func:`fastridge._solvers.logistic.newton.certify_binary`:
+
+    * ``gamma_{n+2} ||X_j|| ||G'_k||``: rounding of the product ``X^T G'``;
+    * ``||Xc_j|| ||dG_k||``: ``dG_ik <= s_i (2 dm_i + 8 u)`` from the margin
+      errors ``dm_i = max_k (gamma_{p+2} ||x_i|| ||W_k|| + u (|Z_ik| + |b_k| + |M_ik|))``
+      (softmax moves by at most ``2 max_k |dm_ik|``) plus the centring's;
+    * ``||Xc_j|| 2 ||db||_inf ||s P_k||``: the intercepts off ``b*`` by
+      ``||db|| <= (||1^T G|| + err) / lambda_2(H_b)`` (one Newton step of
+      the intercept problem, ``lambda_2`` its smallest eigenvalue off ``1_K``);
+      ``||1^T G|| ||db||`` bounds ``f(b) - f(b*)`` by convexity.
+    """
+    n, p = op.n, op.p
+    eps = _EPS
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        M = Z + b
+        G = s[:, None] * (P - Yoh)
+        w_norms = np.linalg.norm(W, axis=0)  # (K,)
+        dm = _gamma(p + 2) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
+            np.abs(Z) + np.abs(b) + np.abs(M)
+        )
+        dG = s[:, None] * (2.0 * dm.max(axis=1, keepdims=True) + 8.0 * eps)
+        gsum = G.sum(axis=0)
+        S = float(s.sum())
+        if fit_intercept:
+            err_sum = _gamma(n + 2) * np.abs(G).sum(axis=0)
+            Gc = G - np.multiply.outer(s, gsum / S)
+            dG = dG + np.multiply.outer(s, (dG.sum(axis=0) + err_sum + 2 * eps * np.abs(gsum)) / S)
+            sP = s[:, None] * P
+            Hb = np.diag(sP.sum(axis=0)) - sP.T @ P
+            ev = np.linalg.eigvalsh(0.5 * (Hb + Hb.T))
+            lam2 = float(ev[1]) if ev.shape[0] > 1 else float(ev[0])
+            fnorm = float(np.linalg.norm(gsum)) + float(np.linalg.norm(err_sum))
+            db = fnorm / lam2 if lam2 > 0 else np.inf
+            sp_norm = np.linalg.norm(sP, axis=0)
+        else:
+            Gc, db, fnorm, sp_norm = G, 0.0, 0.0, np.zeros(P.shape[1])
+        E = (
+            _gamma(n + 2) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
+            + np.multiply.outer(scales.xc_norm, np.linalg.norm(dG, axis=0) + 2.0 * db * sp_norm)
+            + 2.0 * eps * lam * np.abs(W)
+        )
+        bound = half_sq_over(safe_norm(g) + safe_norm(E), lam)
+        if db > 0:
+            bound += fnorm * db
+        bound *= 1.0 + 8.0 * eps
+        # P* >= 0: P(W, b) itself is a certificate (caps a bound that
+        # overflowed or lost the intercept curvature).
+        value = _loss(M, codes, s)[0] + 0.5 * lam * float(np.vdot(W, W))
+        cap = value * (1.0 + _gamma(n + 8))
+        bound = bound if bound <= cap else cap  # also replaces a NaN bound
+    return float(bound) if np.isfinite(bound) else np.inf
+
+
+def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
+    """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``.
+
+    The ``W``-block vectors are handled flat (``(p, K)`` C-contiguous viewed
+    as ``p K`` entries) with the fused CG updates of
+    :mod:`fastridge._kernels._vector`; the ``K`` intercept entries with NumPy.
+    """
+    p, k = g.shape
+    minv = (1.0 / (diag + lam)).ravel()
+    # An intercept whose class has (numerically) zero Hessian weight gets no
+    # preconditioning rather than a division by zero; without intercept the
+    # b-block is pinned at 0 by a zero preconditioner.
+    safe_b = np.where(diag_b > 0, diag_b, 1.0)
+    minv_b = 1.0 / safe_b if fit_intercept else np.zeros(k)
+    V = np.zeros((p, k))
+    c = np.zeros(k)
+    XV = np.zeros((op.n, k))
+    rW = -g.ravel()
+    rb = np.zeros(k)
+    zW = minv * rW
+    zb = minv_b * rb
+    dW, db = zW.copy(), zb.copy()
+    rz = float(rW @ zW + rb @ zb)
+    rr = float(rW @ rW)
+    for _ in range(_MAX_INNER):
+        if np.sqrt(rr + rb @ rb) <= stop:
+            break
+        HV, hb, U = op.hessp(P, s, dW.reshape(p, k), db)
+        hW = HV.ravel()
+        if not fit_intercept:
+            hb = np.zeros(k)  # b is not a variable: its block of H is dropped
+        dq = shift_and_dot_1d(hW, dW, lam) + float(db @ hb)
+        if not dq > 0.0:
+            break
+        alpha = rz / dq
+        rr, rz_w = step_and_precondition_1d(V.ravel(), rW, zW, dW, hW, alpha, minv)
+        c += alpha * db
+        XV += alpha * U
+        rb -= alpha * hb
+        zb = minv_b * rb
+        rz_new = rz_w + float(rb @ zb)
+        beta = rz_new / rz
+        new_direction_1d(dW, zW, beta)
+        db = zb + beta * db
+        rz = rz_new
+    return V, c, XV
