@@ -36,6 +36,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
     "matplotlib.sphinxext.plot_directive",  # performance.md's figures, from plots.py
+    "sphinxcontrib.mermaid",  # architecture.md's picture of the layers
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
