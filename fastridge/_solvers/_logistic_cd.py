@@ -56,7 +56,8 @@ CD).  Newton-CG's Krylov steps are insensitive to such correlations.
 
 Storage: CSC (``X`` in CSR is converted, one documented copy, by
 ``fastridge._validation.canonical_csc``; duplicates were already summed
-exactly by ``check_X``, so that the curvature is exact) or dense columns (strided reads of a C-contiguous array).
+exactly by ``check_X``, so that the curvature is exact) or dense columns
+(strided reads of a C-contiguous array).
 The epochs run on one thread; the setup and certificate passes use
 ``n_threads`` (column-parallel on CSC, deterministic).
 """

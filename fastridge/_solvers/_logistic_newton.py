@@ -499,7 +499,8 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         # Error of each margin, then of u' (sigma' <= 1/4; expit and the
         # products add a few relative units).
         xe = scales.x_extra
-        dm = _gamma(p + 2 + xe) * scales.row_norm() * w_norm + _EPS * (np.abs(z) + abs(b) + np.abs(m))
+        dm = _gamma(p + 2 + xe) * scales.row_norm() * w_norm
+        dm = dm + _EPS * (np.abs(z) + abs(b) + np.abs(m))
         du = s * (0.25 * dm + 4.0 * _EPS * np.abs(r))
         if fit_intercept:
             err_sum = _gamma(n + 2) * float(np.abs(u).sum())
