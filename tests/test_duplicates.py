@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 import fastridge
 from fastridge._kernels import _duplicates as D
-from fastridge._validation import check_X, check_predict_X
+from fastridge._validation import check_predict_X, check_X
 
 hp = pytest.importorskip("tests._hp_reference")
 
