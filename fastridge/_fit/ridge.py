@@ -64,8 +64,10 @@ def ridge(
     ----------
     X : ndarray or scipy.sparse matrix/array, shape (n, p)
         CSR and CSC are used in place (float32 or float64 data, int32 or int64
-        indices; unsorted indices, duplicates and explicit zeros are fine).
-        Other sparse formats are converted to CSR, which copies ``X``.
+        indices; unsorted indices and explicit zeros are fine).  Duplicates are
+        fine too: the matrix is their exact sum, and an ``X`` with duplicates is
+        replaced by one copy holding those sums (float64 if a sum is not a
+        float32).  Other sparse formats are converted to CSR, which copies ``X``.
     y : array-like, shape (n,) or (n, k)
         One target, or ``k`` targets fitted together (``X`` is read once per
         iteration for all of them).

@@ -12,11 +12,19 @@ never modified.  Copies are made only where stated:
   after the structure check and only when its values fit; otherwise
   ``indices`` is widened to int64 (O(nnz));
 * non-C-contiguous dense arrays are copied to C order;
+* a sparse ``X`` with duplicate entries (the same ``(row, column)`` stored
+  more than once; scipy's matrix is their exact sum) is replaced by a sorted,
+  duplicate-free copy (:func:`canonical_copy`) when it is validated for a fit:
+  each value is the exact sum of its parts rounded once to float64, stored in
+  the input's dtype when every sum is exact in it (float64 otherwise).
+  Unsorted indices without duplicates and explicit zeros are not copied; nor
+  is ``X`` copied for a prediction (a product sums duplicates as it goes).
 * ``np.memmap`` and read-only arrays are used as they are (views, no copy).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -24,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _kernels as K
+from .._kernels import _duplicates as D
 
 _STRUCTURE_MESSAGES = {
     K._validate.INDPTR_START_NOT_ZERO: "indptr[0] must be 0",
@@ -39,13 +48,20 @@ _FLOAT_TYPES = (np.float32, np.float64)
 
 @dataclass(frozen=True)
 class Compressed:
-    """A validated CSR or CSC matrix as its three arrays (shared with the caller's)."""
+    """A validated CSR or CSC matrix as its three arrays (shared with the caller's).
+
+    ``rounded`` marks a :func:`canonical_copy` some of whose values are the
+    float64 nearest to the exact sum of duplicates rather than that sum: the
+    caller's matrix is then ``X + E`` with ``|E_ij| <= u |X_ij|``
+    (``u = 2^-53``), which the certificates include.
+    """
 
     format: str  # "csr" or "csc"
     shape: tuple[int, int]
     data: np.ndarray
     indices: np.ndarray
     indptr: np.ndarray
+    rounded: bool = False
 
     @property
     def dtype(self) -> np.dtype:
@@ -72,8 +88,13 @@ def _check_finite(values: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} contains NaN or infinity ({bad} at flat position {pos})")
 
 
-def check_X(X, *, name: str = "X"):
+def check_X(X, *, name: str = "X", canonical: bool = True):
     """Validate ``X`` and return it as C-contiguous dense, CSR or CSC (no copy if possible).
+
+    With ``canonical`` (every fit), a sparse ``X`` with duplicate entries is
+    replaced by :func:`canonical_copy` (its exact sums, no duplicates), so that
+    no solver and no certificate sees a duplicate.  A matrix without duplicates
+    is not copied (unsorted indices and explicit zeros are fine).
 
     Returns
     -------
@@ -84,7 +105,9 @@ def check_X(X, *, name: str = "X"):
     if sp.issparse(X):
         if X.dtype.kind == "c":
             raise TypeError(f"{name} is complex; fastridge supports real-valued data only")
-        if X.format not in ("csr", "csc"):
+        if X.format == "coo":
+            X = _coo_to_csr(X)  # documented copy; duplicates kept (summed below)
+        elif X.format not in ("csr", "csc"):
             X = X.tocsr()  # documented copy
         n, p = X.shape
         _check_shape(n, p, name)
@@ -112,7 +135,11 @@ def check_X(X, *, name: str = "X"):
             data = data.astype(np.float64)  # documented copy of data
         data = np.ascontiguousarray(data)
         _check_finite(data, name)
-        return Compressed(X.format, (n, p), data, indices, indptr)
+        Xv = Compressed(X.format, (n, p), data, indices, indptr)
+        if canonical and not X.has_canonical_format:
+            if D.cs_has_duplicates(indptr, indices, n_minor):
+                Xv = canonical_copy(Xv, name)  # documented copy (duplicates only)
+        return Xv
     if isinstance(X, np.memmap):
         X = X.view(np.ndarray)
     Xa = np.asarray(X)
@@ -127,6 +154,19 @@ def check_X(X, *, name: str = "X"):
     Xa = np.ascontiguousarray(Xa)
     _check_finite(Xa, name)
     return Xa
+
+
+def _coo_to_csr(X):
+    """CSR with the same stored entries as a COO ``X`` (scipy's ``tocsr`` would sum
+    duplicates in the data's dtype; :func:`canonical_copy` sums them exactly)."""
+    n = X.shape[0]
+    row, col = np.asarray(X.row), np.asarray(X.col)
+    if row.size and (row.min() < 0 or row.max() >= n):
+        return X.tocsr()  # broken structure: scipy's error
+    order = np.argsort(row, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+    return sp.csr_matrix((X.data[order], col[order], indptr), shape=X.shape)
 
 
 def _index_arrays(indices: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +206,7 @@ def check_predict_X(X, *, name: str = "X"):
     product.  Dense input is returned as is (``validate_data`` checked it).
     """
     if sp.issparse(X):
-        check_X(X, name=name)
+        check_X(X, name=name, canonical=False)
     return X
 
 
@@ -303,14 +343,59 @@ def check_coef_init(coef_init, p: int, k: int) -> np.ndarray:
     return W0
 
 
+def canonical_copy(Xv: Compressed, name: str = "X") -> Compressed:
+    """A sorted copy of ``Xv`` without duplicates: each value the exact sum of its parts.
+
+    The parts are summed in float64 pairs (error-free TwoSums,
+    :func:`fastridge._kernels._duplicates.cs_sum_duplicates`; the rare group
+    whose sum a pair cannot hold is redone with ``math.fsum``), so each value
+    is the float64 nearest to the exact sum -- never a sum rounded part by part
+    in the data's dtype, which can lose everything (``v + 1e17 - 1e17``).
+    The copy keeps float32 data when every sum is exactly a float32, else it
+    is float64; when some sum is not even a float64 (``0.1 + 0.2``) the copy
+    is marked ``rounded`` (relative error at most ``u`` per entry: sums of
+    floats are exact in the subnormal range).  Explicit zeros are kept.
+    """
+    indptr, indices, values, status, m = D.cs_sum_duplicates(Xv.indptr, Xv.indices, Xv.data)
+    indices, values, status = indices[:m].copy(), values[:m].copy(), status[:m]
+    redo = np.flatnonzero(status == D.SUM_REDO)
+    if len(redo):
+        major = np.searchsorted(indptr, redo, side="right") - 1
+        for pos, i in zip(redo, major, strict=True):
+            sl = slice(Xv.indptr[i], Xv.indptr[i + 1])
+            parts = Xv.data[sl][Xv.indices[sl] == indices[pos]].astype(np.float64).tolist()
+            try:
+                total = math.fsum(parts)  # correctly rounded
+                exact = math.fsum([*parts, -total]) == 0.0
+            except OverflowError:
+                total, exact = math.inf, False
+            if not math.isfinite(total):
+                raise ValueError(f"{name} has duplicate entries whose sum overflows float64")
+            values[pos] = total
+            status[pos] = D.SUM_EXACT if exact else D.SUM_ROUNDED
+    rounded = bool((status == D.SUM_ROUNDED).any())
+    if Xv.dtype == np.float32 and not rounded:
+        as32 = values.astype(np.float32)
+        if np.array_equal(as32.astype(np.float64), values):
+            values = as32
+    return Compressed(Xv.format, Xv.shape, values, indices, indptr, rounded)
+
+
 def canonical_csc(Xv: Compressed) -> Compressed:
-    """CSC without duplicate entries, as coordinate descent needs (copies when it must)."""
-    if Xv.format == "csr":
-        cls = sp.csr_matrix
-        M = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape).tocsc()  # copy of X
-    elif K.cs_is_strictly_sorted(Xv.indptr, Xv.indices):
+    """CSC with strictly sorted indices, as coordinate descent needs (copies when it must).
+
+    ``Xv`` comes from :func:`check_X`, which has already summed duplicates
+    exactly (:func:`canonical_copy`); so only the layout changes here, never a
+    value (scipy's ``sum_duplicates`` would sum in the data's dtype).
+    """
+    if Xv.format == "csc" and K.cs_is_strictly_sorted(Xv.indptr, Xv.indices):
         return Xv
-    else:
-        M = sp.csc_matrix((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape, copy=True)
-    M.sum_duplicates()
-    return Compressed("csc", Xv.shape, M.data, M.indices, M.indptr)
+    if D.cs_has_duplicates(Xv.indptr, Xv.indices, Xv.shape[1 if Xv.format == "csr" else 0]):
+        Xv = canonical_copy(Xv)  # not reached through check_X
+        if Xv.format == "csc":
+            return Xv
+    cls = sp.csr_matrix if Xv.format == "csr" else sp.csc_matrix
+    M = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape)
+    M = M.tocsc() if Xv.format == "csr" else M.copy()  # copy of X
+    M.sort_indices()
+    return Compressed("csc", Xv.shape, M.data, M.indices, M.indptr, Xv.rounded)

@@ -55,8 +55,9 @@ profiled intercept otherwise removes, is then badly conditioned for cyclic
 CD).  Newton-CG's Krylov steps are insensitive to such correlations.
 
 Storage: CSC (``X`` in CSR is converted, one documented copy, by
-``fastridge._fit.validation.canonical_csc``, which also sums duplicates so that the
-curvature is exact) or dense columns (strided reads of a C-contiguous array).
+``fastridge._fit.validation.canonical_csc``; duplicates were already summed
+exactly by ``check_X``, so that the curvature is exact) or dense columns
+(strided reads of a C-contiguous array).
 The epochs run on one thread; the setup and certificate passes use
 ``n_threads`` (column-parallel on CSC, deterministic).
 """
@@ -117,7 +118,8 @@ def cd_binary(
     ----------
     X : ndarray (n, p) C-contiguous or ``Compressed`` (CSR or CSC)
         As returned by :func:`fastridge._fit.validation.check_X`.  CSR (and CSC
-        with unsorted indices or duplicates) is copied to canonical CSC.
+        with unsorted indices) is copied to canonical CSC; duplicates were
+        summed by ``check_X``.
     y : ndarray (n,) float64
         Labels in ``{-1, +1}``.
     s : ndarray (n,) float64

@@ -299,7 +299,8 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         M = Z + b
         G = s[:, None] * (P - Yoh)
         w_norms = np.linalg.norm(W, axis=0)  # (K,)
-        dm = _gamma(p + 2) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
+        xe = scales.x_extra  # X a rounded sum of duplicates (DataScales)
+        dm = _gamma(p + 2 + xe) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
             np.abs(Z) + np.abs(b) + np.abs(M)
         )
         dG = s[:, None] * (2.0 * dm.max(axis=1, keepdims=True) + 8.0 * eps)
@@ -319,7 +320,7 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         else:
             Gc, db, fnorm, sp_norm = G, 0.0, 0.0, np.zeros(P.shape[1])
         E = (
-            _gamma(n + 2) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
+            _gamma(n + 2 + xe) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
             + np.multiply.outer(scales.xc_norm, np.linalg.norm(dG, axis=0) + 2.0 * db * sp_norm)
             + 2.0 * eps * lam * np.abs(W)
         )

@@ -395,6 +395,9 @@ class DataScales:
     ----------
     col_norm : ndarray (p,)
         ``||X_j||_2``.
+    x_extra : int
+        1 when ``X`` is a rounded sum of duplicates (see ``__init__``): added to
+        the ``gamma`` index of every product with ``X`` in the bounds.
     xc_norm : ndarray (p,)
         An upper bound on ``||X_j - mu_j 1||_2`` (``mu``: the ``s``-weighted
         means), valid in spite of the cancellation in ``sum X^2 - n m^2``:
@@ -421,6 +424,14 @@ class DataScales:
             # sum (X - mu_s)^2 = sum (X - mean)^2 + n (mean - mu_s)^2
             csq = csq + n * (mean - mu_s) ** 2 * (1.0 + 4.0 * gamma)
         self.xc_norm = np.sqrt(csq) if fit_intercept else self.col_norm
+        # X holds duplicate sums rounded to float64 (fastridge._validation.
+        # canonical_copy): the caller's X is X' + E, |E_ij| <= u |X'_ij|.  Each
+        # product with X then has one more rounding (gamma index + 1, so
+        # |E_i . w| <= u ||x_i|| ||w|| and |E_j . v| <= u ||X_j|| ||v||) and
+        # ||Xc_j|| of the caller's X grows by at most u ||X_j||.
+        self.x_extra = 1 if getattr(X, "rounded", False) else 0
+        if self.x_extra:
+            self.xc_norm = self.xc_norm + _EPS * self.col_norm * (1.0 + 4.0 * _EPS)
         tiny = np.finfo(np.float64).tiny
         self.cancellation_ratio = float(np.max(n * mean**2 / np.maximum(csq, tiny), initial=0.0))
         self._row_norm = None
@@ -487,7 +498,9 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         w_norm = float(np.linalg.norm(w))
         # Error of each margin, then of u' (sigma' <= 1/4; expit and the
         # products add a few relative units).
-        dm = _gamma(p + 2) * scales.row_norm() * w_norm + _EPS * (np.abs(z) + abs(b) + np.abs(m))
+        xe = scales.x_extra
+        dm = _gamma(p + 2 + xe) * scales.row_norm() * w_norm
+        dm = dm + _EPS * (np.abs(z) + abs(b) + np.abs(m))
         du = s * (0.25 * dm + 4.0 * _EPS * np.abs(r))
         if fit_intercept:
             err_sum = _gamma(n + 2) * float(np.abs(u).sum())
@@ -500,7 +513,7 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         else:
             db, d_norm, fprime = 0.0, 0.0, 0.0
         e = (
-            _gamma(n + 2) * scales.col_norm * float(np.linalg.norm(up))
+            _gamma(n + 2 + xe) * scales.col_norm * float(np.linalg.norm(up))
             + scales.xc_norm * (float(np.linalg.norm(du)) + d_norm * db)
             + 2.0 * _EPS * lam * np.abs(w)
         )

@@ -48,8 +48,11 @@ def gram_eigenvalue_lower_bound(H: np.ndarray, op) -> float:
     if p == 0 or p > _EIG_BOUND_MAX_P:
         return 0.0
     lmin = float(np.linalg.eigvalsh(H)[0])
-    F = rounding_scales(op).F
+    sc = rounding_scales(op)
+    F = sc.F
     margin = 3.0 * gamma(op.n + p + 2) * F * F + 4.0 * p * U * float(np.linalg.norm(H))
+    # X = X' + E (duplicate sums rounded): ||H_X - H_X'|| <= 2 ||A||_F EF + EF^2.
+    margin += (2.0 * sc.AF + sc.EF) * sc.EF * (1.0 + 8.0 * U)
     bound = lmin - margin
     return bound if np.isfinite(bound) and bound > 0.0 else 0.0
 

@@ -39,8 +39,19 @@ When that bound keeps a fit the solver certified above ``tol * P_null`` (the
 column means dwarf their spread, or ``tol`` is near the float64 floor), the
 gradient is recomputed in pairs (:func:`fastridge._kernels._dd.dd_gradient_rows`),
 whose error is ``2 u ||g|| + 2 u ||A||_F ||e||_s`` plus terms of order ``u^2``.
-Duplicate sparse entries enter ``F`` as the squares of their parts, which is
-exact for canonical matrices only (a second-order effect on the bound).
+These bounds hold for a matrix without duplicate entries, which is what every
+solver sees: ``fastridge._validation.check_X`` replaces a sparse ``X`` with
+duplicates by its exact sums (``canonical_copy``).  (With duplicates in the
+products the bounds would be wrong at first order, not a second-order effect:
+``F`` would sum the squares of the parts instead of the square of their sum,
+and a row dot would have as many terms as stored entries, not ``p``.)  When
+such a sum is not a float64, the stored ``X'`` is the caller's ``X`` rounded
+once, ``X = X' + E`` with ``|E_ij| <= u |X'_ij|``, so ``||S^{1/2} E||_F <= EF
+= u F``; then the gradient of the caller's problem differs from the one of
+``X'`` by at most ``EF (||r'||_s + (||A||_F + EF) ||w||)`` (``r' = yc - X'c w``,
+``||r'||_s <= ||yc||_s + ||A||_F ||w||``; centring only shrinks ``E``), its
+best intercept by ``EF ||w|| / sqrt(S)``, and both certificates add these
+(the dual one, a gap of the ``X'`` problem, is not used then).
 """
 
 from __future__ import annotations
@@ -84,6 +95,7 @@ class RoundingScales:
     n: int
     p: int
     careful: bool  # setup moments computed in pairs
+    EF: float = 0.0  # bound on ||S^{1/2} E||_F, E = X (caller's) - X (stored)
 
 
 def rounding_scales(op) -> RoundingScales:
@@ -114,7 +126,16 @@ def rounding_scales(op) -> RoundingScales:
         n=n,
         p=p,
         careful=bool(op.careful),
+        EF=U * F if getattr(op, "x_rounded", False) else 0.0,
     )
+
+
+def representation_error(sc: RoundingScales, w_norm, yc_norm):
+    """Gradient error from ``X = X' + E`` (module docstring); 0 for an exact ``X``."""
+    if sc.EF == 0.0:
+        return np.zeros_like(np.asarray(w_norm, dtype=np.float64))
+    EF = sc.EF * (1.0 + 4.0 * U)
+    return EF * (yc_norm + sc.AF * w_norm + (sc.AF + EF) * w_norm) * (1.0 + 8.0 * U)
 
 
 def _intercept_error(sc: RoundingScales, w_norm, ybar, abs_y_mean, exact_ybar):
@@ -125,8 +146,9 @@ def _intercept_error(sc: RoundingScales, w_norm, ybar, abs_y_mean, exact_ybar):
     """
     dybar = np.where(exact_ybar, 0.0, gamma(sc.n + 2) * abs_y_mean)
     moved = w_norm > 0
+    dmu = sc.dmu + sc.EF * (1.0 + 4.0 * U) / np.sqrt(sc.S)  # mu of E (X = X' + E)
     db = dybar + np.where(
-        moved, sc.dmu * w_norm + gamma(sc.p + 2) * (np.abs(ybar) + sc.mu_norm * w_norm), 0.0
+        moved, dmu * w_norm + gamma(sc.p + 2) * (np.abs(ybar) + sc.mu_norm * w_norm), 0.0
     )
     return db, dybar
 
@@ -142,7 +164,7 @@ def float64_gradient_error(sc: RoundingScales, lam, w_norm, yc_norm, B_norm, dyb
         dg = dg + 2.0 * gamma(sc.n + 2) * F * yc_norm
     dg = dg + U * AF * yc_norm + 3.0 * U * (lam * w_norm + B_norm + AF * AF * w_norm)
     c0 = dybar + sc.dmu * w_norm
-    return dg + sc.S * c0 * sc.dmu
+    return dg + sc.S * c0 * sc.dmu + representation_error(sc, w_norm, yc_norm)
 
 
 def pair_gradient_error(sc: RoundingScales, lam, w_norm, yc_norm, g_norm, e_norm, dybar):
@@ -152,7 +174,7 @@ def pair_gradient_error(sc: RoundingScales, lam, w_norm, yc_norm, g_norm, e_norm
     dg = 2.0 * U * g_norm + 2.0 * U * AF * e_norm + U * AF * yc_norm + U * lam * w_norm
     dg = dg + 4.0 * gamma(m) ** 2 * F * (F * w_norm + yc_norm + e_norm)
     c0 = dybar + sc.dmu * w_norm
-    return dg + sc.S * c0 * sc.dmu
+    return dg + sc.S * c0 * sc.dmu + representation_error(sc, w_norm, yc_norm)
 
 
 def combine(lam, g_norm, dg, S, db):
@@ -263,7 +285,7 @@ def sound_certificate(
         cert[redo] = np.minimum(cert[redo], cert2)
         pairs[redo] = True
     dual = np.flatnonzero((cert > limit) & np.isfinite(w_norm))
-    if alpha is not None and len(dual):
+    if alpha is not None and len(dual) and sc.EF == 0.0:
         g_bound = np.minimum(g_norm[dual] + dg[dual], np.inf)
         cert_d = dual_certificate(problem, alpha, dual, g_bound, sc, W)
         cert[dual] = np.minimum(cert[dual], cert_d + 0.5 * sc.S * db[dual] ** 2)

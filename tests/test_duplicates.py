@@ -1,0 +1,207 @@
+"""Sparse ``X`` with duplicate entries: the fitted matrix is their exact sum.
+
+scipy's matrix is the sum of the parts stored at one ``(row, column)``; the
+fits must be of that matrix and their certificates must bound the true gap
+(mpmath references, which sum duplicates exactly).  Duplicates are summed
+once at validation (``fastridge._validation.canonical_copy``), exactly; a
+matrix without duplicates is not copied.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import fastridge
+from fastridge._kernels import _duplicates as D
+from fastridge._validation import check_predict_X, check_X
+
+hp = pytest.importorskip("tests._hp_reference")
+
+
+def _with_parts(V, parts, fmt, rng):
+    """``V`` stored with each entry as ``parts(v)`` (a list), parts shuffled in each slice."""
+    n, p = V.shape
+    rows, cols, vals = [], [], []
+    for i in range(n):
+        for j in range(p):
+            for x in parts(V[i, j]):
+                rows.append(i)
+                cols.append(j)
+                vals.append(x)
+    rows, cols = np.array(rows), np.array(cols)
+    vals = np.array(vals, dtype=V.dtype)
+    major, minor = (rows, cols) if fmt == "csr" else (cols, rows)
+    n_major = n if fmt == "csr" else p
+    order = np.lexsort((rng.random(len(major)), major))  # unsorted within slices
+    indptr = np.r_[0, np.cumsum(np.bincount(major, minlength=n_major))]
+    cls = sp.csr_matrix if fmt == "csr" else sp.csc_matrix
+    return cls((vals[order], minor[order], indptr), shape=(n, p))
+
+
+def _problem(dtype, seed=0, n=20, p=3):
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((n, p)).astype(dtype)
+    y = V.astype(np.float64) @ np.array([1.0, -2.0, 0.5])[:p] + 0.1 * rng.standard_normal(n)
+    return rng, V, y
+
+
+_BIG = {np.float32: 1e6, np.float64: 1e17}
+
+
+def _cancelling(V, fmt, rng):
+    big = _BIG[V.dtype.type]
+    return _with_parts(V, lambda v: [v, big, -big], fmt, rng)
+
+
+def _ridge_fit(kind, X, y, lam, **kw):
+    """``(coef, intercept, certificate, converged)`` of one ridge entry point."""
+    if kind == "path-cd" or kind == "path-eigen":
+        res = fastridge.ridge_path(X, y, [lam], solver=kind[5:], **kw)
+        coef = np.asarray(res.coef).reshape(-1, X.shape[1])[0]
+        cert = float(np.ravel(res.certificate)[0])
+        return coef, float(np.ravel(res.intercept)[0]), cert, bool(np.all(res.converged))
+    if kind == "ridgecv":
+        est = fastridge.RidgeCV(alphas=[lam], **kw).fit(X, y)
+        return est.coef_, float(est.intercept_), float(np.ravel(est.certificate_)[0]), True
+    res = fastridge.ridge(X, y, lam, solver=kind, **kw)
+    return res.coef, float(res.intercept), float(res.certificate), bool(res.converged)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["cd", "cg-primal", "direct", "path-cd", "ridgecv"])
+def test_cancelling_duplicates_ridge(fmt, dtype, kind):
+    """``(v, big, -big)`` sums to ``v``: fits of ``V``, certificates sound (was 0 / 6400x off)."""
+    rng, V, y = _problem(dtype)
+    X = _cancelling(V, fmt, rng)
+    ref = hp.ridge_reference(X, y, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        coef, b, cert, conv = _ridge_fit(kind, X, y, 1.0, tol=1e-14)
+    assert conv
+    assert hp.ridge_gaps(ref, coef, b)[0] <= cert
+    want, _ = (np.asarray(v) for v in _exact_fit(V, y, 1.0))
+    np.testing.assert_allclose(coef, want, rtol=1e-7, atol=1e-7 * np.abs(want).max())
+
+
+def _exact_fit(V, y, lam):
+    from tests.conftest import dense_ridge_solution
+
+    return dense_ridge_solution(V.astype(np.float64), y, lam)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", ["cd", "newton-cg"])
+def test_cancelling_duplicates_logistic(fmt, dtype, solver):
+    rng, V, y = _problem(dtype, seed=1)
+    labels = np.where(y > 0, 1, -1)
+    X = _cancelling(V, fmt, rng)
+    ref = hp.logistic_reference(X, labels, 1.0)
+    res = fastridge.logistic(X, labels, 1.0, solver=solver, tol=1e-12)
+    assert res.converged
+    assert hp.logistic_gap(ref, res.coef, res.intercept) <= res.certificate
+    plain = fastridge.logistic(V.astype(np.float64), labels, 1.0, solver="newton-cg", tol=1e-14)
+    np.testing.assert_allclose(np.ravel(res.coef), np.ravel(plain.coef), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["direct-primal", "cg-primal", "path-eigen", "ridgecv"])
+def test_equal_duplicates_rounding_floor(kind):
+    """64 parts ``v/64``: at tol=1e-14 the certificate still bounds the gap (was 8x below)."""
+    rng = np.random.default_rng(7)
+    n, p = 12, 3
+    V = rng.standard_normal((n, p)) * 1e3
+    X = _with_parts(V, lambda v: [v / 64] * 64, "csc", rng)
+    y = V @ rng.standard_normal(p) + 1e-6 * rng.standard_normal(n)
+    for lam in [1e-3, 1e3]:
+        ref = hp.ridge_reference(X, y, lam, None, False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            coef, _, cert, _ = _ridge_fit(kind, X, y, lam, fit_intercept=False, tol=1e-14)
+        assert hp.ridge_gaps(ref, coef, 0.0)[0] <= cert
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_rounded_sums_certified(fmt):
+    """Sums that are not float64s (``0.1 + 0.2``): stored rounded, the bound includes it."""
+    rng, V, y = _problem(np.float64, seed=3)
+    X = _with_parts(V, lambda v: [v, 0.1, 0.2, -0.3], fmt, rng)
+    Xv = check_X(X)
+    assert Xv.rounded and Xv.dtype == np.float64
+    ref = hp.ridge_reference(X, y, 1e-2)
+    for solver in ["cd", "cg-primal", "direct", "cg-dual"]:
+        res = fastridge.ridge(X, y, 1e-2, solver=solver, tol=1e-14)
+        assert hp.ridge_gaps(ref, res.coef, res.intercept)[0] <= res.certificate, solver
+    lab = np.where(y > 0, 1, -1)
+    lref = hp.logistic_reference(X, lab, 1.0)
+    for solver in ["cd", "newton-cg"]:
+        res = fastridge.logistic(X, lab, 1.0, solver=solver, tol=1e-12)
+        assert hp.logistic_gap(lref, res.coef, res.intercept) <= res.certificate, solver
+
+
+def test_canonical_copy_values_and_dtype():
+    rng = np.random.default_rng(4)
+    V = rng.standard_normal((6, 4)).astype(np.float32)
+    # float32 parts whose sums are float32s: the copy stays float32 and exact
+    Xv = check_X(_cancelling(V, "csr", rng))
+    assert Xv.dtype == np.float32 and not Xv.rounded
+    np.testing.assert_array_equal(sp.csr_matrix((Xv.data, Xv.indices, Xv.indptr)).toarray(), V)
+    assert not D.cs_has_duplicates(Xv.indptr, Xv.indices, 4)
+    # float32 parts whose exact sum needs float64: promoted, still exact
+    X = _with_parts(V, lambda v: [v, np.float32(2.0**-30)], "csc", rng)
+    Xv = check_X(X)
+    assert Xv.dtype == np.float64 and not Xv.rounded
+    dense = sp.csc_matrix((Xv.data, Xv.indices, Xv.indptr), shape=V.shape).toarray()
+    np.testing.assert_array_equal(dense, V.astype(np.float64) + 2.0**-30)
+    # COO: scipy's tocsr would sum in float32; the parts reach the exact sum
+    coo = _cancelling(V, "csr", rng).tocoo()
+    assert coo.nnz == 3 * V.size
+    Xv = check_X(coo)
+    np.testing.assert_array_equal(sp.csr_matrix((Xv.data, Xv.indices, Xv.indptr)).toarray(), V)
+    # more than a float64 pair can hold: redone with math.fsum, correctly rounded
+    X = sp.csr_matrix(
+        (np.array([1.0, 2.0**-60, 2.0**-120, 3.0]), np.array([0, 0, 0, 1]), np.array([0, 4])),
+        shape=(1, 2),
+    )
+    Xv = check_X(X)
+    assert Xv.rounded
+    np.testing.assert_array_equal(Xv.data, [1.0, 3.0])  # 1 + 2^-60 + 2^-120 rounded
+    # an overflowing sum is refused
+    big = np.finfo(np.float64).max
+    X = sp.csr_matrix((np.array([big, big]), np.array([0, 0]), np.array([0, 2])), shape=(1, 1))
+    with pytest.raises(ValueError, match="overflows"):
+        check_X(X)
+
+
+def test_no_copy_without_duplicates():
+    """Canonical input (and unsorted indices without duplicates) is used in place."""
+    rng = np.random.default_rng(5)
+    for fmt in ["csr", "csc"]:
+        X = sp.random(30, 8, density=0.4, format=fmt, random_state=6, dtype=np.float32)
+        Xv = check_X(X)
+        assert np.shares_memory(Xv.data, X.data) and np.shares_memory(Xv.indices, X.indices)
+        # unsorted indices, no duplicates: has_canonical_format is False, still no copy
+        Xu = _with_parts(X.toarray(), lambda v: [v] if v else [], fmt, rng)
+        assert not Xu.has_canonical_format
+        Xv = check_X(Xu)
+        assert np.shares_memory(Xv.data, Xu.data) and not Xv.rounded
+    # duplicates: a copy, and the caller's arrays are untouched
+    Xd = _cancelling(X.toarray()[:5], "csr", rng)
+    before = Xd.data.copy()
+    Xv = check_X(Xd)
+    assert not np.shares_memory(Xv.data, Xd.data)
+    np.testing.assert_array_equal(Xd.data, before)
+    # prediction checks never copy
+    assert check_predict_X(Xd) is Xd
+
+
+def test_has_duplicates_kernel():
+    ind = np.array([2, 0, 1, 1, 3, 0], dtype=np.int32)
+    assert not D.cs_has_duplicates(np.array([0, 3, 6], dtype=np.int32), ind, 4)  # unsorted only
+    assert D.cs_has_duplicates(np.array([0, 4, 6], dtype=np.int32), ind, 4)  # 1, 1
+    ind2 = np.array([2, 0, 2], dtype=np.int64)
+    assert D.cs_has_duplicates(np.array([0, 3], dtype=np.int64), ind2, 3)  # unsorted and dup
