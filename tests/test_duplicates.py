@@ -3,7 +3,7 @@
 scipy's matrix is the sum of the parts stored at one ``(row, column)``; the
 fits must be of that matrix and their certificates must bound the true gap
 (mpmath references, which sum duplicates exactly).  Duplicates are summed
-once at validation (``fastridge._validation.canonical_copy``), exactly; a
+once at validation (``fastridge._fit.validation.canonical_copy``), exactly; a
 matrix without duplicates is not copied.
 """
 
@@ -16,8 +16,8 @@ import pytest
 import scipy.sparse as sp
 
 import fastridge
+from fastridge._fit.validation import check_predict_X, check_X
 from fastridge._kernels import _duplicates as D
-from fastridge._validation import check_predict_X, check_X
 
 hp = pytest.importorskip("tests._hp_reference")
 

@@ -116,7 +116,7 @@ class DesignOperator:
         self.kind = "dense" if isinstance(X, np.ndarray) else X.format  # or "csr"/"csc"
         self.dtype = X.dtype
         # X holds the caller's duplicate sums rounded to float64 (relative error
-        # <= u per entry; fastridge._validation.canonical_copy): the bounds add it.
+        # <= u per entry; fastridge._fit.validation.canonical_copy): the bounds add it.
         self.x_rounded = bool(getattr(X, "rounded", False))
         self.nnz = X.nnz if self.kind != "dense" else self.n * self.p
         # Below PARALLEL_MIN_NNZ stored entries the single-threaded twins run:

@@ -424,7 +424,7 @@ class DataScales:
             # sum (X - mu_s)^2 = sum (X - mean)^2 + n (mean - mu_s)^2
             csq = csq + n * (mean - mu_s) ** 2 * (1.0 + 4.0 * gamma)
         self.xc_norm = np.sqrt(csq) if fit_intercept else self.col_norm
-        # X holds duplicate sums rounded to float64 (fastridge._validation.
+        # X holds duplicate sums rounded to float64 (fastridge._fit.validation.
         # canonical_copy): the caller's X is X' + E, |E_ij| <= u |X'_ij|.  Each
         # product with X then has one more rounding (gamma index + 1, so
         # |E_i . w| <= u ||x_i|| ||w|| and |E_j . v| <= u ||X_j|| ||v||) and

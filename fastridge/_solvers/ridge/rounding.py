@@ -40,7 +40,7 @@ column means dwarf their spread, or ``tol`` is near the float64 floor), the
 gradient is recomputed in pairs (:func:`fastridge._kernels._dd.dd_gradient_rows`),
 whose error is ``2 u ||g|| + 2 u ||A||_F ||e||_s`` plus terms of order ``u^2``.
 These bounds hold for a matrix without duplicate entries, which is what every
-solver sees: ``fastridge._validation.check_X`` replaces a sparse ``X`` with
+solver sees: ``fastridge._fit.validation.check_X`` replaces a sparse ``X`` with
 duplicates by its exact sums (``canonical_copy``).  (With duplicates in the
 products the bounds would be wrong at first order, not a second-order effect:
 ``F`` would sum the squares of the parts instead of the square of their sum,
