@@ -27,6 +27,9 @@ Each failure is classified by cause, from its exception and traceback:
 ``numerical``
     an assertion comparing numbers (``assert_allclose`` and friends) that
     failed on values, not shapes.
+``runner``
+    a fixture scikit-learn's tests need was not found: the runner, not
+    fastridge, is broken (``sklearn/conftest.py`` was not loaded).
 ``api``
     everything else: missing attribute or parameter, different shape,
     different exception type, warning not raised, ...
@@ -80,6 +83,9 @@ def classify(report) -> tuple[str, str]:
         tb = chain[-1][0]
         frames = [getattr(e, "reprfileloc", None) for e in tb.reprentries]
         frames = [f.path for f in frames if f is not None]
+    missing = re.search(r"fixture '[^']+' not found", text)
+    if missing:
+        return "runner", missing.group(0)
     inner = frames[-1] if frames else ""
     exc = crash.split(":", 1)[0]
     in_fastridge = "fastridge" in inner and "site-packages" not in inner
@@ -123,7 +129,27 @@ def run(argv: list[str] | None = None, out: str = "sklearn_suite_report.txt") ->
     argv = list(argv or [])
     _swap()
     plugin = SuitePlugin()
-    args = [*_test_files(), "-q", "-p", "no:cacheprovider", "-o", "addopts=", *argv]
+    files = _test_files()
+    # scikit-learn's fixtures (``global_random_seed``, ...) live in
+    # ``sklearn/conftest.py``.  pytest loads conftest files only from the
+    # confcutdir down, and without an explicit one that is the rootdir, which it
+    # derives from the invocation directory and the test paths: when the checkout
+    # and the environment share no ancestor it is ``sklearn/linear_model/tests``
+    # and the conftest is skipped (564 "fixture not found" errors).  Anchor both
+    # at the directory holding the ``sklearn`` package, so the conftest always
+    # loads and node ids read ``sklearn/linear_model/tests/...`` everywhere.
+    site = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(files[0]))))
+    args = [
+        *files,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        f"--rootdir={site}",
+        f"--confcutdir={site}",
+        *argv,
+    ]
     code = pytest.main(args, plugins=[plugin])
     with open(out, "w") as fh:
         fh.write("\n".join(sorted(plugin.lines)) + "\n")
@@ -132,7 +158,7 @@ def run(argv: list[str] | None = None, out: str = "sklearn_suite_report.txt") ->
         f"\nsklearn_suite: {counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed, "
         f"{counts.get('skipped', 0)} skipped (pytest exit code {int(code)})"
     )
-    for cause in ("sklearn-only", "api", "numerical", "crash"):
+    for cause in ("sklearn-only", "api", "numerical", "crash", "runner"):
         print(f"  {cause:13s} {plugin.causes.get(cause, 0)}")
     print(f"per-test causes: {out}")
     return {"outcomes": counts, "causes": dict(plugin.causes)}

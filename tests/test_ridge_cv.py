@@ -249,3 +249,21 @@ def test_bad_inputs(kwargs, exc, match):
     X, y, _ = _problem(20, 4, seed=8)
     with pytest.raises(exc, match=match):
         RidgeCV(**kwargs).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("alphas", "err", "match"),
+    [
+        ((1, -1, -100), ValueError, r"alphas\[1\] == -1, must be > 0.0"),
+        ((-0.1, -1.0, -10.0), ValueError, r"alphas\[0\] == -0.1, must be > 0.0"),
+        ((0.0, 1.0, 10.0), ValueError, r"alphas\[0\] == 0.0, must be > 0.0"),
+        ((1.0, np.inf), ValueError, r"alphas\[1\] == inf, must be > 0.0"),
+        ((1, 1.0, "1"), TypeError, r"alphas\[2\] must be an instance of float, not str"),
+    ],
+)
+def test_alphas_errors_name_the_entry_like_sklearn(alphas, err, match):
+    """Bad ``alphas`` are refused with scikit-learn's wording (which entry, why)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((6, 3)), rng.standard_normal(6)
+    with pytest.raises(err, match=match):
+        fastridge.RidgeCV(alphas=alphas).fit(X, y)
