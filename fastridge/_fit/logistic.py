@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _kernels as K
+from .._operators.design import DesignOperator
+from .._operators.softmax import SoftmaxOperator
 from .._solvers.logistic.cd import cd_binary
 from .._solvers.logistic.multinomial import newton_cg_multinomial
 from .._solvers.logistic.newton import newton_cg_binary
@@ -176,6 +178,9 @@ class LogisticProblem:
     tol: float
     max_iter: int
     n_threads: int
+    # The operators the solvers build on Xv (fastridge._operators.contract).
+    operator_type: type = DesignOperator
+    softmax_operator_type: type = SoftmaxOperator
 
     @property
     def n(self) -> int:
@@ -213,8 +218,14 @@ def prepare_logistic(
     max_iter: int | None = None,
     n_threads: int | None = None,
     multi_class: str = "auto",
+    operator_type: type = DesignOperator,
+    softmax_operator_type: type = SoftmaxOperator,
 ) -> LogisticProblem:
-    """Validate the arguments of :func:`logistic` (all but ``lam`` and ``coef_init``)."""
+    """Validate the arguments of :func:`logistic` (all but ``lam`` and ``coef_init``).
+
+    ``operator_type`` / ``softmax_operator_type`` build the operators the
+    solvers use (the contract of :mod:`fastridge._operators.contract`).
+    """
     if solver not in LOGISTIC_SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(LOGISTIC_SOLVERS)}")
     if multi_class not in MULTI_CLASS:
@@ -257,6 +268,8 @@ def prepare_logistic(
         tol=tol,
         max_iter=max_iter,
         n_threads=resolve_n_threads(n_threads),
+        operator_type=operator_type,
+        softmax_operator_type=softmax_operator_type,
     )
 
 
@@ -278,7 +291,17 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
             y_pm = np.where(codes == 1, 1.0, -1.0)
             with numba_threads(nt):
                 fit = _binary(
-                    solver, Xv, y_pm, s, lam_v, fit_intercept, tol, max_iter, nt, W0[:, 0]
+                    solver,
+                    Xv,
+                    y_pm,
+                    s,
+                    lam_v,
+                    fit_intercept,
+                    tol,
+                    max_iter,
+                    nt,
+                    W0[:, 0],
+                    prob.operator_type,
                 )
             w, b, cert, p_null, n_iter, n_passes, used = fit
             return FitResult(
@@ -295,11 +318,31 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
             )
         if prob.multi_class == "ovr":
             return _one_vs_rest(
-                solver, Xv, codes, n_classes, s, fit_intercept, max_iter, W0, common
+                solver,
+                Xv,
+                codes,
+                n_classes,
+                s,
+                fit_intercept,
+                max_iter,
+                W0,
+                common,
+                prob.operator_type,
             )
         with numba_threads(nt):
             W, b, cert, p_null, n_iter, n_passes = newton_cg_multinomial(
-                Xv, codes, n_classes, s, lam_v, fit_intercept, tol, max_iter, nt, W0
+                Xv,
+                codes,
+                n_classes,
+                s,
+                lam_v,
+                fit_intercept,
+                tol,
+                max_iter,
+                nt,
+                W0,
+                operator_type=prob.operator_type,
+                softmax_type=prob.softmax_operator_type,
             )
         return FitResult(
             coef=W,
@@ -358,14 +401,16 @@ def _rescaled_solve(prob: LogisticProblem, lam: float, W0: np.ndarray, c: float)
     )
 
 
-def _binary(solver, Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0):
+def _binary(solver, Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0, operator_type):
     """One binary fit with the chosen solver (the caller sets the thread count)."""
     fit = cd_binary if solver == "cd" else newton_cg_binary
-    return fit(Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0)
+    return fit(
+        Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0, operator_type=operator_type
+    )
 
 
 def _one_vs_rest(
-    solver, Xv, codes, n_classes, s, fit_intercept, max_iter, W0, common
+    solver, Xv, codes, n_classes, s, fit_intercept, max_iter, W0, common, operator_type
 ) -> FitResult:
     """One binary fit per class, ``min(n_threads, K)`` at a time in worker threads.
 
@@ -390,6 +435,7 @@ def _one_vs_rest(
                 max_iter,
                 per_fit,
                 W0[:, k],
+                operator_type,
             )
 
     fits = thread_map(fit_class, range(n_classes), workers)

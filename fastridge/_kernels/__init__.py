@@ -6,75 +6,119 @@ Nothing here knows about centring, weights or solvers; see
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from ._compressed import (
+    _reduce_acc,
+    _reduce_acc_multi,
+    _reduce_acc_multi_serial,
+    _reduce_acc_serial,
     cs_gram,
     cs_gram_multi,
+    cs_gram_multi_serial,
+    cs_gram_serial,
+    cs_gram_xv,
+    cs_gram_xv_serial,
     cs_is_strictly_sorted,
     cs_major_dot,
     cs_major_dot_multi,
+    cs_major_dot_multi_serial,
+    cs_major_dot_serial,
     cs_major_scatter,
     cs_major_scatter_multi,
+    cs_major_scatter_multi_serial,
+    cs_major_scatter_serial,
     cs_major_sq_norms,
+    cs_major_sq_norms_serial,
     cs_minor_sums,
+    cs_minor_sums_serial,
+    cs_moments_dot,
+    cs_moments_dot_serial,
+    cs_moments_scatter,
+    cs_moments_scatter_serial,
+    cs_outer_gram,
+    cs_outer_gram_serial,
 )
 from ._dense import (
     dense_col_sums,
+    dense_col_sums_serial,
     dense_dot,
     dense_dot_multi,
+    dense_dot_multi_serial,
+    dense_dot_serial,
     dense_gram,
     dense_gram_multi,
+    dense_gram_multi_serial,
+    dense_gram_serial,
+    dense_gram_xv,
+    dense_gram_xv_serial,
+    dense_moments,
+    dense_moments_serial,
     dense_row_sq_norms,
+    dense_row_sq_norms_serial,
     dense_scatter,
     dense_scatter_multi,
+    dense_scatter_multi_serial,
+    dense_scatter_serial,
 )
 from ._logistic_cd import logistic_cd_epoch_csc as logistic_cd_epoch_csc
 from ._logistic_cd import logistic_cd_epoch_dense as logistic_cd_epoch_dense
+from ._multishift import multishift_update, multishift_update_serial
+from ._softmax import (
+    csc_grad_diag,
+    csc_grad_diag_serial,
+    csr_grad_diag,
+    csr_grad_diag_serial,
+    csr_softmax_hessp,
+    csr_softmax_hessp_serial,
+    dense_grad_diag,
+    dense_grad_diag_serial,
+    dense_softmax_hessp,
+    dense_softmax_hessp_serial,
+)
 from ._validate import check_compressed_structure, first_non_finite, max_abs
 
-_PRODUCT_KERNELS = (
-    "cs_gram_xv",
-    "cs_major_dot",
-    "cs_major_dot_multi",
-    "cs_major_scatter",
-    "cs_major_scatter_multi",
-    "cs_gram",
-    "cs_gram_multi",
-    "cs_major_sq_norms",
-    "cs_minor_sums",
-    "dense_dot",
-    "dense_dot_multi",
-    "dense_scatter",
-    "dense_scatter_multi",
-    "dense_gram",
-    "dense_gram_multi",
-    "dense_gram_xv",
-    "dense_row_sq_norms",
-    "dense_col_sums",
-    "cs_moments_scatter",
-    "cs_moments_dot",
-    "dense_moments",
-    "cs_outer_gram",
-)
+#: Every ``parallel=True`` kernel and its single-threaded twin (same source,
+#: ``prange`` run as ``range``, made by :func:`._compressed.serial_clone` next
+#: to the kernel).  Callers name the parallel kernel and ask :func:`threaded`
+#: for the one to run; a new parallel kernel gets its twin here.
+SERIAL = {
+    _reduce_acc: _reduce_acc_serial,
+    _reduce_acc_multi: _reduce_acc_multi_serial,
+    cs_major_dot: cs_major_dot_serial,
+    cs_major_dot_multi: cs_major_dot_multi_serial,
+    cs_major_scatter: cs_major_scatter_serial,
+    cs_major_scatter_multi: cs_major_scatter_multi_serial,
+    cs_gram: cs_gram_serial,
+    cs_gram_xv: cs_gram_xv_serial,
+    cs_gram_multi: cs_gram_multi_serial,
+    cs_major_sq_norms: cs_major_sq_norms_serial,
+    cs_minor_sums: cs_minor_sums_serial,
+    cs_moments_scatter: cs_moments_scatter_serial,
+    cs_moments_dot: cs_moments_dot_serial,
+    cs_outer_gram: cs_outer_gram_serial,
+    dense_dot: dense_dot_serial,
+    dense_dot_multi: dense_dot_multi_serial,
+    dense_scatter: dense_scatter_serial,
+    dense_scatter_multi: dense_scatter_multi_serial,
+    dense_gram: dense_gram_serial,
+    dense_gram_xv: dense_gram_xv_serial,
+    dense_gram_multi: dense_gram_multi_serial,
+    dense_row_sq_norms: dense_row_sq_norms_serial,
+    dense_col_sums: dense_col_sums_serial,
+    dense_moments: dense_moments_serial,
+    csr_softmax_hessp: csr_softmax_hessp_serial,
+    dense_softmax_hessp: dense_softmax_hessp_serial,
+    csr_grad_diag: csr_grad_diag_serial,
+    dense_grad_diag: dense_grad_diag_serial,
+    csc_grad_diag: csc_grad_diag_serial,
+    multishift_update: multishift_update_serial,
+}
 
 
-def _namespace(suffix: str) -> SimpleNamespace:
-    from . import _compressed, _dense
-
-    def get(name):
-        mod = _compressed if name.startswith("cs_") else _dense
-        return getattr(mod, name + suffix)
-
-    return SimpleNamespace(**{name: get(name) for name in _PRODUCT_KERNELS})
-
-
-#: The product kernels with ``parallel=True`` (the names above).
-parallel = _namespace("")
-#: Their single-threaded twins (same source, ``prange`` as ``range``).
-serial = _namespace("_serial")
+def threaded(kernel, n_threads: int):
+    """``kernel`` when ``n_threads > 1``, else its serial twin from :data:`SERIAL`."""
+    return kernel if n_threads > 1 else SERIAL[kernel]
 
 
 def partition(indptr: np.ndarray, n_threads: int) -> np.ndarray:
@@ -100,9 +144,11 @@ def partition_dense(n_rows: int, n_threads: int) -> np.ndarray:
 
 
 __all__ = [
+    "SERIAL",
     "check_compressed_structure",
     "cs_gram",
     "cs_gram_multi",
+    "cs_gram_xv",
     "cs_is_strictly_sorted",
     "cs_major_dot",
     "cs_major_dot_multi",
@@ -110,18 +156,30 @@ __all__ = [
     "cs_major_scatter_multi",
     "cs_major_sq_norms",
     "cs_minor_sums",
+    "cs_moments_dot",
+    "cs_moments_scatter",
+    "cs_outer_gram",
+    "csc_grad_diag",
+    "csr_grad_diag",
+    "csr_softmax_hessp",
     "dense_col_sums",
     "dense_dot",
     "dense_dot_multi",
+    "dense_grad_diag",
     "dense_gram",
     "dense_gram_multi",
+    "dense_gram_xv",
+    "dense_moments",
     "dense_row_sq_norms",
     "dense_scatter",
     "dense_scatter_multi",
+    "dense_softmax_hessp",
     "first_non_finite",
+    "logistic_cd_epoch_csc",
+    "logistic_cd_epoch_dense",
     "max_abs",
-    "parallel",
+    "multishift_update",
     "partition",
     "partition_dense",
-    "serial",
+    "threaded",
 ]

@@ -10,6 +10,9 @@ when an intercept is fitted (``mu = 0`` otherwise), and the centred design is
 product with the stored ``X``.  With ``A = S^{1/2} Xc`` the ridge normal
 matrices are ``A^T A = Xc^T S Xc`` (primal, p x p) and ``A A^T`` (dual, n x n).
 
+The contract it implements is :mod:`fastridge._operators.contract`; the raw
+kernel calls are in :mod:`.stored`, the compensated set-up in :mod:`.careful`.
+
 Passes over ``X`` per call (the unit of cost in DESIGN.md section 5):
 
 ==================  ====  ====  =====
@@ -19,6 +22,7 @@ product             CSR   CSC   dense
 ``rmatvec``         1     1     1
 ``gram_matvec``     1     2     1
 ``dual_gram_matvec`` 2    1     2
+``moments``         1     1     1
 ==================  ====  ====  =====
 
 Every method returns new float64 arrays and modifies neither ``X`` nor its
@@ -30,7 +34,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _kernels as K
+from .._kernels import (
+    cs_gram_xv,
+    cs_major_sq_norms,
+    cs_minor_sums,
+    dense_col_sums,
+    dense_gram_xv,
+    dense_row_sq_norms,
+)
+from .careful import CANCELLATION_RATIO, cancellation, careful_moments, pair_gradient
+from .layout import canonical_columns, dense_from_blocks, unsigned_view
+from .stored import StoredX
+
+__all__ = [
+    "CANCELLATION_RATIO",
+    "PARALLEL_MIN_NNZ",
+    "PARALLEL_NNZ_PER_ACCUMULATOR",
+    "DesignOperator",
+    "kernel_threads",
+    "unsigned_view",
+]
 
 
 def _single_column_as_vector(method):
@@ -60,20 +83,6 @@ PARALLEL_MIN_NNZ = 2**18
 PARALLEL_NNZ_PER_ACCUMULATOR = 4
 
 
-def unsigned_view(indices: np.ndarray) -> np.ndarray:
-    """``indices`` viewed as the unsigned integer type of the same width (no copy).
-
-    Numba supports negative indexing, so every ``v[j]`` with a signed ``j``
-    carries a sign test and a conditional add; with an unsigned ``j`` it does
-    not.  Validated indices are never negative, so the view is exact.
-    Measured (fused ``X^T (X v)`` pass, 2 threads): 14.0 -> 11.0 ms on IMDB
-    1-2-grams (7.7M entries), 27.8 -> 24.2 ms on the 200,000 x 100,000
-    synthetic matrix; scipy's C++ ``X @ v`` is still faster per product.
-    """
-    kind = {4: np.uint32, 8: np.uint64}.get(indices.dtype.itemsize)
-    return indices if kind is None else indices.view(kind)
-
-
 def kernel_threads(nnz: int, accumulator_size: int, n_threads: int) -> int:
     """Threads worth using for a pass over ``nnz`` entries (``n_threads`` or 1).
 
@@ -89,7 +98,7 @@ def kernel_threads(nnz: int, accumulator_size: int, n_threads: int) -> int:
     return 1
 
 
-class DesignOperator:
+class DesignOperator(StoredX):
     """Products with ``Xc = X - 1 mu^T`` and weights ``s``, without copying ``X``.
 
     Parameters
@@ -111,26 +120,21 @@ class DesignOperator:
         ridge right-hand side cost one pass together instead of three.
     """
 
+    supports_column_access = True
+    supports_dense_gram = True
+
     def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None):
-        self.n, self.p = X.shape
-        self.kind = "dense" if isinstance(X, np.ndarray) else X.format  # or "csr"/"csc"
-        self.dtype = X.dtype
+        n, p = X.shape
+        kind = "dense" if isinstance(X, np.ndarray) else X.format  # or "csr"/"csc"
+        nnz = X.nnz if kind != "dense" else n * p
         # X holds the caller's duplicate sums rounded to float64 (relative error
         # <= u per entry; fastridge._fit.validation.canonical_copy): the bounds add it.
-        self.x_rounded = bool(getattr(X, "rounded", False))
-        self.nnz = X.nnz if self.kind != "dense" else self.n * self.p
+        x_rounded = bool(getattr(X, "rounded", False))
         # Below PARALLEL_MIN_NNZ stored entries the single-threaded twins run:
         # waking the thread pool costs more than such a pass.
-        scatter_dim = self.p if self.kind != "csc" else self.n
-        self.n_threads = kernel_threads(self.nnz, scatter_dim, n_threads)
-        self._k = K.parallel if self.n_threads > 1 else K.serial
-        if self.kind == "dense":
-            self._X = X
-            self._bounds = K.partition_dense(self.n, self.n_threads)
-        else:
-            self._indptr, self._data = X.indptr, X.data
-            self._indices = unsigned_view(X.indices)
-            self._bounds = K.partition(X.indptr, self.n_threads)
+        super().__init__(X, kernel_threads(nnz, p if kind != "csc" else n, n_threads))
+        self.x_rounded = x_rounded
+        self._requested_threads = n_threads
         self.weighted = sample_weight is not None
         self.s = (
             np.ones(self.n) if sample_weight is None else np.asarray(sample_weight, np.float64)
@@ -138,176 +142,78 @@ class DesignOperator:
         self.sqrt_s = np.sqrt(self.s)
         self.S = float(self.s.sum())
         self.fit_intercept = bool(fit_intercept)
-        self._acc: dict[tuple[int, ...], np.ndarray] = {}
-        self.n_passes = 0
         self._col_sq_raw = None
         self.xt_s_targets = None
         if targets is not None:
             # One pass for X^T s, (X*X)^T s and X^T (s * targets) together.
-            moments = self._moments(self.s[:, None] * targets)
+            moments = self._moments(self.s, self.s[:, None] * targets)
             col_sums = moments[:, 0]
             self._col_sq_raw = moments[:, 1].copy()
             self.xt_s_targets = np.ascontiguousarray(moments[:, 2:])
         elif self.fit_intercept:
             col_sums = self._xt_dot(self.s)
-        if self.fit_intercept:
-            self.mu = col_sums / self.S
-        else:
-            self.mu = np.zeros(self.p)
+        self.mu = col_sums / self.S if self.fit_intercept else np.zeros(self.p)
         # Whether float64 centring formulas (X^T S X - S mu mu^T and the like)
         # cancel here; then the setup moments are redone in pairs (_dd) and the
         # products that cannot centre per entry switch to forms that do.
         self.careful = False
         self._col_sq_centred = None
         if self.fit_intercept and self._col_sq_raw is not None:
-            if _cancellation(self._col_sq_raw, self.S, self.mu) > CANCELLATION_RATIO:
+            if cancellation(self._col_sq_raw, self.S, self.mu) > CANCELLATION_RATIO:
                 self._careful_moments(targets)
         with np.errstate(over="ignore"):  # X beyond 1e154: refused by check_X_scale
             self.mu_sq = float(self.mu @ self.mu)
         self._x_mu = None  # X mu, computed on first use by the CSC dual product
+        self._columns = None  # the column view, made on first use
 
     def _careful_moments(self, targets: np.ndarray) -> None:
-        """Redo the setup moments in pairs: ``mu``, centred column norms, ``B``.
-
-        One serial compensated pass (:mod:`fastridge._kernels._dd`); ``B``
-        becomes ``sum_i s_i yc_i (X_ij - mu_j)`` exactly centred instead of
-        ``X^T (s yc)``, which carries ``mu_j`` times the rounding of
-        ``sum_i s_i yc_i``.
-        """
-        from .._kernels import _dd
-
-        self.n_passes += 1
-        SY = np.ascontiguousarray(self.s[:, None] * targets)
-        out = np.empty((self.p, 3 + SY.shape[1]))
-        if self.kind == "csc":
-            _dd.dd_moments_major_dot(
-                self._indptr, self._indices, self._data, self.s, SY, True, out
-            )
-        else:
-            indptr, indices, data, dense = self._rows_layout()
-            _dd.dd_moments_major_scatter(indptr, indices, data, dense, self.s, SY, True, out)
+        """Redo the setup moments in pairs: ``mu``, centred column norms, ``B``
+        (:func:`fastridge._operators.careful.careful_moments`)."""
+        out = careful_moments(self, targets)
         self.mu = out[:, 0].copy()
         self._col_sq_centred = out[:, 1].copy()
         self._col_sq_raw = out[:, 2].copy()
         self.xt_s_targets = np.ascontiguousarray(out[:, 3:])
         self.careful = True
 
-    def _rows_layout(self):
-        """``(indptr, indices, data, dense)`` of a CSR or dense ``X`` for the ``_dd`` kernels."""
-        if self.kind == "dense":
-            indptr = self.p * np.arange(self.n + 1, dtype=np.int64)
-            return indptr, np.empty(0, np.int64), self._X.reshape(-1), True
-        return self._indptr, self._indices, self._data, False
-
     # ------------------------------------------------------------------
-    # raw products with the stored X (no centring, no weights)
+    # pass counting, moments, column access, compensated gradient
     # ------------------------------------------------------------------
-    def _scratch(self, *shape: int, out: np.ndarray | None = None) -> np.ndarray:
-        """Per-thread accumulator of ``shape`` (reused between calls).
+    def record_passes(self, count: int) -> None:
+        """Count ``count`` passes a caller made over :meth:`column_view` itself."""
+        self.n_passes += int(count)
 
-        With one thread the kernels scatter straight into ``out`` (given as
-        ``acc = out[None]``, which the reduction recognises and skips).
+    def moments(self, d: np.ndarray, G: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``[X^T d, (X*X)^T d, X^T G]`` (p, 2 + k) for ``d`` (n,), ``G`` (n, k): one pass.
+
+        Uncentred and unweighted (``d`` plays the weights); ``out`` is reused when given.
         """
-        if self.n_threads == 1 and out is not None:
-            return out.reshape(1, *out.shape)
-        key = (self.n_threads, *shape)
-        acc = self._acc.get(key)
-        if acc is None:
-            acc = np.empty(key)
-            self._acc[key] = acc
-        return acc
+        return self._moments(d, G, out)
 
-    def _x_dot(self, v: np.ndarray) -> np.ndarray:
-        """``X v`` for ``v`` (p,) or (p, k)."""
-        self.n_passes += 1
-        multi = v.ndim == 2
-        out = np.empty((self.n, v.shape[1]) if multi else self.n)
-        if self.kind == "csr":
-            f = self._k.cs_major_dot_multi if multi else self._k.cs_major_dot
-            f(self._indptr, self._indices, self._data, v, out)
-        elif self.kind == "csc":
-            acc = self._scratch(*out.shape, out=out)
-            f = self._k.cs_major_scatter_multi if multi else self._k.cs_major_scatter
-            f(self._indptr, self._indices, self._data, v, self._bounds, acc, out)
-        else:
-            (self._k.dense_dot_multi if multi else self._k.dense_dot)(self._X, v, out)
-        return out
+    def column_view(self):
+        """``X`` with column access: the dense array, or a canonical
+        :class:`~fastridge._operators.layout.CSCView` (a copy, made once, for a
+        CSR or non-canonical CSC ``X``)."""
+        if self._columns is None:
+            self._columns = canonical_columns(self._source)
+        return self._columns
 
-    def _moments(self, SY: np.ndarray) -> np.ndarray:
-        """``[X^T s, (X*X)^T s, X^T SY]`` as a ``(p, 2 + k)`` array, in one pass."""
-        self.n_passes += 1
-        out = np.empty((self.p, 2 + SY.shape[1]))
-        if self.kind == "csc":
-            self._k.cs_moments_dot(self._indptr, self._indices, self._data, self.s, SY, out)
-        elif self.kind == "csr":
-            acc = self._scratch(*out.shape, out=out)
-            self._k.cs_moments_scatter(
-                self._indptr, self._indices, self._data, self.s, SY, self._bounds, acc, out
-            )
-        else:
-            acc = self._scratch(*out.shape, out=out)
-            self._k.dense_moments(self._X, self.s, SY, self._bounds, acc, out)
-        return out
+    def with_column_access(self) -> DesignOperator:
+        """This operator, or the same one built on :meth:`column_view` when ``X``
+        is not already stored that way (its set-up redone, without targets)."""
+        cols = self.column_view()
+        if self.kind == "dense" or (self.kind == "csc" and cols.data is self._data):
+            return self
+        s = self.s if self.weighted else None
+        op = DesignOperator(cols, s, self.fit_intercept, self._requested_threads)
+        op.x_rounded = self.x_rounded  # the same stored values, in another layout
+        return op
 
-    def _xt_dot(self, u: np.ndarray) -> np.ndarray:
-        """``X^T u`` for ``u`` (n,) or (n, k)."""
-        self.n_passes += 1
-        multi = u.ndim == 2
-        out = np.empty((self.p, u.shape[1]) if multi else self.p)
-        if self.kind == "csc":
-            f = self._k.cs_major_dot_multi if multi else self._k.cs_major_dot
-            f(self._indptr, self._indices, self._data, u, out)
-        elif self.kind == "csr":
-            acc = self._scratch(*out.shape, out=out)
-            f = self._k.cs_major_scatter_multi if multi else self._k.cs_major_scatter
-            f(self._indptr, self._indices, self._data, u, self._bounds, acc, out)
-        else:
-            acc = self._scratch(*out.shape, out=out)
-            f = self._k.dense_scatter_multi if multi else self._k.dense_scatter
-            f(self._X, u, self._bounds, acc, out)
-        return out
-
-    def _gram_raw(self, d: np.ndarray, v: np.ndarray, shift=None) -> tuple[np.ndarray, np.ndarray]:
-        """``(X^T (d * z), d . z)`` with ``z = X v - shift``: one pass on CSR/dense, two on CSC.
-
-        ``shift`` is a float for ``v`` (p,), a (k,) array for ``v`` (p, k), or None (0).
-        """
-        multi = v.ndim == 2
-        if self.kind == "csc":
-            z = self._x_dot(v)
-            if shift is not None:
-                z -= shift
-            dz = z * (d[:, None] if multi else d)
-            return self._xt_dot(dz), dz.sum(axis=0)
-        self.n_passes += 1
-        out = np.empty(v.shape)
-        acc = self._scratch(*out.shape, out=out)
-        parts = np.empty((self.n_threads, v.shape[1]) if multi else self.n_threads)
-        if not multi:
-            shift = 0.0 if shift is None else float(shift)
-        elif shift is not None:
-            shift = np.ascontiguousarray(shift, dtype=np.float64)
-        if self.kind == "csr":
-            f = self._k.cs_gram_multi if multi else self._k.cs_gram
-            f(self._indptr, self._indices, self._data, d, v, self._bounds, acc, out, parts, shift)
-        else:
-            f = self._k.dense_gram_multi if multi else self._k.dense_gram
-            f(self._X, d, v, self._bounds, acc, out, parts, shift)
-        return out, parts.sum(axis=0)
-
-    def _xxt_raw(self, u: np.ndarray) -> np.ndarray:
-        """``X X^T u``: one fused pass on CSC, two passes otherwise."""
-        if self.kind != "csc":
-            return self._x_dot(self._xt_dot(u))
-        self.n_passes += 1
-        multi = u.ndim == 2
-        out = np.empty(u.shape)
-        acc = self._scratch(*out.shape, out=out)
-        ones = np.ones(self.p)
-        parts = np.empty((self.n_threads, u.shape[1]) if multi else self.n_threads)
-        f = self._k.cs_gram_multi if multi else self._k.cs_gram
-        f(self._indptr, self._indices, self._data, ones, u, self._bounds, acc, out, parts)
-        return out
+    def pair_gradient(self, Yc: np.ndarray, W: np.ndarray, lam: np.ndarray):
+        """``(G, ||e||_s^2)`` with ``G = Xc^T S (Xc W - Yc) + lam W`` and ``e = Yc - Xc W``,
+        per column, accumulated in pairs (:func:`fastridge._operators.careful.pair_gradient`):
+        one pass over CSR or dense ``X``, two over CSC."""
+        return pair_gradient(self, Yc, W, lam)
 
     # ------------------------------------------------------------------
     # centred, weighted products
@@ -361,21 +267,11 @@ class DesignOperator:
             acc = self._scratch(self.p, out=out)
             parts = np.empty(self.n_threads)
             if self.kind == "csr":
-                self._k.cs_gram_xv(
-                    self._indptr,
-                    self._indices,
-                    self._data,
-                    self.s,
-                    v,
-                    self._bounds,
-                    acc,
-                    out,
-                    parts,
-                    z,
-                    shift,
-                )
+                f = self._kern(cs_gram_xv)
+                f(*self._cs(), self.s, v, self._bounds, acc, out, parts, z, shift)
             else:
-                self._k.dense_gram_xv(self._X, self.s, v, self._bounds, acc, out, parts, z, shift)
+                f = self._kern(dense_gram_xv)
+                f(self._X, self.s, v, self._bounds, acc, out, parts, z, shift)
             sdz = float(parts.sum())
         if self.fit_intercept:
             out -= sdz * self.mu
@@ -410,7 +306,7 @@ class DesignOperator:
         the identity (``p`` right-hand sides, read ``X`` once per block).
         """
         if self.kind != "csr" or self.careful:
-            return _dense_from_blocks(self.gram_matvec, self.p, self.n_threads)
+            return dense_from_blocks(self.gram_matvec, self.p, self.n_threads)
         H = self._outer_gram(self.s, self.p)
         if self.fit_intercept:
             H -= self.S * np.outer(self.mu, self.mu)
@@ -424,7 +320,7 @@ class DesignOperator:
         ``dual_gram_matvec`` on blocks of the identity.
         """
         if self.kind != "csc" or self.careful:
-            return _dense_from_blocks(self.dual_gram_matvec, self.n, self.n_threads)
+            return dense_from_blocks(self.dual_gram_matvec, self.n, self.n_threads)
         K = self._outer_gram(np.ones(self.p), self.n)
         if self.fit_intercept:
             m = self.x_mu
@@ -432,13 +328,6 @@ class DesignOperator:
             K -= m[None, :]
             K += self.mu_sq
         return self.sqrt_s[:, None] * K * self.sqrt_s[None, :]
-
-    def _outer_gram(self, d: np.ndarray, m: int) -> np.ndarray:
-        self.n_passes += 1
-        out = np.empty((m, m))
-        acc = self._scratch(m, m, out=out)
-        self._k.cs_outer_gram(self._indptr, self._indices, self._data, d, self._bounds, acc, out)
-        return out
 
     @property
     def x_mu(self) -> np.ndarray:
@@ -477,14 +366,12 @@ class DesignOperator:
         self.n_passes += 1
         if self.kind == "csr":
             acc = self._scratch(self.p, out=out)
-            self._k.cs_minor_sums(
-                self._indptr, self._indices, self._data, self.s, 2, self._bounds, acc, out
-            )
+            self._kern(cs_minor_sums)(*self._cs(), self.s, 2, self._bounds, acc, out)
         elif self.kind == "csc":
-            self._k.cs_major_sq_norms(self._indptr, self._indices, self._data, self.s, out)
+            self._kern(cs_major_sq_norms)(*self._cs(), self.s, out)
         else:
             acc = self._scratch(self.p, out=out)
-            self._k.dense_col_sums(self._X, self.s, 2, self._bounds, acc, out)
+            self._kern(dense_col_sums)(self._X, self.s, 2, self._bounds, acc, out)
         self._col_sq_raw = out
         return out
 
@@ -493,51 +380,13 @@ class DesignOperator:
         out = np.empty(self.n)
         self.n_passes += 1
         if self.kind == "csr":
-            self._k.cs_major_sq_norms(
-                self._indptr, self._indices, self._data, np.ones(self.p), out
-            )
+            self._kern(cs_major_sq_norms)(*self._cs(), np.ones(self.p), out)
         elif self.kind == "csc":
             acc = self._scratch(self.n, out=out)
             ones = np.ones(self.p)
-            self._k.cs_minor_sums(
-                self._indptr, self._indices, self._data, ones, 2, self._bounds, acc, out
-            )
+            self._kern(cs_minor_sums)(*self._cs(), ones, 2, self._bounds, acc, out)
         else:
-            self._k.dense_row_sq_norms(self._X, out)
+            self._kern(dense_row_sq_norms)(self._X, out)
         if self.fit_intercept:
             out += self.mu_sq - 2.0 * self.x_mu
         return self.s * np.maximum(out, 0.0)
-
-
-# Ratio max_j S mu_j^2 / sum_i s_i (X_ij - mu_j)^2 above which the setup
-# moments are redone in pairs (``DesignOperator.careful``): float64 centring
-# formulas lose log10(ratio) digits, and 1e4 (4 digits, leaving ~12) is where
-# that starts to show in tol = 1e-8 fits of ill-conditioned problems while
-# staying clear of ordinary data (column means a few times the spread).
-CANCELLATION_RATIO = 1e4
-
-
-def _cancellation(raw_sq: np.ndarray, S: float, mu: np.ndarray) -> float:
-    """``max_j S mu_j^2 / (raw_j - S mu_j^2)``: how much the float64 centring cancels."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        mean_sq = S * mu * mu
-        centred = raw_sq - mean_sq
-        ratio = np.where(mean_sq > 0, mean_sq / np.maximum(centred, 1e-300 * raw_sq), 0.0)
-    return float(np.max(ratio, initial=0.0))
-
-
-# Memory budget (bytes) for the per-thread accumulators of one block of the
-# identity in ``_dense_from_blocks``: b columns need n_threads * m * b doubles.
-_BLOCK_BYTES = 256 * 2**20
-
-
-def _dense_from_blocks(apply, m: int, n_threads: int) -> np.ndarray:
-    """Dense ``m x m`` matrix of the symmetric linear map ``apply``, by identity blocks."""
-    block = max(1, min(m, _BLOCK_BYTES // (8 * m * max(1, n_threads))))
-    G = np.empty((m, m))
-    for lo in range(0, m, block):
-        hi = min(m, lo + block)
-        E = np.zeros((m, hi - lo))
-        E[np.arange(lo, hi), np.arange(hi - lo)] = 1.0
-        G[:, lo:hi] = apply(E)
-    return G

@@ -23,12 +23,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels import _softmax, partition, partition_dense
+from .._kernels import (
+    csc_grad_diag,
+    csr_grad_diag,
+    csr_softmax_hessp,
+    dense_grad_diag,
+    dense_softmax_hessp,
+    partition,
+    partition_dense,
+    threaded,
+)
 from .design import DesignOperator, kernel_threads
+
+# The fused kernels per storage format (CSC has no fused Hessian product: two passes).
+_HESSP = {"csr": csr_softmax_hessp, "dense": dense_softmax_hessp}
+_GRAD_DIAG = {"csr": csr_grad_diag, "dense": dense_grad_diag, "csc": csc_grad_diag}
 
 
 class SoftmaxOperator:
-    """The multinomial products above for one validated ``X``.
+    """The multinomial products above for one validated ``X``
+    (:class:`fastridge._operators.contract.SoftmaxProducts`).
 
     Parameters
     ----------
@@ -48,9 +62,9 @@ class SoftmaxOperator:
         self.n_threads = kernel_threads(
             nnz * 2 * self.n_classes, 2 * self.p * self.n_classes, n_threads
         )
-        suffix = "" if self.n_threads > 1 else "_serial"
-        self._hessp = getattr(_softmax, f"{self.kind}_softmax_hessp{suffix}", None)
-        self._grad_diag = getattr(_softmax, f"{self.kind}_grad_diag{suffix}")
+        hessp = _HESSP.get(self.kind)
+        self._hessp = None if hessp is None else threaded(hessp, self.n_threads)
+        self._grad_diag = threaded(_GRAD_DIAG[self.kind], self.n_threads)
         self._X = X
         if self.kind == "dense":
             self._args = (X,)
@@ -62,6 +76,14 @@ class SoftmaxOperator:
         self.plain = DesignOperator(X, None, False, n_threads)
         self._acc: dict[tuple[int, ...], np.ndarray] = {}
         self._own_passes = 0
+        self.dtype = X.dtype
+
+    supports_column_access = False
+    supports_dense_gram = False
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, self.p)
 
     @property
     def n_passes(self) -> int:
@@ -78,8 +100,14 @@ class SoftmaxOperator:
         return acc
 
     def dot(self, V: np.ndarray) -> np.ndarray:
-        """``X V`` (n, K) for ``V`` (p, K)."""
+        """``X V`` (n, K) for ``V`` (p, K): the margins without intercepts, one pass."""
         return self.plain.matvec(V)
+
+    matvec = dot
+
+    def rmatvec(self, U: np.ndarray) -> np.ndarray:
+        """``X^T U`` (p, K) for ``U`` (n, K), one pass."""
+        return self.plain.rmatvec(U)
 
     def hessp(self, P: np.ndarray, s: np.ndarray, V: np.ndarray, c: np.ndarray):
         """``(X^T T, 1^T T, X V)`` for the direction ``(V, c)`` (see the module docstring)."""

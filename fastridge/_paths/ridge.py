@@ -370,8 +370,7 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     bad = np.flatnonzero(cert > tol * np.repeat(p_null, L))
     if len(bad):
         t_bad, j_bad = np.divmod(bad, L)
-        sub = RidgeProblem(op, Yc[:, t_bad], lams[j_bad], tol)
-        sub._B = B[:, t_bad]
+        sub = RidgeProblem(op, Yc[:, t_bad], lams[j_bad], tol, rhs=B[:, t_bad])
         out = cg_primal(sub, np.ascontiguousarray(Wt[bad].T), cap)
         Wt[bad], cert[bad] = out.W.T, out.certificate
         n_iter[bad] += out.n_iter_each
@@ -383,8 +382,9 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
 def _grid_problem(op, Yc, B, p_null, lams, tol) -> RidgeProblem:
     """A :class:`RidgeProblem` whose column ``t * L + j`` is target ``t`` at ``lams[j]``."""
     k, L = Yc.shape[1], len(lams)
-    problem = RidgeProblem(op, np.repeat(Yc, L, axis=1), np.tile(lams, k), tol)
-    problem._B = np.repeat(B, L, axis=1)
+    problem = RidgeProblem(
+        op, np.repeat(Yc, L, axis=1), np.tile(lams, k), tol, rhs=np.repeat(B, L, axis=1)
+    )
     # The same sums as the targets' own P_null (set, not recomputed, so both agree).
     problem.p_null = np.repeat(p_null, L)
     problem.grad_sq_threshold = 2.0 * problem.lam * tol * problem.p_null

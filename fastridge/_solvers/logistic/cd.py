@@ -55,9 +55,9 @@ profiled intercept otherwise removes, is then badly conditioned for cyclic
 CD).  Newton-CG's Krylov steps are insensitive to such correlations.
 
 Storage: CSC (``X`` in CSR is converted, one documented copy, by
-``fastridge._fit.validation.canonical_csc``; duplicates were already summed
-exactly by ``check_X``, so that the curvature is exact) or dense columns
-(strided reads of a C-contiguous array).
+the operator's ``with_column_access``/``column_view``; duplicates were already summed
+exactly by ``check_X``, so the curvature is exact) or dense columns (strided reads of a
+C-contiguous array).
 The epochs run on one thread; the setup and certificate passes use
 ``n_threads`` (column-parallel on CSC, deterministic).
 """
@@ -67,7 +67,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..._fit.validation import Compressed, canonical_csc
 from ..._kernels._logistic_cd import logistic_cd_epoch_csc, logistic_cd_epoch_dense
 from ..._operators.design import DesignOperator
 from .newton import (
@@ -111,6 +110,8 @@ def cd_binary(
     max_iter: int,
     n_threads: int,
     w0: np.ndarray,
+    *,
+    operator_type=DesignOperator,
 ):
     """Certified CD; returns ``(w, b, certificate, p_null, n_iter, n_passes, "cd")``.
 
@@ -154,11 +155,12 @@ def cd_binary(
     solver : str
         ``"cd"``.
     """
-    if isinstance(X, Compressed):
-        X = canonical_csc(X)  # a copy for CSR (documented); CSC as is when canonical
+    # Uncentred products with X, stored by columns: a canonical CSC copy for
+    # CSR (documented), CSC as is when canonical.
+    plain = operator_type(X, s, False, n_threads).with_column_access()
+    X = plain.column_view()
     n, p = X.shape
     dense = isinstance(X, np.ndarray)
-    plain = DesignOperator(X, s, False, n_threads)  # uncentred products with X
     zeros = np.zeros(n)
     b = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
     p_null = _loss(y * b, s)
@@ -171,7 +173,6 @@ def cd_binary(
     passes = 0
     g0_norm = None
     moments = np.empty((p, 3))
-    acc = plain._scratch(p, 3, out=moments) if dense else None
     while True:
         m = z + b
         sig = expit(m)
@@ -182,11 +183,7 @@ def cd_binary(
             g -= s * (g.sum() / S)
         d = s * sig * (1.0 - sig)
         # One pass: X^T d, (X*X)^T d and X^T g (column-parallel on CSC).
-        passes += 1
-        if dense:
-            plain._k.dense_moments(X, d, g[:, None], plain._bounds, acc, moments)
-        else:
-            plain._k.cs_moments_dot(X.indptr, X.indices, X.data, d, g[:, None], moments)
+        plain.moments(d, g[:, None], out=moments)  # counted in plain.n_passes
         grad = moments[:, 2] + lam * w
         certificate = half_sq_over(safe_norm(grad), lam)
         if certificate <= limit or n_iter >= max_iter or stalled:
@@ -256,7 +253,7 @@ def cd_binary(
         w, z, b = w_new, z_new, b_new
         exact = False
     # The certificate with its rounding-error bound (fastridge._solvers.logistic.newton).
-    scales = DataScales(X, s, fit_intercept, n_threads)
+    scales = DataScales(X, s, fit_intercept, n_threads, operator_type=operator_type)
     b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
     passes += plain.n_passes + scales.n_passes
     return w, float(b), certificate, p_null, n_iter, passes, "cd"

@@ -41,6 +41,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
+from ..._operators.design import DesignOperator
 from ..._operators.softmax import SoftmaxOperator
 from .newton import (
     _B_STEP_RTOL,
@@ -140,7 +141,19 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
 
 
 def newton_cg_multinomial(
-    X, codes, n_classes, s, lam, fit_intercept, tol, max_iter, n_threads, W0
+    X,
+    codes,
+    n_classes,
+    s,
+    lam,
+    fit_intercept,
+    tol,
+    max_iter,
+    n_threads,
+    W0,
+    *,
+    operator_type=DesignOperator,
+    softmax_type=SoftmaxOperator,
 ):
     """Certified multinomial Newton-CG.
 
@@ -152,6 +165,8 @@ def newton_cg_multinomial(
     s : ndarray (n,) float64, sample weights
     lam, fit_intercept, tol, max_iter, n_threads : as :func:`fastridge.logistic`
     W0 : ndarray (p, K) float64, starting coefficients (not modified)
+    operator_type, softmax_type : the operators built on ``X``
+        (:mod:`fastridge._operators.contract`)
 
     Returns
     -------
@@ -159,7 +174,7 @@ def newton_cg_multinomial(
     """
     n = codes.shape[0]
     k = int(n_classes)
-    op = SoftmaxOperator(X, k, n_threads)
+    op = softmax_type(X, k, n_threads)
     Yoh = np.zeros((n, k))
     Yoh[np.arange(n), codes] = 1.0
     zeros_nk = np.zeros((n, k))
@@ -238,7 +253,7 @@ def newton_cg_multinomial(
     if fit_intercept:
         b, P = _polish_intercepts(Z, Yoh, codes, s, b, P)
     g, _, _ = state(P, W)
-    scales = DataScales(X, s, fit_intercept, n_threads)
+    scales = DataScales(X, s, fit_intercept, n_threads, operator_type=operator_type)
     certificate = _rounding_safe_certificate(
         op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept
     )

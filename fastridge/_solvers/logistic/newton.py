@@ -163,6 +163,8 @@ def newton_cg_binary(
     max_iter: int,
     n_threads: int,
     w0: np.ndarray,
+    *,
+    operator_type=DesignOperator,
 ):
     """Certified Newton; returns ``(w, b, certificate, p_null, n_iter, n_passes, solver)``.
 
@@ -178,14 +180,14 @@ def newton_cg_binary(
     bound on its own rounding error (:func:`certify_binary`).
     """
     n = X.shape[0]
-    plain = DesignOperator(X, s, False, n_threads)  # uncentred products with X
+    plain = operator_type(X, s, False, n_threads)  # uncentred products with X
     dense = use_dense_hessian(X)
     # Null model: w = 0, best intercept (log-odds of the weighted class balance).
     zeros = np.zeros(n)
     b_null = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
     p_null = _loss(y * b_null, s)
     w, z, b, loss = _safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null)
-    scales = DataScales(X, s, fit_intercept, n_threads)
+    scales = DataScales(X, s, fit_intercept, n_threads, operator_type=operator_type)
     centred = fit_intercept and scales.cancellation_ratio > _CANCEL_RATIO
     S = float(s.sum())
 
@@ -208,7 +210,7 @@ def newton_cg_binary(
             delta, used = _centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
         else:
             delta, used = _fused_step(
-                X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads
+                X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads, operator_type
             )
         passes += used
         x_delta = plain.matvec(delta)
@@ -284,7 +286,9 @@ def _safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null):
     return np.zeros_like(w), np.zeros(n), b_null, p_null
 
 
-def _fused_step(X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads):
+def _fused_step(
+    X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads, operator_type
+):
     """Newton step from the one-pass (fused) products; ``(delta, passes)``.
 
     With an intercept the Hessian of ``F`` is ``Xd^T D Xd + lam I`` (``X``
@@ -292,7 +296,7 @@ def _fused_step(X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_thre
     intercept); without, ``X^T D X + lam I``.
     """
     # One setup pass: D-weighted column means and squared norms together.
-    hess = DesignOperator(X, d, fit_intercept, n_threads, targets=np.empty((X.shape[0], 0)))
+    hess = operator_type(X, d, fit_intercept, n_threads, targets=np.empty((X.shape[0], 0)))
     if dense:
         # Small p: the exact Newton step from the dense Hessian (one pass).
         H = hess.gram_dense()
@@ -407,19 +411,20 @@ class DataScales:
         column norms are smaller than the means' contribution.
     """
 
-    def __init__(self, X, s, fit_intercept: bool, n_threads: int):
+    def __init__(self, X, s, fit_intercept: bool, n_threads: int, *, operator_type=DesignOperator):
         n = X.shape[0]
         self._X = X
         self._n_threads = n_threads
-        op = DesignOperator(X, None, True, n_threads, targets=np.empty((n, 0)))
+        self._operator_type = operator_type
+        op = operator_type(X, None, True, n_threads, targets=np.empty((n, 0)))
         self.n_passes = op.n_passes
-        sumsq = op._col_sq_raw
+        sumsq = op.raw_col_sq_norms()  # from the set-up pass
         mean = op.mu  # unweighted means
         self.col_norm = np.sqrt(sumsq)
         gamma = _gamma(n + 2)
         csq = np.maximum(sumsq - n * mean**2, 0.0) + 2.0 * gamma * sumsq
         if fit_intercept and not np.all(s == s[0]):
-            mu_s = DesignOperator(X, s, False, n_threads).rmatvec(s) / float(s.sum())
+            mu_s = operator_type(X, s, False, n_threads).rmatvec(s) / float(s.sum())
             self.n_passes += 1
             # sum (X - mu_s)^2 = sum (X - mean)^2 + n (mean - mu_s)^2
             csq = csq + n * (mean - mu_s) ** 2 * (1.0 + 4.0 * gamma)
@@ -439,7 +444,7 @@ class DataScales:
     def row_norm(self) -> np.ndarray:
         """``||x_i||_2`` (n,), one pass on first use."""
         if self._row_norm is None:
-            op = DesignOperator(self._X, None, False, self._n_threads)
+            op = self._operator_type(self._X, None, False, self._n_threads)
             self._row_norm = np.sqrt(op.row_sq_norms())
             self.n_passes += op.n_passes
         return self._row_norm

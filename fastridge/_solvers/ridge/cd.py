@@ -41,8 +41,9 @@ _MAX_FLAT_CHECKS = 100
 def cd(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
     """Coordinate descent for every target; see the module docstring."""
     op = problem.op
-    if op.kind not in ("csc", "dense"):
+    if not op.supports_column_access or op.kind not in ("csc", "dense"):
         raise ValueError("coordinate descent needs a CSC or dense matrix")
+    cols = op.column_view()  # canonical CSC or dense: X itself here
     curv0 = op.col_sq_norms()
     W = usable_warm_start(problem, W0).copy()
     certificate = np.full(problem.k, np.inf)
@@ -68,14 +69,14 @@ def cd(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
         done = False
         while n_iter < max_iter:
             n_iter += 1
-            op.n_passes += 1
+            op.record_passes(1)
             w_last[:] = w
             if op.kind == "csc":
                 gsq = cd_epoch_csc(
-                    op._indptr, op._indices, op._data, op.s, mu, op.S, curv, lam, w, r, q_box
+                    cols.indptr, cols.indices, cols.data, op.s, mu, op.S, curv, lam, w, r, q_box
                 )
             else:
-                gsq = cd_epoch_dense(op._X, op.s, mu, op.S, curv, lam, w, r, q_box)
+                gsq = cd_epoch_dense(cols, op.s, mu, op.S, curv, lam, w, r, q_box)
             if not (np.isfinite(gsq) and np.isfinite(w).all()):
                 w[:] = _finite_fallback(op, yc, w_last, lam, problem.p_null[t])
                 certificate[t] = np.inf

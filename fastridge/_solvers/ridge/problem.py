@@ -19,11 +19,11 @@ the dual point ``theta = S^{1/2} (yc - Xc w)`` (docs/certificates.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 
-from ..._operators.design import DesignOperator
+from ..._operators.contract import DesignProducts
 
 
 @dataclass
@@ -31,19 +31,23 @@ class RidgeProblem:
     """Solver input: operator, centred targets, penalties, tolerance.
 
     ``Y`` and everything derived are float64 ``(n, k)`` / ``(p, k)`` arrays.
-    ``B`` comes from the operator's setup pass when the operator was built
-    with ``targets=Yc``; otherwise it is computed on first use (one pass).
+    ``B`` is ``rhs`` when given (``Xc^T S Yc`` known to the caller, e.g. a path
+    solving the same targets at other penalties), else it comes from the
+    operator's setup pass when the operator was built with ``targets=Yc``,
+    else it is computed on first use (one pass).
     """
 
-    op: DesignOperator
+    op: DesignProducts
     Yc: np.ndarray  # (n, k) centred targets
     lam: np.ndarray  # (k,)
     tol: float
     p_null: np.ndarray = field(init=False)  # (k,)
     _B: np.ndarray | None = field(init=False, default=None)
     _modulus: np.ndarray | None = field(init=False, default=None)
+    rhs: InitVar[np.ndarray | None] = None
 
-    def __post_init__(self):
+    def __post_init__(self, rhs):
+        self._B = rhs
         self.p_null = 0.5 * (self.op.s @ self.Yc**2)
         # ||g||^2 threshold that certifies ||g||^2 / (2 lam) <= tol * p_null.
         self.grad_sq_threshold = 2.0 * self.lam * self.tol * self.p_null

@@ -298,27 +298,8 @@ def pair_gradient(problem: RidgeProblem, W: np.ndarray, cols) -> tuple[np.ndarra
     ``e = yc - Xc w`` is the residual; one serial pass over a CSR or dense
     ``X``, two over CSC (:mod:`fastridge._kernels._dd`).
     """
-    from ..._kernels import _dd
-
-    op = problem.op
     W = np.ascontiguousarray(W, dtype=np.float64)
     Yc = np.ascontiguousarray(problem.Yc[:, cols])
     lam = np.ascontiguousarray(problem.lam[cols], dtype=np.float64)
-    k = W.shape[1]
-    c_hi = np.empty(k)
-    c_lo = np.empty(k)
-    for r in range(k):
-        c_hi[r], c_lo[r] = _dd.dd_dot(op.mu, np.ascontiguousarray(W[:, r]))
-    G = np.empty_like(W)
-    rsq = np.empty(k)
-    op.n_passes += 1 if op.kind != "csc" else 2
-    if op.kind == "csc":
-        _dd.dd_gradient_cols(
-            op._indptr, op._indices, op._data, op.s, Yc, W, op.mu, c_hi, c_lo, lam, G, rsq
-        )
-    else:
-        indptr, indices, data, dense = op._rows_layout()
-        _dd.dd_gradient_rows(
-            indptr, indices, data, dense, op.s, Yc, W, op.mu, c_hi, c_lo, lam, G, rsq
-        )
+    G, rsq = problem.op.pair_gradient(Yc, W, lam)
     return G, np.sqrt(rsq)

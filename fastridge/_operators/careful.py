@@ -1,0 +1,82 @@
+"""The compensated ("careful") set-up moments and gradient of a design operator.
+
+When the column means dwarf their spread, float64 centring formulas such as
+``sum_i s_i X_ij^2 - S mu_j^2`` cancel; these passes redo the quantities in
+pairs (double-double, :mod:`fastridge._kernels._dd`), centring entry by entry.
+They read the operator's stored ``X`` and count their passes on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Ratio max_j S mu_j^2 / sum_i s_i (X_ij - mu_j)^2 above which the setup
+# moments are redone in pairs (``DesignOperator.careful``): float64 centring
+# formulas lose log10(ratio) digits, and 1e4 (4 digits, leaving ~12) is where
+# that starts to show in tol = 1e-8 fits of ill-conditioned problems while
+# staying clear of ordinary data (column means a few times the spread).
+CANCELLATION_RATIO = 1e4
+
+
+def cancellation(raw_sq: np.ndarray, S: float, mu: np.ndarray) -> float:
+    """``max_j S mu_j^2 / (raw_j - S mu_j^2)``: how much the float64 centring cancels."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean_sq = S * mu * mu
+        centred = raw_sq - mean_sq
+        ratio = np.where(mean_sq > 0, mean_sq / np.maximum(centred, 1e-300 * raw_sq), 0.0)
+    return float(np.max(ratio, initial=0.0))
+
+
+def rows_layout(op):
+    """``(indptr, indices, data, dense)`` of a CSR or dense ``X`` for the ``_dd`` kernels."""
+    if op.kind == "dense":
+        indptr = op.p * np.arange(op.n + 1, dtype=np.int64)
+        return indptr, np.empty(0, np.int64), op._X.reshape(-1), True
+    return op._indptr, op._indices, op._data, False
+
+
+def careful_moments(op, targets: np.ndarray) -> np.ndarray:
+    """``[mu, centred col norms, raw col norms, B]`` (p, 3 + k) in pairs, one serial pass.
+
+    ``B = sum_i s_i yc_i (X_ij - mu_j)`` exactly centred instead of
+    ``X^T (s yc)``, which carries ``mu_j`` times the rounding of ``sum_i s_i yc_i``.
+    """
+    from .._kernels import _dd  # loaded only when needed
+
+    op.n_passes += 1
+    SY = np.ascontiguousarray(op.s[:, None] * targets)
+    out = np.empty((op.p, 3 + SY.shape[1]))
+    if op.kind == "csc":
+        _dd.dd_moments_major_dot(op._indptr, op._indices, op._data, op.s, SY, True, out)
+    else:
+        indptr, indices, data, dense = rows_layout(op)
+        _dd.dd_moments_major_scatter(indptr, indices, data, dense, op.s, SY, True, out)
+    return out
+
+
+def pair_gradient(op, Yc: np.ndarray, W: np.ndarray, lam: np.ndarray):
+    """``(G, ||e||_s^2)``: ``G = Xc^T S (Xc w - yc) + lam w`` per column, in pairs.
+
+    ``e = yc - Xc w`` is the residual; one serial pass over a CSR or dense
+    ``X``, two over CSC.
+    """
+    from .._kernels import _dd  # loaded only when needed
+
+    k = W.shape[1]
+    c_hi = np.empty(k)
+    c_lo = np.empty(k)
+    for r in range(k):
+        c_hi[r], c_lo[r] = _dd.dd_dot(op.mu, np.ascontiguousarray(W[:, r]))
+    G = np.empty_like(W)
+    rsq = np.empty(k)
+    op.n_passes += 1 if op.kind != "csc" else 2
+    if op.kind == "csc":
+        _dd.dd_gradient_cols(
+            op._indptr, op._indices, op._data, op.s, Yc, W, op.mu, c_hi, c_lo, lam, G, rsq
+        )
+    else:
+        indptr, indices, data, dense = rows_layout(op)
+        _dd.dd_gradient_rows(
+            indptr, indices, data, dense, op.s, Yc, W, op.mu, c_hi, c_lo, lam, G, rsq
+        )
+    return G, rsq
