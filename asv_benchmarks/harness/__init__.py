@@ -11,10 +11,13 @@ of them runs, so ``import harness`` needs no path edits.  One job per module:
 * :mod:`harness.calibration`: iteration caps and the tolerance ladder;
 * :mod:`harness.timing`: timed runs, interleaved rounds, medians;
 * :mod:`harness.machine`: machine description and stream bandwidth;
-* :mod:`harness.tables`, :mod:`harness.cv_tables`: markdown and json output;
+* :mod:`harness.tables`, :mod:`harness.path_tables`: markdown and json output;
 * :mod:`harness.cli`: command-line arguments, case selection, thread limits;
+* :mod:`harness.session`: installed peers, run metadata, the per-case loop;
 * :mod:`harness.ridge`, :mod:`harness.logistic`, :mod:`harness.path`,
-  :mod:`harness.ridge_cv`, :mod:`harness.logistic_cv`: one comparison each.
+  :mod:`harness.cv`, :mod:`harness.logistic_cv`: one comparison each
+  (``compare_ridge.py``, ``compare_logistic.py``, ``compare_path.py``,
+  ``compare_ridge_cv.py``, ``compare_logistic_cv.py``).
 
 The harness uses fastridge's public API only.
 """

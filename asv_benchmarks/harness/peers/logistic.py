@@ -26,6 +26,7 @@ import numpy as np
 from .. import log
 from ..logistic_data import Dataset
 from .base import FitOut, Solver, build, fastridge_api, fastridge_available, quiet_fit
+from .ridge import glmnet_csc
 
 
 def _binary_or_multi(ds, coef, intercept):
@@ -124,7 +125,7 @@ class GlmnetLogistic(Solver):
     def prepare(self, ctx):
         ds = ctx.ds
         t0 = time.perf_counter()
-        Xc = ds.X.tocsc()
+        st = glmnet_csc(ds.X)
         n, p = ds.shape
         k = ds.n_classes
         Y = np.zeros((n, k), order="F")
@@ -133,15 +134,9 @@ class GlmnetLogistic(Solver):
         else:  # nc = 1: glmnet models the first column (python-glmnet's convention)
             Y[:, 0] = ds.y > 0
             Y[:, 1] = ds.y < 0
-        st = {
-            "data": np.ascontiguousarray(Xc.data, dtype=np.float64),
-            "ip": (Xc.indptr + 1).astype(np.int32),
-            "ix": (Xc.indices + 1).astype(np.int32),
-            "Y": Y,
-            "ulam": ctx.lam / n * (np.logspace(2, 0, self.path) if self.path > 1 else np.ones(1)),
-            "cl": np.array([np.full(p, -np.inf), np.full(p, np.inf)], order="F"),
-        }
-        del Xc
+        st["Y"] = Y
+        st["ulam"] = ctx.lam / n * (np.logspace(2, 0, self.path) if self.path > 1 else np.ones(1))
+        st["cl"] = np.array([np.full(p, -np.inf), np.full(p, np.inf)], order="F")
         st["prep_seconds"] = time.perf_counter() - t0
         return st
 

@@ -82,6 +82,17 @@ class SklearnRidge(Solver):
         return None
 
 
+def glmnet_csc(X) -> dict:
+    """``X`` as glmnet's sparse input: a CSC copy's values (``data``) and its 1-based
+    int32 column pointers (``ip``) and row indices (``ix``)."""
+    Xc = X.tocsc()
+    return {
+        "data": np.ascontiguousarray(Xc.data, dtype=np.float64),
+        "ip": (Xc.indptr + 1).astype(np.int32),
+        "ix": (Xc.indices + 1).astype(np.int32),
+    }
+
+
 def glmnet_prepare(X, y, lams) -> dict:
     """glmnet's inputs, built once outside the timings: a CSC copy of ``X`` with
     1-based int32 indices, and ``ulam`` = the ``lams`` in glmnet's scaling.
@@ -91,13 +102,7 @@ def glmnet_prepare(X, y, lams) -> dict:
     ``lam * ys / n`` for it.
     """
     t0 = time.perf_counter()
-    Xc = X.tocsc()
-    st = {
-        "data": np.ascontiguousarray(Xc.data, dtype=np.float64),
-        "ip": (Xc.indptr + 1).astype(np.int32),
-        "ix": (Xc.indices + 1).astype(np.int32),
-    }
-    del Xc
+    st = glmnet_csc(X)
     ys = float(np.sqrt(np.mean((y - y.mean()) ** 2)))
     st["ulam"] = np.ascontiguousarray(np.asarray(lams, dtype=np.float64) * ys / X.shape[0])
     st["prep_seconds"] = time.perf_counter() - t0
