@@ -8,11 +8,6 @@ repository root: ``python asv_benchmarks/kernel_fraction.py``.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from benchmarks.kernels import KernelBandwidth, Stream
 
 

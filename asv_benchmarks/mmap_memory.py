@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     python asv_benchmarks/mmap_memory.py [--dataset A] [--lam-rho 0.01]
 
-Writes the benchmark matrix (``_compare_data`` data set, default the 200,000 x 100,000
+Writes the benchmark matrix (``harness.data`` data set, default the 200,000 x 100,000
 synthetic case, 20M entries) once as a fastridge CSR folder (``fastridge.io``) under the
 bench cache, then fits ``fastridge.ridge`` in two fresh processes:
 
@@ -30,9 +30,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
 # Sampling period of /proc/self/status: a fit of the default case takes ~0.3 s, so
 # 5 ms sees every allocation that lives longer than a few iterations.
@@ -109,7 +106,7 @@ def main(argv=None) -> int:
         print(json.dumps(child(mode, folder, float(rho), float(sigma))))
         return 0
 
-    import _compare_data as cdata
+    from harness import data as cdata
 
     import fastridge.io as fio
 

@@ -23,16 +23,14 @@ import pkgutil
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("FASTRIDGE_ASV_SMOKE", "1")
 
-HERE = Path(__file__).resolve().parent
 PREFIXES = ("time_", "track_", "mem_", "peakmem_", "timeraw_")
 
 
 def _benchmark_modules():
-    sys.path.insert(0, str(HERE))
+    # ``python asv_benchmarks/smoke.py`` puts asv_benchmarks/ first on sys.path
     package = importlib.import_module("benchmarks")
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__))
     return [importlib.import_module(f"benchmarks.{name}") for name in names]

@@ -1,49 +1,39 @@
-"""Data sets and reference optima for the side-by-side ridge comparison.
+"""Ridge data sets: specifications, generators, loaders and the on-disk cache.
 
-Used by ``compare_ridge.py``. Everything here is deterministic (fixed seeds) and
-cached as uncompressed ``.npz`` files under ``$FASTRIDGE_BENCH_CACHE`` (default
-``~/.cache/fastridge-bench``), so a case is built once per machine.
+Job: build the matrices and targets of the ridge comparisons (``compare_ridge.py``,
+``compare_path.py``, ``compare_ridge_cv.py``; the logistic data sets reuse these
+matrices), deterministically (fixed seeds), once per machine: every data set is cached
+as an uncompressed ``.npz`` file under ``$FASTRIDGE_BENCH_CACHE`` (default
+``~/.cache/fastridge-bench``).  Real data are read from ``$FASTRIDGE_DATA`` (default
+``<repository root>/../shared/data``).
 
-Objective (DESIGN.md section 1, unit weights)::
-
-    P(w, b) = 1/2 * sum_i (y_i - x_i.w - b)^2 + lam/2 * ||w||^2
-
-``lam = rho * ||X||_2^2`` where ``||X||_2`` is the largest singular value of the
-*raw* (uncentred) X, also when the intercept is on.  For the synthetic cases the
-values are standard normal (mean zero), so centring barely changes ``||X||_2``; for
-the TF-IDF cases (positive values) the raw norm is dominated by the mean direction and
-is larger than the centred one.
-
-The reference optimum is computed independently of fastridge: Jacobi-preconditioned
-CG on the normal equations of the intercept-profiled problem (implicit centring, X is
-never copied or densified), using scipy's sparse products.  It stops on the exact
-ridge certificate ``P(w) - P* <= ||grad P(w)||^2 / (2 lam)`` (the profiled objective is
-lam-strongly convex), evaluated with a freshly computed gradient, so the reference
-carries its own bound on how far it is from the true optimum.
+``lam = rho * ||X||_2^2`` where ``||X||_2`` is the largest singular value of the *raw*
+(uncentred) X, also when the intercept is on, so :func:`load_dataset` stores
+``||X||_2^2`` with the data.  For the synthetic cases the values are standard normal
+(mean zero), so centring barely changes ``||X||_2``; for the TF-IDF cases (positive
+values) the raw norm is dominated by the mean direction and is larger than the centred
+one.  Objectives and reference optima are in :mod:`harness.reference`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+
+from . import log
 
 # Bump when a generator changes: it is part of every cache file name.
 DATA_VERSION = 2
 
 # ----------------------------------------------------------------------------
 # locations
-
-
-def _say(msg: str, flush: bool = True) -> None:
-    print(msg, file=sys.stderr, flush=flush)
 
 
 def cache_dir() -> Path:
@@ -56,8 +46,8 @@ def data_dir() -> Path:
     env = os.environ.get("FASTRIDGE_DATA")
     if env:
         return Path(env)
-    # asv_benchmarks/_compare_data.py -> repo root -> its parent holds shared/data
-    return Path(__file__).resolve().parents[2] / "shared" / "data"
+    # asv_benchmarks/harness/data.py -> repo root -> its parent holds shared/data
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 # ----------------------------------------------------------------------------
@@ -136,16 +126,8 @@ def all_cases() -> list[Case]:
 # the data sets
 
 
-@dataclass
-class Dataset:
-    key: str
-    X: sp.csr_matrix
-    y: np.ndarray
-    sigma_max_sq: float  # ||X||_2^2 of the raw X
-    description: str
-    build_seconds: float = 0.0
-    meta: dict = field(default_factory=dict)
-    cache_stem: str = ""
+class MatrixData:
+    """``shape`` and ``nnz`` of the data set's CSR matrix ``X``."""
 
     @property
     def shape(self):
@@ -156,9 +138,21 @@ class Dataset:
         return int(self.X.nnz)
 
 
-def _spec_tag(spec) -> str:
-    text = repr(spec)
-    return f"{zlib.crc32(text.encode()):08x}"
+@dataclass
+class Dataset(MatrixData):
+    key: str
+    X: sp.csr_matrix
+    y: np.ndarray
+    sigma_max_sq: float  # ||X||_2^2 of the raw X
+    description: str
+    build_seconds: float = 0.0
+    meta: dict = field(default_factory=dict)
+    cache_stem: str = ""
+
+
+def spec_tag(spec) -> str:
+    """Short hash of a specification: part of its cache file names."""
+    return f"{zlib.crc32(repr(spec).encode()):08x}"
 
 
 def make_synthetic(spec: SyntheticSpec) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -273,9 +267,26 @@ def write_cached_csr(fname, X, **arrays) -> None:
     tmp.replace(fname)
 
 
+def read_record(fname, cls):
+    """A ``cls`` dataclass read back from :func:`write_record`'s file; array fields stay
+    arrays, scalar ones are converted with the field's type (``float``, ``int``,
+    ``str``) as annotated."""
+    convert = {"float": float, "int": int, "str": str}
+    with np.load(fname) as z:
+        return cls(**{f.name: convert.get(f.type, np.asarray)(z[f.name]) for f in fields(cls)})
+
+
+def write_record(fname, record) -> None:
+    """Write a dataclass of arrays and scalars as an ``.npz`` file (temporary file
+    renamed into place, so an interrupted run leaves no partial cache entry)."""
+    tmp = fname.with_suffix(".tmp.npz")
+    np.savez(tmp, **asdict(record))
+    tmp.replace(fname)
+
+
 def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset:
     spec = (QUICK_DATASETS if quick else DATASETS)[key]
-    stem = f"{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{_spec_tag(spec)}"
+    stem = f"{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{spec_tag(spec)}"
     fname = cache_dir() / f"data-{stem}.npz"
     if fname.exists():
         X, z = read_cached_csr(fname)
@@ -290,7 +301,7 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
             stem,
         )
     if verbose:
-        _say(f"[data] building {key}{' (quick)' if quick else ''} -> {fname}", flush=True)
+        log(f"[data] building {key}{' (quick)' if quick else ''} -> {fname}")
     t0 = time.perf_counter()
     if isinstance(spec, SyntheticSpec):
         X, y = make_synthetic(spec)
@@ -302,142 +313,23 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     t_svd = time.perf_counter() - t0
     meta = {"spec": repr(spec), "svds_seconds": t_svd}
     if verbose:
-        _say(
+        log(
             f"[data] {key}: {X.shape[0]} x {X.shape[1]}, nnz {X.nnz}, built in {t_build:.1f} s, "
-            f"||X||_2^2 = {s2:.6g} ({t_svd:.1f} s)",
-            flush=True,
+            f"||X||_2^2 = {s2:.6g} ({t_svd:.1f} s)"
         )
     write_cached_csr(fname, X, y=y, sigma_max_sq=s2, build_seconds=t_build, meta=json.dumps(meta))
     return Dataset(key, X, y, s2, DESCRIPTIONS[key], t_build, meta, stem)
 
 
 # ----------------------------------------------------------------------------
-# objective and reference optimum
+# the lam grid of the path and cross-validation comparisons
+
+# rho geometric from RHO_MAX down to RHO_MIN (lam = rho ||X||_2^2), as in the issue's
+# reference measurement of glmnet and scikit-learn paths.
+RHO_MAX, RHO_MIN = 10.0, 0.01
+N_LAMS = 50
 
 
-def objective(X, y, lam: float, coef, intercept: float) -> float:
-    r = y - X @ coef
-    if intercept != 0.0:
-        r -= intercept
-    return 0.5 * float(np.dot(r, r)) + 0.5 * lam * float(np.dot(coef, coef))
-
-
-def null_objective(y, fit_intercept: bool) -> float:
-    """Objective of the best intercept-only model (w = 0)."""
-    r = y - y.mean() if fit_intercept else y
-    return 0.5 * float(np.dot(r, r))
-
-
-@dataclass
-class Reference:
-    coef: np.ndarray
-    intercept: float
-    p_star: float  # P(coef, intercept) of the reference point (>= true optimum)
-    gap: float  # certificate: P(coef, intercept) - P_true* <= gap
-    p_null: float
-    n_iter: int
-    seconds: float
-
-
-def _pcg_reference(X, y, lam, fit_intercept, rel_gap=1e-13, max_iter=100_000, verbose=True):
-    n, p = X.shape
-    Xt = X.T  # CSC view, no copy
-    if fit_intercept:
-        mu = np.asarray(Xt @ np.ones(n)) / n
-        yc = y - y.mean()
-    else:
-        mu = np.zeros(p)
-        yc = y
-
-    def centred_xv(v):
-        t = X @ v
-        if fit_intercept:
-            t -= t.mean()
-        return t
-
-    def hess(v):  # (Xc^T Xc + lam I) v ; Xc^T u = X^T u when sum(u) = 0
-        return Xt @ centred_xv(v) + lam * v
-
-    rhs = Xt @ yc
-    colsq = np.bincount(X.indices, weights=X.data * X.data, minlength=p)
-    if fit_intercept:
-        colsq = colsq - n * mu * mu
-    dinv = 1.0 / (np.maximum(colsq, 0.0) + lam)
-
-    def full_objective(w):
-        r = yc - centred_xv(w)
-        return 0.5 * float(np.dot(r, r)) + 0.5 * lam * float(np.dot(w, w))
-
-    w = np.zeros(p)
-    r = rhs.copy()  # r = rhs - H w = -grad
-    z = dinv * r
-    d = z.copy()
-    rz = float(np.dot(r, z))
-    check_every = 25
-    best_gap, best_at = np.inf, 0
-    gap = np.inf
-    it = 0
-    for it in range(1, max_iter + 1):
-        hd = hess(d)
-        alpha = rz / float(np.dot(d, hd))
-        w += alpha * d
-        r -= alpha * hd
-        if it % check_every == 0:
-            r = rhs - hess(w)  # residual replacement: true (negative) gradient
-            gap = float(np.dot(r, r)) / (2.0 * lam)
-            P = full_objective(w)
-            if verbose and it % (check_every * 20) == 0:
-                _say(f"[ref]   it {it}: gap/P = {gap / P:.3e}", flush=True)
-            if gap <= rel_gap * P:
-                break
-            if gap < 0.5 * best_gap:
-                best_gap, best_at = gap, it
-            elif it - best_at > 2000:
-                _say(f"[ref]   stagnated at gap/P = {gap / P:.3e}", flush=True)
-                break
-        z = dinv * r
-        rz_new = float(np.dot(r, z))
-        d *= rz_new / rz
-        d += z
-        rz = rz_new
-    b = float(y.mean() - mu @ w) if fit_intercept else 0.0
-    g = rhs - hess(w)
-    gap = float(np.dot(g, g)) / (2.0 * lam)
-    return w, b, gap, it
-
-
-def reference(ds: Dataset, lam: float, fit_intercept: bool, verbose=True) -> Reference:
-    fname = cache_dir() / f"ref-{ds.cache_stem}-{float(lam).hex()}-{int(fit_intercept)}.npz"
-    if fname.exists():
-        with np.load(fname) as z:
-            return Reference(
-                z["coef"],
-                float(z["intercept"]),
-                float(z["p_star"]),
-                float(z["gap"]),
-                float(z["p_null"]),
-                int(z["n_iter"]),
-                float(z["seconds"]),
-            )
-    if verbose:
-        _say(
-            f"[ref] computing reference for {ds.key} lam={lam:.6g} intercept={fit_intercept}",
-            flush=True,
-        )
-    t0 = time.perf_counter()
-    w, b, gap, it = _pcg_reference(ds.X, ds.y, lam, fit_intercept, verbose=verbose)
-    seconds = time.perf_counter() - t0
-    p_star = objective(ds.X, ds.y, lam, w, b)
-    p_null = null_objective(ds.y, fit_intercept)
-    if verbose:
-        _say(
-            f"[ref] done in {seconds:.1f} s, {it} PCG iterations, P* = {p_star:.12g}, "
-            f"certificate/P* = {gap / p_star:.2e}",
-            flush=True,
-        )
-    tmp = fname.with_suffix(".tmp.npz")
-    np.savez(
-        tmp, coef=w, intercept=b, p_star=p_star, gap=gap, p_null=p_null, n_iter=it, seconds=seconds
-    )
-    tmp.replace(fname)
-    return Reference(w, b, p_star, gap, p_null, it, seconds)
+def grid_for(ds, n_lams=N_LAMS) -> np.ndarray:
+    """The decreasing grid ``rho * ||X||_2^2``, rho geometric from 10 to 0.01."""
+    return np.geomspace(RHO_MAX, RHO_MIN, n_lams) * ds.sigma_max_sq
