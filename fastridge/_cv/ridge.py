@@ -568,12 +568,12 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if not path.converged:
                 bad = cert > self.tol * p_null
                 if bad.any():
-                    from .._fit.ridge import _convergence_warning
+                    from .._fit.warnings import convergence_warning
 
                     warnings.warn(
                         f"RidgeCV: the path point at the chosen alpha did not converge to "
                         f"a certified fit for {int(bad.sum())} of {k} target(s)",
-                        _convergence_warning(),
+                        convergence_warning(),
                         stacklevel=2,
                     )
             lam_final = alphas[bi]

@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from .._fit.ridge import _convergence_warning, centred_targets
+from .._fit.ridge import centred_targets
 from .._fit.scaling import abs_mean, check_X_scale, constant_targets, scale_problem
 from .._fit.threads import blas_limit, numba_threads, resolve_n_threads
 from .._fit.validation import (
@@ -41,6 +41,7 @@ from .._fit.validation import (
     check_X,
     check_y,
 )
+from .._fit.warnings import convergence_warning
 from .._operators.design import DesignOperator
 from .._solvers.ridge import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem
 from .._solvers.ridge.cg import cg_primal
@@ -257,7 +258,7 @@ def path_with_predictions(
         warnings.warn(
             f"ridge_path ({name}): {int((~ok).sum())} of {ok.size} points did not converge "
             f"(worst relative certificate {worst:.3g}, tol {tol:.3g}): {cause}",
-            _convergence_warning(),
+            convergence_warning(),
             stacklevel=2,
         )
     if one_d:
