@@ -28,7 +28,7 @@ _LAZY = {
     "LogisticRegression": "._estimators.classifiers",
     "LogisticRegressionCV": "._cv.logistic",
     "Ridge": "._estimators.ridge",
-    "RidgeCV": "._cv.ridge",
+    "RidgeCV": "._estimators.ridge_cv",
     "RidgeClassifier": "._estimators.classifiers",
     "logistic_path": "._paths.logistic",
     "ridge_path": "._paths.ridge",
