@@ -31,6 +31,7 @@ _LAZY = {
     "RidgeCV": "._estimators.ridge_cv",
     "RidgeClassifier": "._estimators.classifiers",
     "logistic_path": "._paths.logistic",
+    "ridge_lams": "._paths.ridge_grid",
     "ridge_path": "._paths.ridge",
 }
 
@@ -47,6 +48,7 @@ __all__ = [
     "logistic",
     "logistic_path",
     "ridge",
+    "ridge_lams",
     "ridge_path",
 ]
 

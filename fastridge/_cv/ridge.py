@@ -22,12 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import get_scorer
 
-from .._fit.ridge import RidgePlan, prepare_ridge
 from .._fit.threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
 from .._fit.warnings import convergence_warning
 from .._operators.design import DesignOperator
-from .._paths.grid import default_lam_min_ratio, ridge_grid
 from .._paths.ridge import path_with_predictions
+from .._paths.ridge_grid import default_alphas, grid_setup
 from . import gcv as _gcv
 from .scoring import call_scorer, weighted_scores
 
@@ -46,55 +45,8 @@ EXACT_MAX_DIM = 1024
 # ... and when the n x m eigenvector block fits this budget (bytes).
 EXACT_MAX_BYTES = 2 * 2**30
 
-# Default grid size when alphas=None (as ridge_path).
-_DEFAULT_N_LAMS = 50
-
 # Scorers computed for all alphas at once from the test-fold predictions.
 _FAST_SCORERS = ("neg_mean_squared_error", "r2")
-
-
-def default_alphas(op, Yc: np.ndarray, n_lams: int = _DEFAULT_N_LAMS, lam_min_ratio=None):
-    """The default grid of :func:`fastridge.ridge_path` for these data (decreasing).
-
-    ``lam_max = ||Xc^T S yc||^2 / (2 * 0.01 * P_null)`` (largest over targets),
-    down to ``lam_max * lam_min_ratio`` (default 1e-4 when ``n >= p``, else
-    1e-2); see :mod:`fastridge._paths.grid`.  ``op`` must have been built with
-    ``targets=Yc``.  ``B`` is taken from the operator's set-up pass as it is
-    (:func:`fastridge.ridge_path` uses the problem's ``B``, which differs from
-    it by rounding when the operator centres implicitly).
-    """
-    if lam_min_ratio is None:
-        lam_min_ratio = default_lam_min_ratio(op.n, op.p)
-    return ridge_grid(op, op.xt_s_targets, 0.5 * (op.s @ Yc**2), n_lams, lam_min_ratio)
-
-
-def grid_setup(
-    X,
-    y,
-    sample_weight,
-    *,
-    fit_intercept,
-    n_threads,
-    blas_threads=None,
-    tol=1e-8,
-    operator_type=DesignOperator,
-):
-    """:func:`prepare_ridge` without rescaling: the operator the scores and grid are made on."""
-
-    def plan(n, p, k, sparse):
-        return RidgePlan(lam=np.ones(1), blas_threads=blas_threads, grid=True)
-
-    return prepare_ridge(
-        X,
-        y,
-        plan,
-        fit_intercept=fit_intercept,
-        sample_weight=sample_weight,
-        tol=tol,
-        n_threads=n_threads,
-        rescale=False,
-        operator_type=operator_type,
-    )
 
 
 def resolve_gcv_mode(gcv_mode: str, n: int, p: int) -> str:
