@@ -28,9 +28,10 @@ _LAZY = {
     "LogisticRegression": "._estimators.classifiers",
     "LogisticRegressionCV": "._cv.logistic",
     "Ridge": "._estimators.ridge",
-    "RidgeCV": "._cv.ridge",
+    "RidgeCV": "._estimators.ridge_cv",
     "RidgeClassifier": "._estimators.classifiers",
     "logistic_path": "._paths.logistic",
+    "ridge_lams": "._paths.ridge_grid",
     "ridge_path": "._paths.ridge",
 }
 
@@ -47,6 +48,7 @@ __all__ = [
     "logistic",
     "logistic_path",
     "ridge",
+    "ridge_lams",
     "ridge_path",
 ]
 

@@ -228,8 +228,6 @@ def _check_finite_matrix(X, source):
     import numpy as np
     import scipy.sparse as sp
 
-    from fastridge._kernels import first_non_finite
-
     if sp.issparse(X) and X.format in ("csr", "csc"):
         values = np.asarray(X.data)
     elif isinstance(X, np.ndarray):
@@ -238,7 +236,7 @@ def _check_finite_matrix(X, source):
         return
     if values.size == 0 or values.dtype.kind != "f":
         return
-    pos = int(first_non_finite(np.ascontiguousarray(values)))
+    pos = _first_non_finite(values)
     if pos < 0:
         return
     if sp.issparse(X):
@@ -250,6 +248,21 @@ def _check_finite_matrix(X, source):
     raise io_module().InputError(
         f"{source}: value {values[pos]} at row {row}, column {col} (0-based) is not finite"
     )
+
+
+# Values scanned at a time for NaN / inf (a bounded temporary, not one boolean per value).
+_SCAN_BLOCK = 1 << 20
+
+
+def _first_non_finite(values):
+    """Flat position of the first NaN / inf of the 1-d ``values`` (-1 if none)."""
+    import numpy as np
+
+    for start in range(0, values.shape[0], _SCAN_BLOCK):
+        ok = np.isfinite(values[start : start + _SCAN_BLOCK])
+        if not ok.all():
+            return start + int(np.argmin(ok))
+    return -1
 
 
 def run_settings(settings, *, base_dir=None, n_threads=None, verify=True):
@@ -365,7 +378,14 @@ def _cv(X, y, s, n_threads):
             raise ValueError(f"folds must be >= 2 (or 0: leave-one-out / GCV), got {folds}")
         alphas = s["lam"]
         if alphas is None and (int(s["n_lams"]) != 50 or s["lam_min_ratio"] is not None):
-            alphas = default_ridge_grid(X, y, s, n_threads)
+            alphas = fastridge.ridge_lams(
+                X,
+                y,
+                n_lams=int(s["n_lams"]),
+                lam_min_ratio=s["lam_min_ratio"],
+                fit_intercept=kw["fit_intercept"],
+                n_threads=n_threads,
+            )
         est = fastridge.RidgeCV(
             alphas="auto" if alphas is None else alphas,  # None: ridge_path's default grid
             cv=folds or None,
@@ -402,30 +422,6 @@ def _cv(X, y, s, n_threads):
     return arrays, info
 
 
-def default_ridge_grid(X, y, s, n_threads):
-    """:func:`fastridge.ridge_path`'s default grid with ``n_lams`` / ``lam_min_ratio``.
-
-    RidgeCV builds its default grid with 50 values; for another size the grid is
-    built here the same way (``lam_max`` from the data, see :mod:`fastridge._paths.grid`).
-    """
-    from fastridge._cv.ridge import default_alphas
-    from fastridge._fit.ridge import centred_targets
-    from fastridge._fit.threads import resolve_n_threads
-    from fastridge._fit.validation import check_sample_weight, check_X, check_y
-    from fastridge._operators.design import DesignOperator
-    from fastridge._paths.grid import check_grid, geometric_grid
-
-    Xv = check_X(X)
-    n, p = Xv.shape
-    Y, _ = check_y(y, n)
-    sw = check_sample_weight(None, n)
-    _, (n_lams, ratio) = check_grid(None, s["n_lams"], s["lam_min_ratio"], n, p)
-    _, Yc = centred_targets(Y, sw, bool(s["fit_intercept"]))
-    op = DesignOperator(Xv, sw, bool(s["fit_intercept"]), resolve_n_threads(n_threads), targets=Yc)
-    lam_max = float(default_alphas(op, Yc, 1)[0])
-    return geometric_grid(lam_max, n_lams, ratio)
-
-
 def checksum_inputs(files, cache=None):
     """``{role: {"path": str, "sha256": str} or None}`` of the input files.
 
@@ -457,7 +453,7 @@ def fastridge_version():
 
 def result_meta(settings, outcome, inputs, *, n_threads=None):
     """The metadata of a result: what was fitted, from what, by what, how it went."""
-    import fastridge._fit.threads as threads
+    import numba
 
     info = dict(outcome.info)
     return {
@@ -466,7 +462,11 @@ def result_meta(settings, outcome, inputs, *, n_threads=None):
         "mode": settings["mode"],
         "settings": mode_settings(settings),
         "inputs": inputs,
-        "threads": int(threads.resolve_n_threads(n_threads)),
+        "threads": int(
+            numba.config.NUMBA_NUM_THREADS
+            if n_threads in (None, -1)
+            else min(int(n_threads), numba.config.NUMBA_NUM_THREADS)
+        ),
         **info,
         "timings": dict(info.get("timings", {})),
     }

@@ -31,7 +31,7 @@ def cast_fit(X, coef, intercept, certificate, p_null, lam, tol, sample_weight, f
     Warns (``ConvergenceWarning``) when the stored values overflow or the widened
     certificate exceeds ``tol * P_null`` where the float64 one did not.
     """
-    from .._fit.ridge import _convergence_warning
+    from .._fit.warnings import convergence_warning
 
     dtype = X.dtype
     c64 = np.asarray(coef, dtype=np.float64)
@@ -45,7 +45,7 @@ def cast_fit(X, coef, intercept, certificate, p_null, lam, tol, sample_weight, f
         warnings.warn(
             f"the coefficients do not fit in {dtype} (the dtype of X) and overflow; the fit "
             "did not converge to storable values: pass X as float64",
-            _convergence_warning(),
+            convergence_warning(),
             stacklevel=3,
         )
         return c, (dtype.type(b) if np.ndim(b) == 0 else b), certificate
@@ -70,7 +70,7 @@ def cast_fit(X, coef, intercept, certificate, p_null, lam, tol, sample_weight, f
             f"rounding the certified coefficients to {dtype} (the dtype of X) moves them "
             "by more than tol allows: the stored fit did not converge to tol; pass X as "
             "float64 or raise tol",
-            _convergence_warning(),
+            convergence_warning(),
             stacklevel=3,
         )
     widened = float(widened) if np.ndim(widened) == 0 else widened

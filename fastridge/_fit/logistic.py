@@ -470,7 +470,7 @@ def _mean_spread_ratio(prob: LogisticProblem) -> float:
 
 
 def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.0) -> None:
-    from .ridge import _convergence_warning
+    from .warnings import convergence_warning
 
     rel = np.max(np.asarray(result.relative_certificate))
     # The user asked for "newton-cg" (or "auto"); "newton-cholesky" is how its steps were made.
@@ -500,7 +500,7 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
         f"logistic solver {name} stopped after {result.n_iter} iterations "
         f"(max_iter={max_iter}) with relative certificate {rel:.3g} > tol {result.tol:.3g}; "
         + cause,
-        _convergence_warning(),
+        convergence_warning(),
         stacklevel=3,
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,7 +13,7 @@ from .._operators.design import DesignOperator
 from .._solvers.ridge import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from .._solvers.ridge.rounding import sound_certificate
 from .results import FitResult
-from .scaling import abs_mean, check_X_scale, constant_targets, scale_problem
+from .scaling import ScaledProblem, abs_mean, check_X_scale, constant_targets, scale_problem
 from .threads import blas_limit, numba_threads, resolve_n_threads
 from .validation import (
     Compressed,
@@ -25,6 +27,7 @@ from .validation import (
     check_X,
     check_y,
 )
+from .warnings import convergence_warning
 
 # Targets whose spread (max - min) is within this many units of roundoff of
 # their magnitude are treated as exactly constant when an intercept is fitted.
@@ -111,45 +114,45 @@ def ridge(
         float64 cannot hold (``y`` and ``sample_weight`` are rescaled instead).
     """
     t0 = time.perf_counter()
-    tol = check_tol(tol)
-    fit_intercept = check_flag(fit_intercept, "fit_intercept")
-    Xv = check_X(X)
-    n, p = Xv.shape
-    Y, one_d = check_y(y, n)
-    k = Y.shape[1]
-    sw = check_sample_weight(sample_weight, n)
-    lam_v = check_lam(lam, k)
-    name = resolve_solver(solver, n, p, sparse=isinstance(Xv, Compressed))
-    user_max_iter = check_max_iter(max_iter, None)  # None: the solver's default
-    max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
-    W0 = check_coef_init(coef_init, p, k)
-    nt = resolve_n_threads(n_threads)
-    if name == "cd" and isinstance(Xv, Compressed):
-        Xv = canonical_csc(Xv)
-    # BLAS threads only slow down the O(n + p) vector work of the iterative
-    # solvers (OpenBLAS spinning against Numba's threads: a 100k-long dot went
-    # from 15 us to 8 ms); the direct solvers keep BLAS for the factorisation.
-    blas_threads = 1 if not name.startswith("direct") else None
-    # Exact power-of-two rescaling of y and the weights (see _scaling): the fit
-    # runs in units where P_null and the certificate are representable.
-    scaled = scale_problem(Y, sw, lam_v, W0)
-    with numba_threads(nt), blas_limit(blas_threads):
-        ybar, Yc = centred_targets(scaled.Y, scaled.sw, fit_intercept)
-        op = DesignOperator(Xv, scaled.sw, fit_intercept, nt, targets=Yc)
-        check_X_scale(op, Xv)
-        problem = RidgeProblem(op, Yc, scaled.lam, tol)
-        out = run_solver(solver, name, problem, scaled.W0, max_iter, user_max_iter)
+    user_max_iter = None
+
+    def plan(n, p, k, sparse):
+        nonlocal max_iter, user_max_iter
+        lam_v = check_lam(lam, k)
+        name = resolve_solver(solver, n, p, sparse=sparse)
+        user_max_iter = check_max_iter(max_iter, None)  # None: the solver's default
+        max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
+        # BLAS threads only slow down the O(n + p) vector work of the iterative
+        # solvers (OpenBLAS spinning against Numba's threads: a 100k-long dot went
+        # from 15 us to 8 ms); the direct solvers keep BLAS for the factorisation.
+        blas = 1 if not name.startswith("direct") else None
+        return RidgePlan(lam=lam_v, solver=name, csc=name == "cd", blas_threads=blas)
+
+    setup = prepare_ridge(
+        X,
+        y,
+        plan,
+        fit_intercept=fit_intercept,
+        sample_weight=sample_weight,
+        tol=tol,
+        n_threads=n_threads,
+        coef_init=coef_init,
+    )
+    scaled, problem, op, ybar = setup.scaled, setup.problem, setup.op, setup.ybar
+    tol, k, one_d, nt = setup.tol, setup.k, setup.one_d, setup.n_threads
+    with numba_threads(nt), blas_limit(setup.plan.blas_threads):
+        out = run_solver(solver, setup.plan.solver, problem, scaled.W0, max_iter, user_max_iter)
         sound = sound_certificate(
             problem,
             out.W,
             out.certificate,
             ybar,
             abs_mean(scaled),
-            constant_targets(Y, sw),
+            constant_targets(setup.Y, setup.sw),
             alpha=out.alpha,
         )
     W = out.W
-    intercept = ybar - op.mu @ W if fit_intercept else np.zeros(k)
+    intercept = ybar - op.mu @ W if setup.fit_intercept else np.zeros(k)
     ok = sound.certificate <= tol * problem.p_null
     report = scaled.to_original(W, intercept, sound.certificate, problem.p_null)
     if not report.representable:
@@ -163,7 +166,7 @@ def ridge(
     return FitResult(
         coef=report.W[:, 0].copy() if one_d else np.ascontiguousarray(report.W.T),
         intercept=squeeze(report.intercept),
-        lam=squeeze(lam_v),
+        lam=squeeze(setup.plan.lam),
         certificate=squeeze(report.certificate),
         p_null=squeeze(report.p_null),
         tol=tol,
@@ -202,7 +205,7 @@ def _warn_unconverged(out, sound, problem, ok, max_iter, tol, report) -> None:
         f"ridge solver {out.solver!r} did not converge to a certified fit for "
         f"{int(bad.sum())} of {len(ok)} target(s) (relative certificate {worst:.3g}, "
         f"tol {tol:.3g}): {cause}",
-        _convergence_warning(),
+        convergence_warning(),
         stacklevel=3,
     )
 
@@ -234,8 +237,104 @@ def centred_targets(Y: np.ndarray, sw, fit_intercept: bool):
     return ybar, Yc
 
 
-def _convergence_warning() -> type[Warning]:
-    """scikit-learn's ``ConvergenceWarning`` (imported only when needed: ~1 s import)."""
-    from sklearn.exceptions import ConvergenceWarning
+@dataclass(frozen=True)
+class RidgePlan:
+    """What a caller of :func:`prepare_ridge` decides once the shape of the data is known."""
 
-    return ConvergenceWarning
+    lam: np.ndarray  # validated penalties: (k,) for one fit, the grid (L,) for a path
+    solver: str | None = None  # the caller's solver or path algorithm (kept, not used here)
+    csc: bool = False  # coordinate descent needs CSC columns (a copy for CSR input)
+    blas_threads: int | None = 1  # BLAS threads while the operator is built (None: as is)
+    grid: bool = False  # lam is a grid: the problem gets lam = 1 (only B and P_null matter)
+
+
+@dataclass(frozen=True)
+class RidgeSetup:
+    """A validated, centred (and rescaled) ridge problem with its operator.
+
+    What :func:`fastridge.ridge`, :func:`fastridge.ridge_path`, ``RidgeCV`` and
+    the command line share; built by :func:`prepare_ridge`.
+    """
+
+    Xv: object  # validated dense ndarray or Compressed (CSC when plan.csc)
+    Y: np.ndarray  # (n, k) validated targets, in the units given
+    one_d: bool  # y was one-dimensional
+    sw: np.ndarray | None  # validated sample weights, in the units given
+    fit_intercept: bool
+    tol: float
+    n_threads: int
+    plan: RidgePlan
+    scaled: ScaledProblem | None  # the power-of-two rescaling (None: rescale=False)
+    ybar: np.ndarray  # (k,) weighted target means (0 without intercept), fitting units
+    Yc: np.ndarray  # (n, k) centred targets, fitting units
+    op: object  # the design operator, built with targets=Yc
+    problem: RidgeProblem  # at plan.lam (lam = 1 for a grid)
+
+    @property
+    def n(self) -> int:
+        return self.Xv.shape[0]
+
+    @property
+    def p(self) -> int:
+        return self.Xv.shape[1]
+
+    @property
+    def k(self) -> int:
+        return self.Y.shape[1]
+
+
+def _default_plan(n: int, p: int, k: int, sparse: bool) -> RidgePlan:
+    return RidgePlan(lam=np.ones(1), grid=True)
+
+
+def prepare_ridge(
+    X,
+    y,
+    plan: Callable[[int, int, int, bool], RidgePlan] = _default_plan,
+    *,
+    fit_intercept: bool = True,
+    sample_weight=None,
+    tol: float = 1e-8,
+    n_threads: int | None = None,
+    coef_init=None,
+    rescale: bool = True,
+    operator_type=DesignOperator,
+) -> RidgeSetup:
+    """Validate, choose threads, rescale, centre and build the operator and the problem.
+
+    The one ridge set-up.  All validation happens before any pass over ``X``:
+    ``tol``, ``fit_intercept``, ``X``, ``y``, ``sample_weight``, then
+    ``plan(n, p, k, sparse)`` (the caller's own checks: ``lam``, solver,
+    ``max_iter``; it returns the :class:`RidgePlan`), then ``coef_init``.  Then,
+    with ``n_threads`` Numba threads and ``plan.blas_threads`` BLAS threads:
+    the exact power-of-two rescaling of ``y``, the weights and ``lam``
+    (:mod:`fastridge._fit.scaling`; skipped with ``rescale=False``, which also
+    skips the check of ``X``'s scale), the weighted centring of the targets,
+    ``operator_type(Xv, sw, fit_intercept, n_threads, targets=Yc)`` and the
+    :class:`RidgeProblem`.  The caller runs its solver under the same thread
+    counts.
+    """
+    tol = check_tol(tol)
+    fit_intercept = check_flag(fit_intercept, "fit_intercept")
+    Xv = check_X(X)
+    n, p = Xv.shape
+    Y, one_d = check_y(y, n)
+    k = Y.shape[1]
+    sw = check_sample_weight(sample_weight, n)
+    chosen = plan(n, p, k, isinstance(Xv, Compressed))
+    W0 = check_coef_init(coef_init, p, k)
+    nt = resolve_n_threads(n_threads)
+    if chosen.csc and isinstance(Xv, Compressed):
+        Xv = canonical_csc(Xv)
+    scaled = scale_problem(Y, sw, chosen.lam, W0) if rescale else None
+    Yf, swf = (scaled.Y, scaled.sw) if rescale else (Y, sw)
+    with numba_threads(nt), blas_limit(chosen.blas_threads):
+        ybar, Yc = centred_targets(Yf, swf, fit_intercept)
+        op = operator_type(Xv, swf, fit_intercept, nt, targets=Yc)
+        if rescale:
+            check_X_scale(op, Xv)
+        lam_p = np.ones(k) if chosen.grid else (scaled.lam if rescale else chosen.lam)
+        problem = RidgeProblem(op, Yc, lam_p, tol)
+    return RidgeSetup(
+        Xv, Y, one_d, sw, fit_intercept, tol, nt, chosen, scaled, ybar, Yc, op, problem
+    )

@@ -83,3 +83,18 @@ def check_grid(lams, n_lams, lam_min_ratio, n: int, p: int):
     if not (0 < lam_min_ratio < 1):
         raise ValueError(f"lam_min_ratio must be in (0, 1), got {lam_min_ratio!r}")
     return None, (int(n_lams), lam_min_ratio)
+
+
+def ridge_grid(op, B: np.ndarray, p_null: np.ndarray, n_lams: int, lam_min_ratio: float):
+    """The default ridge grid: ``n_lams`` values from the largest ``lam_max`` over targets.
+
+    ``B`` (p, k) is ``Xc^T S yc`` of each target and ``p_null`` its null
+    objective; the fallback ``lam_max`` (null model optimal for every lam) is
+    the largest diagonal entry of ``H = Xc^T S Xc``, which scales like ``c^2``
+    as well.  Used by :func:`fastridge.ridge_path`, ``RidgeCV(alphas="auto")``
+    and the command line.
+    """
+    grad0_sq = np.einsum("ij,ij->j", B, B)
+    fallback = float(op.col_sq_norms().max())
+    lam_max = max(lam_max_from_gradient(g, pn, fallback) for g, pn in zip(grad0_sq, p_null))
+    return geometric_grid(lam_max, n_lams, lam_min_ratio)

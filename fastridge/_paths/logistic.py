@@ -232,7 +232,7 @@ def _binary_null_loss(y01: np.ndarray, s: np.ndarray, q: float) -> float:
 
 
 def _warn_not_converged(result: PathResult, fits, max_iter: int, mean_ratio: float) -> None:
-    from .._fit.ridge import _convergence_warning
+    from .._fit.warnings import convergence_warning
 
     bad = [f.lam for f in fits if not f.converged]
     rel = np.max(np.asarray(result.relative_certificate))
@@ -250,6 +250,6 @@ def _warn_not_converged(result: PathResult, fits, max_iter: int, mean_ratio: flo
         f"logistic path: {len(bad)} of {len(fits)} lams did not reach tol {result.tol:.3g} "
         f"within max_iter={max_iter} (smallest such lam {min(bad):.3g}, worst relative "
         f"certificate {rel:.3g}); " + cause,
-        _convergence_warning(),
+        convergence_warning(),
         stacklevel=3,
     )

@@ -28,26 +28,18 @@ import warnings
 
 import numpy as np
 
-from .._fit.ridge import _convergence_warning, centred_targets
-from .._fit.scaling import abs_mean, check_X_scale, constant_targets, scale_problem
-from .._fit.threads import blas_limit, numba_threads, resolve_n_threads
-from .._fit.validation import (
-    Compressed,
-    canonical_csc,
-    check_flag,
-    check_max_iter,
-    check_sample_weight,
-    check_tol,
-    check_X,
-    check_y,
-)
+from .._fit.ridge import RidgePlan, prepare_ridge
+from .._fit.scaling import abs_mean, constant_targets
+from .._fit.threads import blas_limit, numba_threads
+from .._fit.validation import check_max_iter
+from .._fit.warnings import convergence_warning
 from .._operators.design import DesignOperator
 from .._solvers.ridge import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem
 from .._solvers.ridge.cg import cg_primal
 from .._solvers.ridge.multishift import multishift_cg
 from .._solvers.ridge.path_subspace import subspace_path
 from .._solvers.ridge.rounding import sound_certificate
-from .grid import check_grid, geometric_grid, lam_max_from_gradient
+from .grid import check_grid, ridge_grid
 from .results import PathResult
 
 #: Path algorithms accepted by :func:`ridge_path`.
@@ -160,6 +152,7 @@ def path_with_predictions(
     tol: float = 1e-8,
     max_iter: int | None = None,
     n_threads: int | None = None,
+    operator_type=DesignOperator,
 ):
     """:func:`ridge_path`, plus the predictions ``x_i . w_j + b_j`` on ``rows``.
 
@@ -169,46 +162,45 @@ def path_with_predictions(
     the subspace path gets ``X z`` of every basis vector from the passes it
     makes anyway, so ``X_test w_j = (X Z)_test y_j`` costs no pass.  Other
     path algorithms (and points polished after the subspace) use explicit
-    products with ``X[rows]``.
+    products with ``X[rows]``.  ``operator_type`` is the design operator class
+    (see :func:`fastridge._fit.ridge.prepare_ridge`).
     """
     t0 = time.perf_counter()
-    tol = check_tol(tol)
-    fit_intercept = check_flag(fit_intercept, "fit_intercept")
     if solver not in PATH_SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(PATH_SOLVERS)}")
-    Xv = check_X(X)
-    n, p = Xv.shape
-    Y, one_d = check_y(y, n)
-    k = Y.shape[1]
-    sw = check_sample_weight(sample_weight, n)
-    user_lams, default_args = check_grid(lams, n_lams, lam_min_ratio, n, p)
-    sparse = isinstance(Xv, Compressed)
-    if solver == "auto":
-        solver = "eigen" if min(n, p) <= EIGEN_MAX_DIM else "subspace-cg"
-    if max_iter is not None:
-        max_iter = check_max_iter(max_iter, 1)
-    nt = resolve_n_threads(n_threads)
-    if solver == "cd" and sparse:
-        Xv = canonical_csc(Xv)
-    # BLAS stays single-threaded except for the eigendecomposition (see ridge()).
-    # Exact power-of-two rescaling of y and the weights, as in ridge() (_scaling).
-    scaled = scale_problem(Y, sw, np.ones(1) if user_lams is None else user_lams, np.zeros((p, k)))
-    with numba_threads(nt), blas_limit(None if solver == "eigen" else 1):
-        ybar, Yc = centred_targets(scaled.Y, scaled.sw, fit_intercept)
-        op = DesignOperator(Xv, scaled.sw, fit_intercept, nt, targets=Yc)
-        check_X_scale(op, Xv)
-        base = RidgeProblem(op, Yc, np.ones(k), tol)
+    default_args = None
+
+    def plan(n, p, k, sparse):
+        nonlocal solver, max_iter, default_args
+        user_lams, default_args = check_grid(lams, n_lams, lam_min_ratio, n, p)
+        if solver == "auto":
+            solver = "eigen" if min(n, p) <= EIGEN_MAX_DIM else "subspace-cg"
+        if max_iter is not None:
+            max_iter = check_max_iter(max_iter, 1)
+        # BLAS stays single-threaded except for the eigendecomposition (see ridge()).
+        grid = np.ones(1) if user_lams is None else user_lams
+        blas = None if solver == "eigen" else 1
+        return RidgePlan(lam=grid, solver=solver, csc=solver == "cd", blas_threads=blas, grid=True)
+
+    # Exact power-of-two rescaling of y and the weights, as in ridge() (_fit/scaling.py).
+    setup = prepare_ridge(
+        X,
+        y,
+        plan,
+        fit_intercept=fit_intercept,
+        sample_weight=sample_weight,
+        tol=tol,
+        n_threads=n_threads,
+        operator_type=operator_type,
+    )
+    Xv, Y, sw, scaled, op = setup.Xv, setup.Y, setup.sw, setup.scaled, setup.op
+    ybar, Yc, tol, fit_intercept = setup.ybar, setup.Yc, setup.tol, setup.fit_intercept
+    nt, k, p, one_d = setup.n_threads, setup.k, setup.p, setup.one_d
+    with numba_threads(nt), blas_limit(setup.plan.blas_threads):
+        base = setup.problem
         B, p_null = base.B, base.p_null
-        if user_lams is None:
-            # The largest lam_max over targets (each target's bound holds there).
-            # The fallback (null model optimal for every lam) is diag(H)'s
-            # largest entry, which scales like c^2 as well.
-            grad0_sq = np.einsum("ij,ij->j", B, B)
-            fallback = float(op.col_sq_norms().max())
-            lam_max = max(
-                lam_max_from_gradient(g, pn, fallback) for g, pn in zip(grad0_sq, p_null)
-            )
-            lams_v = geometric_grid(lam_max, *default_args)
+        if default_args is not None:
+            lams_v = ridge_grid(op, B, p_null, *default_args)
         else:
             lams_v = scaled.lam
         L = len(lams_v)
@@ -257,7 +249,7 @@ def path_with_predictions(
         warnings.warn(
             f"ridge_path ({name}): {int((~ok).sum())} of {ok.size} points did not converge "
             f"(worst relative certificate {worst:.3g}, tol {tol:.3g}): {cause}",
-            _convergence_warning(),
+            convergence_warning(),
             stacklevel=2,
         )
     if one_d:
