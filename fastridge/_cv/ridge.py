@@ -33,6 +33,7 @@ from .._operators.design import DesignOperator
 from .._paths.grid import default_lam_min_ratio, geometric_grid, lam_max_from_gradient
 from .._paths.results import CVResult
 from .._paths.ridge import path_with_predictions
+from .._solvers.stopping import exceeds
 from . import gcv as _gcv
 
 #: Accepted ``gcv_mode`` values.
@@ -566,7 +567,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             cert = cert_all[bi, np.arange(k)]
             p_null = np.atleast_1d(path.p_null)
             if not path.converged:
-                bad = cert > self.tol * p_null
+                bad = exceeds(cert, self.tol, p_null)
                 if bad.any():
                     from .._fit.ridge import _convergence_warning
 

@@ -17,6 +17,7 @@ from .. import _kernels as K
 from .._solvers.logistic.cd import cd_binary
 from .._solvers.logistic.multinomial import newton_cg_multinomial
 from .._solvers.logistic.newton import newton_cg_binary
+from .._solvers.stopping import is_certified
 from .results import FitResult
 from .threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
 from .validation import (
@@ -286,7 +287,7 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
                 intercept=float(b),
                 certificate=float(cert),
                 p_null=float(p_null),
-                converged=bool(cert <= tol * p_null),
+                converged=bool(is_certified(cert, tol, p_null)),
                 n_iter=int(n_iter),
                 n_passes=int(n_passes),
                 solver=used,
@@ -306,7 +307,7 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
             intercept=b,
             certificate=float(cert),
             p_null=float(p_null),
-            converged=bool(cert <= tol * p_null),
+            converged=bool(is_certified(cert, tol, p_null)),
             n_iter=int(n_iter),
             n_passes=int(n_passes),
             solver="newton-cg",
@@ -400,7 +401,7 @@ def _one_vs_rest(
         intercept=np.array([f[1] for f in fits], dtype=np.float64),
         certificate=cert,
         p_null=p_null,
-        converged=bool(np.all(cert <= common["tol"] * p_null)),
+        converged=bool(np.all(is_certified(cert, common["tol"], p_null))),
         n_iter=int(max(f[4] for f in fits)),
         n_passes=int(sum(f[5] for f in fits)),
         solver=fits[0][6],

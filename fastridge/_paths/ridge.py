@@ -47,6 +47,7 @@ from .._solvers.ridge.cg import cg_primal
 from .._solvers.ridge.multishift import multishift_cg
 from .._solvers.ridge.path_subspace import subspace_path
 from .._solvers.ridge.rounding import sound_certificate
+from .._solvers.stopping import exceeds, grad_sq_threshold, is_certified
 from .grid import check_grid, geometric_grid, lam_max_from_gradient
 from .results import PathResult
 
@@ -231,11 +232,11 @@ def path_with_predictions(
     intercept = (ybar[None, :] - coef @ op.mu) if fit_intercept else np.zeros((L, k))
     cert = sound.certificate.reshape(k, L).T  # (L, k)
     n_iter = n_iter_each.reshape(k, L).max(axis=0)
-    ok = cert <= tol * p_null[None, :]
+    ok = is_certified(cert, tol, p_null[None, :])
     pred = None
     if rows is not None:
         pred = np.ldexp(_predictions(Xv, op, rows, coef, intercept, keeps, exact), scaled.ey)
-    solver_ok = cert_f64.reshape(k, L).T <= tol * p_null[None, :]  # scaled units
+    solver_ok = is_certified(cert_f64.reshape(k, L).T, tol, p_null[None, :])  # scaled units
     report = scaled.to_original(coef, intercept, cert, p_null)
     coef, intercept, cert, p_null = report.W, report.intercept, report.certificate, report.p_null
     lams_v = np.ldexp(lams_v, scaled.es)
@@ -357,7 +358,7 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     n_iter = np.empty(k * L, dtype=np.int64)
     for t in range(k):
         cols = slice(t * L, (t + 1) * L)
-        thresh = 2.0 * lams * tol * p_null[t]
+        thresh = grad_sq_threshold(lams, tol, p_null[t])
         keep = None if keeps is None else {}
         Wt_t, rsq, n_iter[cols] = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
         parts.append(Wt_t)
@@ -367,7 +368,7 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     # (kL, p), row t * L + j; one target needs no copy (175 MB at p = 438,654).
     Wt = parts[0] if k == 1 else np.concatenate(parts, axis=0)
     del parts
-    bad = np.flatnonzero(cert > tol * np.repeat(p_null, L))
+    bad = np.flatnonzero(exceeds(cert, tol, np.repeat(p_null, L)))
     if len(bad):
         t_bad, j_bad = np.divmod(bad, L)
         sub = RidgeProblem(op, Yc[:, t_bad], lams[j_bad], tol)
@@ -387,7 +388,7 @@ def _grid_problem(op, Yc, B, p_null, lams, tol) -> RidgeProblem:
     problem._B = np.repeat(B, L, axis=1)
     # The same sums as the targets' own P_null (set, not recomputed, so both agree).
     problem.p_null = np.repeat(p_null, L)
-    problem.grad_sq_threshold = 2.0 * problem.lam * tol * problem.p_null
+    problem.grad_sq_threshold = grad_sq_threshold(problem.lam, tol, problem.p_null)
     return problem
 
 

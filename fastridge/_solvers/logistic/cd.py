@@ -69,6 +69,7 @@ from scipy.special import expit
 from ..._fit.validation import Compressed, canonical_csc
 from ..._kernels._logistic_cd import logistic_cd_epoch_csc, logistic_cd_epoch_dense
 from ..._operators.design import DesignOperator
+from ..stopping import certified_limit
 from .newton import (
     _F_RTOL,
     DataScales,
@@ -160,7 +161,7 @@ def cd_binary(
     zeros = np.zeros(n)
     b = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
     p_null = _loss(y * b, s)
-    limit = tol * p_null
+    limit = certified_limit(tol, p_null)
     w, z, b, _ = _safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
     S = float(s.sum())
     exact = True  # z was computed from w (not updated incrementally)

@@ -42,6 +42,7 @@ import scipy.linalg as sla
 
 from ..._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
 from ..._operators.softmax import SoftmaxOperator
+from ..stopping import exceeds
 from .newton import (
     _B_STEP_RTOL,
     _EPS,
@@ -196,7 +197,7 @@ def newton_cg_multinomial(
     g0_norm = np.linalg.norm(g)
     certificate = half_sq_over(safe_norm(g), lam)
     n_iter = 0
-    while certificate > tol * p_null and n_iter < max_iter:
+    while exceeds(certificate, tol, p_null) and n_iter < max_iter:
         n_iter += 1
         stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
         V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)

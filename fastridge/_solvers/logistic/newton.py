@@ -37,6 +37,7 @@ from scipy.special import expit
 
 from ..._kernels._binary_loss import binary_loss_db
 from ..._operators.design import DesignOperator
+from ..stopping import exceeds, grad_sq_threshold
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -150,7 +151,7 @@ def use_dense_hessian(X) -> bool:
 def inner_cg_stop(g_norm: float, g0_norm: float, lam: float, tol: float, p_null: float) -> float:
     """Residual norm at which the inner CG of a Newton step stops (see the constants above)."""
     eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
-    return max(eta * g_norm, _TARGET_FRACTION * np.sqrt(2.0 * lam * tol * p_null))
+    return max(eta * g_norm, _TARGET_FRACTION * np.sqrt(grad_sq_threshold(lam, tol, p_null)))
 
 
 def newton_cg_binary(
@@ -197,7 +198,7 @@ def newton_cg_binary(
     certificate = half_sq_over(g0_norm, lam)
     n_iter = 0
     passes = 0
-    while certificate > tol * p_null and n_iter < max_iter:
+    while exceeds(certificate, tol, p_null) and n_iter < max_iter:
         n_iter += 1
         m = z + b
         sig = expit(m)

@@ -35,6 +35,7 @@ import math
 
 import numpy as np
 
+from ..stopping import is_certified
 from .cg import cg_dual, cg_primal
 from .direct import direct_dual, direct_primal
 from .problem import RidgeProblem, SolverOutput
@@ -80,7 +81,7 @@ def solve_auto(
     cap = min(max_iter, budget)
     monitor = _ProgressMonitor(budget)
     out = cg(problem, W0, cap, monitor=monitor)
-    converged = out.certificate <= problem.tol * problem.p_null
+    converged = is_certified(out.certificate, problem.tol, problem.p_null)
     if converged.all():
         return out
     stopped_by_user = user_max_iter is not None and out.n_iter >= user_max_iter

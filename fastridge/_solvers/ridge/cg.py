@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._kernels import _vector as V
+from ..stopping import is_certified
 from .problem import RidgeProblem, SolverOutput
 from .warm import usable_warm_start
 
@@ -108,7 +109,7 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None
             G = problem.gradient(W, cols)
             cert = problem.certificate_from_gradient(G, cols)
             certificate[cols] = cert
-            ok = cert <= problem.tol * problem.p_null[cols]
+            ok = is_certified(cert, problem.tol, problem.p_null[cols])
             keep[maybe_done[ok]] = False
             # Recursive residual drifted: restart those targets from the true one.
             for c, g in zip(maybe_done[~ok], G[:, ~ok].T):
@@ -178,7 +179,7 @@ def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None) 
         with np.errstate(divide="ignore", invalid="ignore"):
             observed = np.where(rho_sq > 0, 2.0 * lam[cols] * cert / rho_sq, ratio[cols])
         ratio[cols] = np.minimum(ratio[cols], observed)
-        return cert <= problem.tol * problem.p_null[cols]
+        return is_certified(cert, problem.tol, problem.p_null[cols])
 
     rr = _colwise_dot(R, R)
     first = np.flatnonzero(ratio * rr <= thresh)
