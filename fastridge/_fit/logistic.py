@@ -14,9 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _kernels as K
-from .._solvers.logistic.cd import cd_binary
-from .._solvers.logistic.multinomial import newton_cg_multinomial
-from .._solvers.logistic.newton import newton_cg_binary
+from .._solvers.logistic import BinaryProblem, MultinomialProblem, run_binary, run_multinomial
 from .._solvers.stopping import is_certified
 from .results import FitResult
 from .threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
@@ -281,16 +279,15 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
                 fit = _binary(
                     solver, Xv, y_pm, s, lam_v, fit_intercept, tol, max_iter, nt, W0[:, 0]
                 )
-            w, b, cert, p_null, n_iter, n_passes, used = fit
             return FitResult(
-                coef=w,
-                intercept=float(b),
-                certificate=float(cert),
-                p_null=float(p_null),
-                converged=bool(is_certified(cert, tol, p_null)),
-                n_iter=int(n_iter),
-                n_passes=int(n_passes),
-                solver=used,
+                coef=fit.coef,
+                intercept=float(fit.intercept),
+                certificate=float(fit.certificate),
+                p_null=float(fit.p_null),
+                converged=bool(is_certified(fit.certificate, tol, fit.p_null)),
+                n_iter=int(fit.n_iter),
+                n_passes=int(fit.n_passes),
+                solver=fit.solver,
                 seconds=0.0,
                 **common,
             )
@@ -299,18 +296,17 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
                 solver, Xv, codes, n_classes, s, fit_intercept, max_iter, W0, common
             )
         with numba_threads(nt):
-            W, b, cert, p_null, n_iter, n_passes = newton_cg_multinomial(
-                Xv, codes, n_classes, s, lam_v, fit_intercept, tol, max_iter, nt, W0
-            )
+            problem = MultinomialProblem(Xv, codes, n_classes, s, lam_v, fit_intercept, tol, nt)
+            fit = run_multinomial(solver, problem, W0, max_iter)
         return FitResult(
-            coef=W,
-            intercept=b,
-            certificate=float(cert),
-            p_null=float(p_null),
-            converged=bool(is_certified(cert, tol, p_null)),
-            n_iter=int(n_iter),
-            n_passes=int(n_passes),
-            solver="newton-cg",
+            coef=fit.coef,
+            intercept=fit.intercept,
+            certificate=float(fit.certificate),
+            p_null=float(fit.p_null),
+            converged=bool(is_certified(fit.certificate, tol, fit.p_null)),
+            n_iter=int(fit.n_iter),
+            n_passes=int(fit.n_passes),
+            solver=fit.solver,
             seconds=0.0,
             **common,
         )
@@ -361,8 +357,8 @@ def _rescaled_solve(prob: LogisticProblem, lam: float, W0: np.ndarray, c: float)
 
 def _binary(solver, Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0):
     """One binary fit with the chosen solver (the caller sets the thread count)."""
-    fit = cd_binary if solver == "cd" else newton_cg_binary
-    return fit(Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0)
+    problem = BinaryProblem(Xv, y_pm, s, lam, fit_intercept, tol, n_threads)
+    return run_binary(solver, problem, w0, max_iter)
 
 
 def _one_vs_rest(
@@ -394,17 +390,17 @@ def _one_vs_rest(
             )
 
     fits = thread_map(fit_class, range(n_classes), workers)
-    cert = np.array([f[2] for f in fits])
-    p_null = np.array([f[3] for f in fits])
+    cert = np.array([f.certificate for f in fits])
+    p_null = np.array([f.p_null for f in fits])
     return FitResult(
-        coef=np.stack([f[0] for f in fits]),
-        intercept=np.array([f[1] for f in fits], dtype=np.float64),
+        coef=np.stack([f.coef for f in fits]),
+        intercept=np.array([f.intercept for f in fits], dtype=np.float64),
         certificate=cert,
         p_null=p_null,
         converged=bool(np.all(is_certified(cert, common["tol"], p_null))),
-        n_iter=int(max(f[4] for f in fits)),
-        n_passes=int(sum(f[5] for f in fits)),
-        solver=fits[0][6],
+        n_iter=int(max(f.n_iter for f in fits)),
+        n_passes=int(sum(f.n_passes for f in fits)),
+        solver=fits[0].solver,
         seconds=0.0,
         **common,
     )

@@ -42,6 +42,7 @@ from .._fit.validation import (
     check_y,
 )
 from .._operators.design import DesignOperator
+from .._solvers.auto_rules import ridge_path_solver
 from .._solvers.ridge import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem
 from .._solvers.ridge.cg import cg_primal
 from .._solvers.ridge.multishift import multishift_cg
@@ -54,13 +55,7 @@ from .results import PathResult
 #: Path algorithms accepted by :func:`ridge_path`.
 PATH_SOLVERS = ("auto", "subspace-cg", "multishift-cg", "eigen", "cg", "cd")
 
-# ``auto`` takes the eigendecomposition path when min(n, p) is at most this.
-# Its cost, a dense Gram (sum_i nnz_i^2 for CSR rows, n p^2 dense) plus eigh
-# (~9 m^3 flops for m = min(n, p)), is paid once for any number of lams; at
-# m = 256 eigh takes ~20 ms, less than a multi-shift path of ~100 passes over
-# a 32,000 x 123 a9a-sized matrix.  Beyond a few hundred the m^3 grows faster
-# than the Krylov path's cost.
-EIGEN_MAX_DIM = 256
+# ``auto``: see fastridge._solvers.auto_rules (EIGEN_MAX_DIM, ridge_path_solver).
 
 # Multi-shift iterations allowed by default: like single-lam CG (2000), bounded
 # because the unpreconditioned base system can stall on rounding.
@@ -116,7 +111,7 @@ def ridge_path(
         Non-negative weights ``s_i``, not all zero.
     solver : {"auto", "multishift-cg", "eigen", "cg", "cd"}, default="auto"
         The path algorithm (module docstring).  ``auto``: ``eigen`` when
-        ``min(n, p) <= 256``, otherwise ``multishift-cg``.
+        ``min(n, p) <= 256``, otherwise ``subspace-cg``.
     tol : float, default=1e-8
         Relative accuracy of every point: ``certificate <= tol * P_null``.
     max_iter : int, optional
@@ -184,8 +179,7 @@ def path_with_predictions(
     sw = check_sample_weight(sample_weight, n)
     user_lams, default_args = check_grid(lams, n_lams, lam_min_ratio, n, p)
     sparse = isinstance(Xv, Compressed)
-    if solver == "auto":
-        solver = "eigen" if min(n, p) <= EIGEN_MAX_DIM else "subspace-cg"
+    solver = ridge_path_solver(solver, n, p)
     if max_iter is not None:
         max_iter = check_max_iter(max_iter, 1)
     nt = resolve_n_threads(n_threads)

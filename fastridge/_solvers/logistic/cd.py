@@ -80,6 +80,7 @@ from .newton import (
     half_sq_over,
     safe_norm,
 )
+from .problem import BinaryProblem, LogisticSolverOutput
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook
 # values, the same as Newton-CG).
@@ -101,58 +102,21 @@ _MAX_INNER = 32
 _MIN_STEP = 1e-10
 
 
-def cd_binary(
-    X,
-    y: np.ndarray,
-    s: np.ndarray,
-    lam: float,
-    fit_intercept: bool,
-    tol: float,
-    max_iter: int,
-    n_threads: int,
-    w0: np.ndarray,
-):
-    """Certified CD; returns ``(w, b, certificate, p_null, n_iter, n_passes, "cd")``.
+def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> LogisticSolverOutput:
+    """Certified CD from ``w0`` (p,), not modified; see the module docstring.
 
-    Parameters
-    ----------
-    X : ndarray (n, p) C-contiguous or ``Compressed`` (CSR or CSC)
-        As returned by :func:`fastridge._fit.validation.check_X`.  CSR (and CSC
-        with unsorted indices or duplicates) is copied to canonical CSC.
-    y : ndarray (n,) float64
-        Labels in ``{-1, +1}``.
-    s : ndarray (n,) float64
-        Sample weights ``s_i >= 0`` (ones when unweighted).
-    lam : float
-        Penalty, positive.
-    fit_intercept : bool
-        Fit the unpenalised intercept ``b`` (else ``b = 0``).
-    tol : float
-        Stop when ``||grad F(w)||^2 / (2 lam) <= tol * P_null``.
-    max_iter : int
-        Cap on outer (proximal Newton) iterations; at the cap the current
-        point is returned with its honest certificate.
-    n_threads : int
-        Threads for the setup/certificate passes (Numba must be set to it).
-    w0 : ndarray (p,) float64
-        Warm start (not modified).
-
-    Returns
-    -------
-    w : ndarray (p,) float64
-    b : float
-    certificate : float
-        ``||grad F(w)||^2 / (2 lam)`` from margins recomputed from ``w`` and
-        ``b`` re-profiled; an upper bound on ``P(w, b) - P*``.
-    p_null : float
-        Objective of the best intercept-only model.
-    n_iter : int
-        Outer iterations.
-    n_passes : int
-        Passes over ``X`` (setup passes, epochs, products).
-    solver : str
-        ``"cd"``.
+    ``problem.X`` is a dense C-contiguous ndarray or ``Compressed`` (CSR or
+    CSC) as returned by :func:`fastridge._fit.validation.check_X`; CSR (and
+    CSC with unsorted indices or duplicates) is copied to canonical CSC.
+    ``max_iter`` caps the outer (proximal Newton) iterations; at the cap the
+    current point is returned with its honest certificate.  The output's
+    certificate is ``||grad F(w)||^2 / (2 lam)`` from margins recomputed from
+    ``w`` and ``b`` re-profiled, with its rounding-error bound; ``n_iter``
+    counts outer iterations, ``n_passes`` the setup passes, epochs and
+    products; ``solver`` is ``"cd"``.
     """
+    X, y, s, lam = problem.X, problem.y, problem.s, problem.lam
+    fit_intercept, tol, n_threads = problem.fit_intercept, problem.tol, problem.n_threads
     if isinstance(X, Compressed):
         X = canonical_csc(X)  # a copy for CSR (documented); CSC as is when canonical
     n, p = X.shape
@@ -258,4 +222,12 @@ def cd_binary(
     scales = DataScales(X, s, fit_intercept, n_threads)
     b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
     passes += plain.n_passes + scales.n_passes
-    return w, float(b), certificate, p_null, n_iter, passes, "cd"
+    return LogisticSolverOutput(
+        coef=w,
+        intercept=float(b),
+        certificate=certificate,
+        p_null=p_null,
+        n_iter=n_iter,
+        n_passes=passes,
+        solver="cd",
+    )

@@ -55,6 +55,7 @@ from .newton import (
     inner_cg_stop,
     safe_norm,
 )
+from .problem import LogisticSolverOutput, MultinomialProblem
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -141,23 +142,16 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
 
 
 def newton_cg_multinomial(
-    X, codes, n_classes, s, lam, fit_intercept, tol, max_iter, n_threads, W0
-):
-    """Certified multinomial Newton-CG.
+    problem: MultinomialProblem, W0: np.ndarray, max_iter: int
+) -> LogisticSolverOutput:
+    """Certified multinomial Newton-CG from ``W0`` (p, K) (not modified).
 
-    Parameters
-    ----------
-    X : validated dense ndarray or ``Compressed`` (n, p)
-    codes : ndarray (n,) of int, class index of each sample in ``0..K-1``
-    n_classes : int
-    s : ndarray (n,) float64, sample weights
-    lam, fit_intercept, tol, max_iter, n_threads : as :func:`fastridge.logistic`
-    W0 : ndarray (p, K) float64, starting coefficients (not modified)
-
-    Returns
-    -------
-    ``(W (K, p), b (K,), certificate, p_null, n_iter, n_passes)``
+    The output's ``coef`` is (K, p) with ``sum_k coef_k = 0`` and its
+    ``intercept`` (K,) sums to zero; ``solver`` is ``"newton-cg"``.
     """
+    X, codes, n_classes, s = problem.X, problem.codes, problem.n_classes, problem.s
+    lam, fit_intercept, tol = problem.lam, problem.fit_intercept, problem.tol
+    n_threads = problem.n_threads
     n = codes.shape[0]
     k = int(n_classes)
     op = SoftmaxOperator(X, k, n_threads)
@@ -244,7 +238,15 @@ def newton_cg_multinomial(
         op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept
     )
     passes = op.n_passes + scales.n_passes
-    return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, passes
+    return LogisticSolverOutput(
+        coef=np.ascontiguousarray(W.T),
+        intercept=b - b.mean(),
+        certificate=certificate,
+        p_null=p_null,
+        n_iter=n_iter,
+        n_passes=passes,
+        solver="newton-cg",
+    )
 
 
 # Full Newton steps the final certification adds to the intercepts: the

@@ -18,7 +18,7 @@ and the solver stops when it is at most ``tol * P_null`` (``P_null`` = the
 objective of the best intercept-only model).
 
 Each Newton step solves ``H_F delta = -grad F``: exactly from the dense
-Hessian when that is cheap (:func:`use_dense_hessian`), otherwise
+Hessian when that is cheap (:func:`fastridge._solvers.auto_rules.use_dense_hessian`), otherwise
 inexactly by Jacobi-preconditioned CG, where ``H_F = Xc^T D Xc + lam I`` is the Hessian of ``F``:
 ``D = diag(s_i sigma'(m_i))`` and ``Xc`` is ``X`` centred with the
 ``D``-weighted column means (the Schur complement of the intercept), which is
@@ -37,7 +37,9 @@ from scipy.special import expit
 
 from ..._kernels._binary_loss import binary_loss_db
 from ..._operators.design import DesignOperator
+from ..auto_rules import DENSE_MAX_P, DENSE_MAX_PASSES, use_dense_hessian
 from ..stopping import exceeds, grad_sq_threshold
+from .problem import BinaryProblem, LogisticSolverOutput
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -52,15 +54,10 @@ _ETA_MAX = 0.5
 # only overshoots the requested accuracy (the last Newton step on news20
 # took 61 CG iterations to land 4 decades below tol without this floor).
 _TARGET_FRACTION = 0.5
-# Dense (exact) Newton steps: allowed up to this p (the p x p Hessian and its
-# Cholesky factor, 32 MiB at p = 2048, and a factorisation of ~3 GFlop)...
-_DENSE_MAX_P = 2048
-# ... when building it, sum_i nnz_i^2 + p^3 / 3 multiply-adds, costs at most
-# this many passes' worth of multiply-adds (2 nnz per fused CG pass):
-# a truncated-CG Newton step takes 10-40 passes, so the exact step is cheaper
-# below ~32.  w8a (p = 300, 12 entries per row): 7 passes' worth; CG steps
-# took 0.56 s against 0.23 s for scikit-learn's dense Newton.
-_DENSE_MAX_PASSES = 32
+# Dense (exact) Newton steps: the rule and its constants are in ..auto_rules
+# (bound here so that a test can patch them for this module).
+_DENSE_MAX_P = DENSE_MAX_P
+_DENSE_MAX_PASSES = DENSE_MAX_PASSES
 # Cap on inner CG iterations per Newton step.
 _MAX_INNER = 200
 # Newton iterations for the 1-D intercept problem; quadratic convergence from
@@ -133,21 +130,6 @@ def _profile_intercept(z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float) ->
     return _profile_intercept_and_loss(z, y, s, b)[0]
 
 
-def use_dense_hessian(X) -> bool:
-    """Whether exact Newton steps from the dense ``p x p`` Hessian are cheaper than CG steps."""
-    n, p = X.shape
-    if p > _DENSE_MAX_P:
-        return False
-    if isinstance(X, np.ndarray):
-        build = float(n) * p * p
-        nnz = float(n) * p
-    else:
-        counts = np.diff(X.indptr) if X.format == "csr" else np.bincount(X.indices, minlength=n)
-        build = float(np.dot(counts.astype(np.float64), counts))
-        nnz = float(X.indptr[-1])
-    return build + p**3 / 3.0 <= _DENSE_MAX_PASSES * 2.0 * max(nnz, 1.0)
-
-
 def inner_cg_stop(g_norm: float, g0_norm: float, lam: float, tol: float, p_null: float) -> float:
     """Residual norm at which the inner CG of a Newton step stops (see the constants above)."""
     eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
@@ -155,20 +137,12 @@ def inner_cg_stop(g_norm: float, g0_norm: float, lam: float, tol: float, p_null:
 
 
 def newton_cg_binary(
-    X,
-    y: np.ndarray,
-    s: np.ndarray,
-    lam: float,
-    fit_intercept: bool,
-    tol: float,
-    max_iter: int,
-    n_threads: int,
-    w0: np.ndarray,
-):
-    """Certified Newton; returns ``(w, b, certificate, p_null, n_iter, n_passes, solver)``.
+    problem: BinaryProblem, w0: np.ndarray, max_iter: int
+) -> LogisticSolverOutput:
+    """Certified Newton from ``w0`` (p,); see the module docstring.
 
-    ``solver`` is ``"newton-cholesky"`` when the dense Hessian was used
-    (:func:`use_dense_hessian`) and ``"newton-cg"`` otherwise.
+    ``solver`` of the output is ``"newton-cholesky"`` when the dense Hessian was used
+    (:func:`fastridge._solvers.auto_rules.use_dense_hessian`) and ``"newton-cg"`` otherwise.
 
     Floating point: the gradient is ``X^T u' + lam w`` with the centred
     residual ``u' = u - s (1^T u) / S``, ``u = s * r`` (equal to ``grad F`` in
@@ -178,9 +152,11 @@ def newton_cg_binary(
     applied in centred form as well, and the final certificate carries a
     bound on its own rounding error (:func:`certify_binary`).
     """
+    X, y, s, lam = problem.X, problem.y, problem.s, problem.lam
+    fit_intercept, tol, n_threads = problem.fit_intercept, problem.tol, problem.n_threads
     n = X.shape[0]
     plain = DesignOperator(X, s, False, n_threads)  # uncentred products with X
-    dense = use_dense_hessian(X)
+    dense = use_dense_hessian(X, _DENSE_MAX_P, _DENSE_MAX_PASSES)
     # Null model: w = 0, best intercept (log-odds of the weighted class balance).
     zeros = np.zeros(n)
     b_null = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
@@ -247,7 +223,15 @@ def newton_cg_binary(
     # Certify from scratch: margins recomputed from w (no accumulated updates).
     b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
     solver = "newton-cholesky" if dense else "newton-cg"
-    return w, b, certificate, p_null, n_iter, passes + plain.n_passes + scales.n_passes, solver
+    return LogisticSolverOutput(
+        coef=w,
+        intercept=b,
+        certificate=certificate,
+        p_null=p_null,
+        n_iter=n_iter,
+        n_passes=passes + plain.n_passes + scales.n_passes,
+        solver=solver,
+    )
 
 
 def _centred_residual(z, b, y, s, S, fit_intercept):
