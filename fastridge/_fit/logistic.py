@@ -414,7 +414,7 @@ _MEAN_SPREAD_WARN = 1e3
 
 def _mean_spread_ratio(prob: LogisticProblem) -> float:
     """``max_j |mean_j| / spread_j`` of X's columns (one pass, only when warning)."""
-    from .._solvers.logistic.newton import DataScales
+    from .._solvers.logistic.certify import DataScales
 
     ratio = DataScales(prob.Xv, prob.s, True, prob.n_threads).cancellation_ratio
     return float(np.sqrt(ratio))

@@ -69,17 +69,11 @@ from scipy.special import expit
 from ..._fit.validation import Compressed, canonical_csc
 from ..._kernels._logistic_cd import logistic_cd_epoch_csc, logistic_cd_epoch_dense
 from ..._operators.design import DesignOperator
+from ..linesearch import backtrack
 from ..stopping import certified_limit
-from .newton import (
-    _F_RTOL,
-    DataScales,
-    _loss,
-    _profile_intercept,
-    _safe_start,
-    certify_binary,
-    half_sq_over,
-    safe_norm,
-)
+from .certify import DataScales, certify_binary, half_sq_over, safe_norm
+from .intercept import _F_RTOL, _loss, _profile_intercept
+from .newton import _safe_start
 from .problem import BinaryProblem, LogisticSolverOutput
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook
@@ -167,56 +161,22 @@ def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logistic
             g0_norm = g_norm
         eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
         Sd = float(d.sum())
-        if fit_intercept and Sd > 0.0:
-            mu = moments[:, 0] / Sd
-            curv = np.maximum(moments[:, 1] - Sd * mu**2, 0.0) + lam
-        else:
-            mu = np.zeros(p)
-            curv = moments[:, 1] + lam
-        dw = np.zeros(p)
-        v = g.copy()
-        e = np.zeros(n)
-        q_box = np.array([v.sum()])
-        gsq_prev = 0.0  # no previous epoch
-        stop = (eta * g_norm) ** 2
-        for _ in range(_MAX_INNER):
-            passes += 1
-            if dense:
-                gsq = logistic_cd_epoch_dense(X, d, mu, Sd, curv, lam, w, dw, v, e, q_box)
-            else:
-                gsq = logistic_cd_epoch_csc(
-                    X.indptr, X.indices, X.data, d, mu, Sd, curv, lam, w, dw, v, e, q_box
-                )
-            # gsq saw the model gradient while sweeping; at the end of the
-            # sweep it is smaller by about the epoch's contraction factor.
-            predicted = gsq * min(1.0, gsq / gsq_prev) if gsq_prev > 0.0 else gsq
-            gsq_prev = gsq
-            if predicted <= stop:
-                break
+        dw, e, used = _epochs(
+            X, dense, d, g, moments, Sd, fit_intercept, lam, w, (eta * g_norm) ** 2
+        )
+        passes += used
         # Backtracking line search on F(w) = min_b P(w, b) along dw.
         c = -float(d @ e) / Sd if fit_intercept and Sd > 0.0 else 0.0
         f_old = _loss(y * m, s) + 0.5 * lam * float(w @ w)
         slope = float(grad @ dw)
         resolvable = -slope > _F_RTOL * abs(f_old)
-        t = 1.0
-        while True:
-            w_new = w + t * dw
-            z_new = z + t * e
-            # Start the 1-D search at b + t c, c = -(d . e) / D: the intercept
-            # part of the joint step (X dw can be huge when means are large).
-            b_new = _profile_intercept(z_new, y, s, b + t * c) if fit_intercept else 0.0
-            f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
-            # A decrease below the rounding of f cannot be tested: near the
-            # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
-                break
-            t *= _BACKTRACK
-            if t < _MIN_STEP:
-                break
+        t, accepted = _line_search(
+            y, s, lam, fit_intercept, (w, z, b), (dw, e, c), f_old, slope, resolvable
+        )
         if t < _MIN_STEP:
             stalled = True  # no decrease along the step: keep the best point, stop honestly
             continue
-        w, z, b = w_new, z_new, b_new
+        w, z, b = accepted
         exact = False
     # The certificate with its rounding-error bound (fastridge._solvers.logistic.newton).
     scales = DataScales(X, s, fit_intercept, n_threads)
@@ -230,4 +190,64 @@ def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logistic
         n_iter=n_iter,
         n_passes=passes,
         solver="cd",
+    )
+
+
+def _epochs(X, dense, d, g, moments, Sd, fit_intercept, lam, w, stop):
+    """CD epochs on the Newton model until its predicted gradient is ``<= stop``.
+
+    ``moments`` holds ``X^T d``, ``(X*X)^T d`` (and ``X^T g``) from the setup
+    pass.  Returns ``(dw, e = X dw, epochs)``.
+    """
+    n, p = X.shape
+    if fit_intercept and Sd > 0.0:
+        mu = moments[:, 0] / Sd
+        curv = np.maximum(moments[:, 1] - Sd * mu**2, 0.0) + lam
+    else:
+        mu = np.zeros(p)
+        curv = moments[:, 1] + lam
+    dw = np.zeros(p)
+    v = g.copy()
+    e = np.zeros(n)
+    q_box = np.array([v.sum()])
+    gsq_prev = 0.0  # no previous epoch
+    epochs = 0
+    for _ in range(_MAX_INNER):
+        epochs += 1
+        if dense:
+            gsq = logistic_cd_epoch_dense(X, d, mu, Sd, curv, lam, w, dw, v, e, q_box)
+        else:
+            gsq = logistic_cd_epoch_csc(
+                X.indptr, X.indices, X.data, d, mu, Sd, curv, lam, w, dw, v, e, q_box
+            )
+        # gsq saw the model gradient while sweeping; at the end of the
+        # sweep it is smaller by about the epoch's contraction factor.
+        predicted = gsq * min(1.0, gsq / gsq_prev) if gsq_prev > 0.0 else gsq
+        gsq_prev = gsq
+        if predicted <= stop:
+            break
+    return dw, e, epochs
+
+
+def _line_search(y, s, lam, fit_intercept, point, direction, f_old, slope, resolvable):
+    """Armijo search on ``F(w) = min_b P(w, b)`` from ``(w, z, b)`` along ``(dw, X dw, c)``.
+
+    Returns ``(t, (w, z, b))`` at the accepted step (``t < _MIN_STEP``: none).
+    """
+    w, z, b = point
+    dw, e, c = direction
+
+    def trial(t):
+        w_new = w + t * dw
+        z_new = z + t * e
+        # Start the 1-D search at b + t c, c = -(d . e) / D: the intercept
+        # part of the joint step (X dw can be huge when means are large).
+        b_new = _profile_intercept(z_new, y, s, b + t * c) if fit_intercept else 0.0
+        f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
+        return f_new, (w_new, z_new, b_new)
+
+    # A decrease below the rounding of f cannot be tested (not resolvable):
+    # near the optimum the (accurate) full step is taken.
+    return backtrack(
+        trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=_MIN_STEP
     )

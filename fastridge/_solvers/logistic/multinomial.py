@@ -42,20 +42,14 @@ import scipy.linalg as sla
 
 from ..._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
 from ..._operators.softmax import SoftmaxOperator
+from ..linesearch import backtrack
+from ..pcg import pcg
 from ..stopping import exceeds
-from .newton import (
-    _B_STEP_RTOL,
-    _EPS,
-    _F_RTOL,
-    _MIN_B_STEP,
-    _MIN_STEP,
-    DataScales,
-    _gamma,
-    half_sq_over,
-    inner_cg_stop,
-    safe_norm,
-)
+from .certify import _EPS, DataScales, _gamma, half_sq_over, safe_norm
+from .intercept import _B_STEP_RTOL, _F_RTOL, _MIN_B_STEP
+from .newton import _MIN_STEP
 from .problem import LogisticSolverOutput, MultinomialProblem
+from .steps import inner_cg_stop
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -122,14 +116,17 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
             return b, f0, P  # converged: the step is at the level of g's rounding
         # A decrease below the rounding of f cannot be seen: take the full step.
         resolvable = -0.5 * float(g @ step) > _F_RTOL * abs(f0)
-        t = 1.0
-        while True:
+
+        def trial(t, b=b, step=step):
             f_new, P_new = _loss(Z + (b + t * step), codes, s)
-            if f_new <= f0 or not resolvable:
-                break
-            t *= _BACKTRACK
-            if t < _MIN_B_STEP:
-                return b, f0, P  # no decrease left that rounding can resolve
+            return f_new, (f_new, P_new)
+
+        # plain decrease (armijo = 0): f_new <= f0
+        t, (f_new, P_new) = backtrack(
+            trial, f0, 0.0, resolvable, armijo=0.0, shrink=_BACKTRACK, min_step=_MIN_B_STEP
+        )
+        if t < _MIN_B_STEP:
+            return b, f0, P  # no decrease left that rounding can resolve
         b, f0, P = b + t * step, f_new, P_new
         n_short = n_short + 1 if t < _SHORT_B_STEP else 0
         if n_short >= _MAX_SHORT_B_STEPS:
@@ -200,22 +197,22 @@ def newton_cg_multinomial(
         resolvable = -slope > _F_RTOL * abs(f_old)
         if not slope < 0.0:
             break  # no descent direction left (rounding level): stop honestly
-        t = 1.0
-        while True:
+
+        def trial(t, W=W, Z=Z, b=b, V=V, XV=XV, c=c):
             W_new = W + t * V
             Z_new = Z + t * XV
             b_new, loss_new, P_new = profiled(Z_new, b + t * c if fit_intercept else b)
             f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
-            # A decrease below the rounding of f cannot be tested: near the
-            # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
-                break
-            t *= _BACKTRACK
-            if t < _MIN_STEP:
-                break
+            return f_new, (W_new, Z_new, b_new, loss_new, P_new)
+
+        # A decrease below the rounding of f cannot be tested (not resolvable):
+        # near the optimum the (accurate) full step is taken.
+        t, accepted = backtrack(
+            trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=_MIN_STEP
+        )
         if t < _MIN_STEP:
             break  # no decrease found along the step: keep the best point, stop honestly
-        W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
+        W, Z, b, loss, P = accepted
         g, diag, diag_b = state(P, W)
         certificate = half_sq_over(safe_norm(g), lam)
     # Every minimiser has sum_k W_k = 0: the loss is invariant to adding one
@@ -339,48 +336,62 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
 
 
 def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
-    """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``.
+    """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``."""
+    system = _JointSystem(op, P, s, lam, g, diag, diag_b, fit_intercept)
+    pcg(system, stop, _MAX_INNER)
+    return system.V, system.c, system.XV
+
+
+class _JointSystem:
+    """The vector work of :func:`_pcg` (see :class:`fastridge._solvers.pcg.PCGSystem`).
 
     The ``W``-block vectors are handled flat (``(p, K)`` C-contiguous viewed
     as ``p K`` entries) with the fused CG updates of
     :mod:`fastridge._kernels._vector`; the ``K`` intercept entries with NumPy.
     """
-    p, k = g.shape
-    minv = (1.0 / (diag + lam)).ravel()
-    # An intercept whose class has (numerically) zero Hessian weight gets no
-    # preconditioning rather than a division by zero; without intercept the
-    # b-block is pinned at 0 by a zero preconditioner.
-    safe_b = np.where(diag_b > 0, diag_b, 1.0)
-    minv_b = 1.0 / safe_b if fit_intercept else np.zeros(k)
-    V = np.zeros((p, k))
-    c = np.zeros(k)
-    XV = np.zeros((op.n, k))
-    rW = -g.ravel()
-    rb = np.zeros(k)
-    zW = minv * rW
-    zb = minv_b * rb
-    dW, db = zW.copy(), zb.copy()
-    rz = float(rW @ zW + rb @ zb)
-    rr = float(rW @ rW)
-    for _ in range(_MAX_INNER):
-        if np.sqrt(rr + rb @ rb) <= stop:
-            break
-        HV, hb, U = op.hessp(P, s, dW.reshape(p, k), db)
-        hW = HV.ravel()
-        if not fit_intercept:
-            hb = np.zeros(k)  # b is not a variable: its block of H is dropped
-        dq = shift_and_dot_1d(hW, dW, lam) + float(db @ hb)
-        if not dq > 0.0:
-            break
-        alpha = rz / dq
-        rr, rz_w = step_and_precondition_1d(V.ravel(), rW, zW, dW, hW, alpha, minv)
-        c += alpha * db
-        XV += alpha * U
-        rb -= alpha * hb
-        zb = minv_b * rb
-        rz_new = rz_w + float(rb @ zb)
-        beta = rz_new / rz
-        new_direction_1d(dW, zW, beta)
-        db = zb + beta * db
-        rz = rz_new
-    return V, c, XV
+
+    def __init__(self, op, P, s, lam, g, diag, diag_b, fit_intercept):
+        p, k = g.shape
+        self.op, self.P, self.s, self.lam = op, P, s, lam
+        self.p, self.k, self.fit_intercept = p, k, fit_intercept
+        self.minv = (1.0 / (diag + lam)).ravel()
+        # An intercept whose class has (numerically) zero Hessian weight gets no
+        # preconditioning rather than a division by zero; without intercept the
+        # b-block is pinned at 0 by a zero preconditioner.
+        safe_b = np.where(diag_b > 0, diag_b, 1.0)
+        self.minv_b = 1.0 / safe_b if fit_intercept else np.zeros(k)
+        self.V = np.zeros((p, k))
+        self.c = np.zeros(k)
+        self.XV = np.zeros((op.n, k))
+        self.rW = -g.ravel()
+        self.rb = np.zeros(k)
+        self.zW = self.minv * self.rW
+        self.zb = self.minv_b * self.rb
+        self.dW, self.db = self.zW.copy(), self.zb.copy()
+        self.rz0 = float(self.rW @ self.zW + self.rb @ self.zb)
+        self.rr = float(self.rW @ self.rW)
+
+    def residual_norm(self) -> float:
+        return np.sqrt(self.rr + self.rb @ self.rb)
+
+    def curvature(self) -> float:
+        HV, hb, self.U = self.op.hessp(self.P, self.s, self.dW.reshape(self.p, self.k), self.db)
+        self.hW = HV.ravel()
+        if not self.fit_intercept:
+            hb = np.zeros(self.k)  # b is not a variable: its block of H is dropped
+        self.hb = hb
+        return shift_and_dot_1d(self.hW, self.dW, self.lam) + float(self.db @ hb)
+
+    def step(self, alpha: float) -> float:
+        self.rr, rz_w = step_and_precondition_1d(
+            self.V.ravel(), self.rW, self.zW, self.dW, self.hW, alpha, self.minv
+        )
+        self.c += alpha * self.db
+        self.XV += alpha * self.U
+        self.rb -= alpha * self.hb
+        self.zb = self.minv_b * self.rb
+        return rz_w + float(self.rb @ self.zb)
+
+    def new_direction(self, beta: float) -> None:
+        new_direction_1d(self.dW, self.zW, beta)
+        self.db = self.zb + beta * self.db
