@@ -72,8 +72,8 @@ from ..._operators.design import DesignOperator
 from ..linesearch import backtrack
 from ..stopping import certified_limit
 from .certify import DataScales, certify_binary, half_sq_over, safe_norm
-from .intercept import _F_RTOL, _loss, _profile_intercept
-from .newton import _safe_start
+from .intercept import F_RTOL, binary_loss, profile_intercept
+from .newton import safe_start
 from .problem import BinaryProblem, LogisticSolverOutput
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook
@@ -117,10 +117,10 @@ def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logistic
     dense = isinstance(X, np.ndarray)
     plain = DesignOperator(X, s, False, n_threads)  # uncentred products with X
     zeros = np.zeros(n)
-    b = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
-    p_null = _loss(y * b, s)
+    b = profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
+    p_null = binary_loss(y * b, s)
     limit = certified_limit(tol, p_null)
-    w, z, b, _ = _safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
+    w, z, b, _ = safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
     S = float(s.sum())
     exact = True  # z was computed from w (not updated incrementally)
     stalled = False  # a line search found no decrease
@@ -152,7 +152,7 @@ def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logistic
             # Certify from scratch: margins recomputed from w, b re-profiled.
             z = plain.matvec(w)
             if fit_intercept:
-                b = _profile_intercept(z, y, s, b)
+                b = profile_intercept(z, y, s, b)
             exact = True
             continue
         n_iter += 1
@@ -167,9 +167,9 @@ def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logistic
         passes += used
         # Backtracking line search on F(w) = min_b P(w, b) along dw.
         c = -float(d @ e) / Sd if fit_intercept and Sd > 0.0 else 0.0
-        f_old = _loss(y * m, s) + 0.5 * lam * float(w @ w)
+        f_old = binary_loss(y * m, s) + 0.5 * lam * float(w @ w)
         slope = float(grad @ dw)
-        resolvable = -slope > _F_RTOL * abs(f_old)
+        resolvable = -slope > F_RTOL * abs(f_old)
         t, accepted = _line_search(
             y, s, lam, fit_intercept, (w, z, b), (dw, e, c), f_old, slope, resolvable
         )
@@ -242,8 +242,8 @@ def _line_search(y, s, lam, fit_intercept, point, direction, f_old, slope, resol
         z_new = z + t * e
         # Start the 1-D search at b + t c, c = -(d . e) / D: the intercept
         # part of the joint step (X dw can be huge when means are large).
-        b_new = _profile_intercept(z_new, y, s, b + t * c) if fit_intercept else 0.0
-        f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
+        b_new = profile_intercept(z_new, y, s, b + t * c) if fit_intercept else 0.0
+        f_new = binary_loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
         return f_new, (w_new, z_new, b_new)
 
     # A decrease below the rounding of f cannot be tested (not resolvable):

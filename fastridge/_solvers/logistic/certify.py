@@ -11,10 +11,10 @@ import numpy as np
 from scipy.special import expit
 
 from ..._operators.design import DesignOperator
-from .intercept import _loss, _profile_intercept
+from .intercept import binary_loss, profile_intercept
 
 # Unit roundoff of float64 (the rounding-error bounds of ``certify_binary``).
-_EPS = np.finfo(np.float64).eps / 2
+EPS = np.finfo(np.float64).eps / 2
 
 
 class DataScales:
@@ -46,7 +46,7 @@ class DataScales:
         sumsq = op._col_sq_raw
         mean = op.mu  # unweighted means
         self.col_norm = np.sqrt(sumsq)
-        gamma = _gamma(n + 2)
+        gamma = gamma_k(n + 2)
         csq = np.maximum(sumsq - n * mean**2, 0.0) + 2.0 * gamma * sumsq
         if fit_intercept and not np.all(s == s[0]):
             mu_s = DesignOperator(X, s, False, n_threads).rmatvec(s) / float(s.sum())
@@ -80,9 +80,9 @@ def half_sq_over(norm: float, lam: float) -> float:
     return (norm / np.sqrt(2.0 * lam)) ** 2
 
 
-def _gamma(k: int) -> float:
+def gamma_k(k: int) -> float:
     """``gamma_k = k u / (1 - k u)``: relative error bound of a k-term dot product."""
-    return k * _EPS / (1.0 - k * _EPS)
+    return k * EPS / (1.0 - k * EPS)
 
 
 def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
@@ -109,7 +109,7 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
     S = float(s.sum())
     z = plain.matvec(w)
     if fit_intercept:
-        b = _profile_intercept(z, y, s, b)
+        b = profile_intercept(z, y, s, b)
     with np.errstate(over="ignore", invalid="ignore"):
         m = z + b
         r = -y * expit(-y * m)
@@ -120,11 +120,11 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         w_norm = float(np.linalg.norm(w))
         # Error of each margin, then of u' (sigma' <= 1/4; expit and the
         # products add a few relative units).
-        dm = _gamma(p + 2) * scales.row_norm() * w_norm + _EPS * (np.abs(z) + abs(b) + np.abs(m))
-        du = s * (0.25 * dm + 4.0 * _EPS * np.abs(r))
+        dm = gamma_k(p + 2) * scales.row_norm() * w_norm + EPS * (np.abs(z) + abs(b) + np.abs(m))
+        du = s * (0.25 * dm + 4.0 * EPS * np.abs(r))
         if fit_intercept:
-            err_sum = _gamma(n + 2) * float(np.abs(u).sum())
-            du = du + s * ((float(du.sum()) + err_sum) / S + 2.0 * _EPS * abs(fprime) / S)
+            err_sum = gamma_k(n + 2) * float(np.abs(u).sum())
+            du = du + s * ((float(du.sum()) + err_sum) / S + 2.0 * EPS * abs(fprime) / S)
             sig = expit(m)
             d = s * sig * (1.0 - sig)
             h = float(d.sum())
@@ -133,18 +133,18 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         else:
             db, d_norm, fprime = 0.0, 0.0, 0.0
         e = (
-            _gamma(n + 2) * scales.col_norm * float(np.linalg.norm(up))
+            gamma_k(n + 2) * scales.col_norm * float(np.linalg.norm(up))
             + scales.xc_norm * (float(np.linalg.norm(du)) + d_norm * db)
-            + 2.0 * _EPS * lam * np.abs(w)
+            + 2.0 * EPS * lam * np.abs(w)
         )
         bound = half_sq_over(safe_norm(g) + safe_norm(e), lam)
         bound += abs(fprime) * db if db > 0 else 0.0
-        bound *= 1.0 + 8.0 * _EPS  # the rounding of this formula itself
+        bound *= 1.0 + 8.0 * EPS  # the rounding of this formula itself
         # P* >= 0 (loss and penalty are non-negative), so P(w, b) itself is a
         # certificate: it caps the bound where the intercept has no curvature
         # left (saturated margins: |db| unbounded) or the terms overflow.
-        value = _loss(y * m, s) + 0.5 * lam * float(w @ w)
-        cap = value * (1.0 + _gamma(n + 8))
+        value = binary_loss(y * m, s) + 0.5 * lam * float(w @ w)
+        cap = value * (1.0 + gamma_k(n + 8))
         bound = bound if bound <= cap else cap  # also replaces a NaN bound
     if not np.isfinite(bound):
         bound = np.inf

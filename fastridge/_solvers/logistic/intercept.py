@@ -18,21 +18,21 @@ _MAX_B_NEWTON = 50
 # The 1-D Newton iteration stops when its step is below this (relative to
 # max(1, |b|)): g is a sum of n terms, so its rounding error is ~n eps and a
 # smaller step is noise; an intercept off by 1e-12 changes P by ~h 1e-24.
-_B_STEP_RTOL = 1e-12
+B_STEP_RTOL = 1e-12
 # Relative rounding level of f = sum_i s_i log(1 + exp(-t_i)) (a sum of n
 # terms: a few hundred eps for n ~ 1e5).
-_F_RTOL = 1e-13
+F_RTOL = 1e-13
 # Smallest damping of a 1-D Newton step: below it the decrease is lost in the
 # rounding of f and b is optimal to working precision.
-_MIN_B_STEP = 1e-10
+MIN_B_STEP = 1e-10
 
 
-def _loss(margins_y: np.ndarray, s: np.ndarray) -> float:
+def binary_loss(margins_y: np.ndarray, s: np.ndarray) -> float:
     """``sum_i s_i log(1 + exp(-t_i))`` for ``t = y * m`` (overflow-safe, one sweep)."""
     return binary_loss_db(margins_y, np.ones_like(margins_y), s, 0.0)[0]
 
 
-def _profile_intercept_and_loss(
+def profile_intercept_and_loss(
     z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float
 ) -> tuple[float, float]:
     """``(b*, f(b*))``: ``b* = argmin_b f(b)``, ``f(b) = sum_i s_i log(1 + exp(-y_i (z_i + b)))``.
@@ -48,12 +48,12 @@ def _profile_intercept_and_loss(
         if not h > 0.0:
             break
         step = g / h
-        if abs(step) <= _B_STEP_RTOL * max(1.0, abs(b)):
+        if abs(step) <= B_STEP_RTOL * max(1.0, abs(b)):
             return b - step, f  # converged (the step is at the level of g's rounding)
         # When the predicted decrease g * step / 2 is below the rounding of f,
         # comparing values says nothing: the quadratic model is exact at that
         # scale, so the full step is taken.
-        resolvable = 0.5 * g * step > _F_RTOL * abs(f)
+        resolvable = 0.5 * g * step > F_RTOL * abs(f)
 
         def trial(t, b=b, step=step):
             b_new = b - t * step
@@ -62,14 +62,14 @@ def _profile_intercept_and_loss(
 
         # plain decrease (armijo = 0): f_new <= f
         t, state = backtrack(
-            trial, f, 0.0, resolvable, armijo=0.0, shrink=0.5, min_step=_MIN_B_STEP
+            trial, f, 0.0, resolvable, armijo=0.0, shrink=0.5, min_step=MIN_B_STEP
         )
-        if t < _MIN_B_STEP:
+        if t < MIN_B_STEP:
             return b, f  # no decrease left that rounding can resolve
         b, f, g, h = state
     return b, f
 
 
-def _profile_intercept(z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float) -> float:
-    """``argmin_b`` of the 1-D loss; see :func:`_profile_intercept_and_loss`."""
-    return _profile_intercept_and_loss(z, y, s, b)[0]
+def profile_intercept(z: np.ndarray, y: np.ndarray, s: np.ndarray, b: float) -> float:
+    """``argmin_b`` of the 1-D loss; see :func:`profile_intercept_and_loss`."""
+    return profile_intercept_and_loss(z, y, s, b)[0]

@@ -45,9 +45,9 @@ from ..._operators.softmax import SoftmaxOperator
 from ..linesearch import backtrack
 from ..pcg import pcg
 from ..stopping import exceeds
-from .certify import _EPS, DataScales, _gamma, half_sq_over, safe_norm
-from .intercept import _B_STEP_RTOL, _F_RTOL, _MIN_B_STEP
-from .newton import _MIN_STEP
+from .certify import EPS, DataScales, gamma_k, half_sq_over, safe_norm
+from .intercept import B_STEP_RTOL, F_RTOL, MIN_B_STEP
+from .newton import MIN_STEP
 from .problem import LogisticSolverOutput, MultinomialProblem
 from .steps import inner_cg_stop
 
@@ -60,7 +60,7 @@ _BACKTRACK = 0.5
 _MAX_INNER = 200
 # Newton iterations for the K-dimensional intercept problem; it converges
 # quadratically from the previous b, so 50 is far more than needed.  Its
-# stopping constants (_B_STEP_RTOL, _F_RTOL, _MIN_B_STEP) are the binary ones.
+# stopping constants (B_STEP_RTOL, F_RTOL, MIN_B_STEP) are the binary ones.
 _MAX_B_NEWTON = 50
 
 
@@ -112,10 +112,10 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
         except np.linalg.LinAlgError:
             break  # curvature lost to rounding (separable data): keep the current b
         step -= step.mean()
-        if np.max(np.abs(step)) <= _B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
+        if np.max(np.abs(step)) <= B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
             return b, f0, P  # converged: the step is at the level of g's rounding
         # A decrease below the rounding of f cannot be seen: take the full step.
-        resolvable = -0.5 * float(g @ step) > _F_RTOL * abs(f0)
+        resolvable = -0.5 * float(g @ step) > F_RTOL * abs(f0)
 
         def trial(t, b=b, step=step):
             f_new, P_new = _loss(Z + (b + t * step), codes, s)
@@ -123,9 +123,9 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
 
         # plain decrease (armijo = 0): f_new <= f0
         t, (f_new, P_new) = backtrack(
-            trial, f0, 0.0, resolvable, armijo=0.0, shrink=_BACKTRACK, min_step=_MIN_B_STEP
+            trial, f0, 0.0, resolvable, armijo=0.0, shrink=_BACKTRACK, min_step=MIN_B_STEP
         )
-        if t < _MIN_B_STEP:
+        if t < MIN_B_STEP:
             return b, f0, P  # no decrease left that rounding can resolve
         b, f0, P = b + t * step, f_new, P_new
         n_short = n_short + 1 if t < _SHORT_B_STEP else 0
@@ -194,7 +194,7 @@ def newton_cg_multinomial(
         V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
         f_old = loss + 0.5 * lam * np.vdot(W, W)
         slope = float(np.vdot(g, V))
-        resolvable = -slope > _F_RTOL * abs(f_old)
+        resolvable = -slope > F_RTOL * abs(f_old)
         if not slope < 0.0:
             break  # no descent direction left (rounding level): stop honestly
 
@@ -208,9 +208,9 @@ def newton_cg_multinomial(
         # A decrease below the rounding of f cannot be tested (not resolvable):
         # near the optimum the (accurate) full step is taken.
         t, accepted = backtrack(
-            trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=_MIN_STEP
+            trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=MIN_STEP
         )
-        if t < _MIN_STEP:
+        if t < MIN_STEP:
             break  # no decrease found along the step: keep the best point, stop honestly
         W, Z, b, loss, P = accepted
         g, diag, diag_b = state(P, W)
@@ -222,7 +222,7 @@ def newton_cg_multinomial(
     # (Skipped when W is already mean-free to rounding, so that a converged
     # warm start comes back bit for bit.)
     mean = W.mean(axis=1, keepdims=True)
-    if np.max(np.abs(mean), initial=0.0) > 4.0 * _EPS * np.max(np.abs(W), initial=0.0):
+    if np.max(np.abs(mean), initial=0.0) > 4.0 * EPS * np.max(np.abs(W), initial=0.0):
         W -= mean
     # Certify from scratch: margins recomputed from W (no accumulated updates).
     Z = op.dot(W)
@@ -294,19 +294,19 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
       ``||1^T G|| ||db||`` bounds ``f(b) - f(b*)`` by convexity.
     """
     n, p = op.n, op.p
-    eps = _EPS
+    eps = EPS
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         M = Z + b
         G = s[:, None] * (P - Yoh)
         w_norms = np.linalg.norm(W, axis=0)  # (K,)
-        dm = _gamma(p + 2) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
+        dm = gamma_k(p + 2) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
             np.abs(Z) + np.abs(b) + np.abs(M)
         )
         dG = s[:, None] * (2.0 * dm.max(axis=1, keepdims=True) + 8.0 * eps)
         gsum = G.sum(axis=0)
         S = float(s.sum())
         if fit_intercept:
-            err_sum = _gamma(n + 2) * np.abs(G).sum(axis=0)
+            err_sum = gamma_k(n + 2) * np.abs(G).sum(axis=0)
             Gc = G - np.multiply.outer(s, gsum / S)
             dG = dG + np.multiply.outer(s, (dG.sum(axis=0) + err_sum + 2 * eps * np.abs(gsum)) / S)
             sP = s[:, None] * P
@@ -319,7 +319,7 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         else:
             Gc, db, fnorm, sp_norm = G, 0.0, 0.0, np.zeros(P.shape[1])
         E = (
-            _gamma(n + 2) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
+            gamma_k(n + 2) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
             + np.multiply.outer(scales.xc_norm, np.linalg.norm(dG, axis=0) + 2.0 * db * sp_norm)
             + 2.0 * eps * lam * np.abs(W)
         )
@@ -330,7 +330,7 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         # P* >= 0: P(W, b) itself is a certificate (caps a bound that
         # overflowed or lost the intercept curvature).
         value = _loss(M, codes, s)[0] + 0.5 * lam * float(np.vdot(W, W))
-        cap = value * (1.0 + _gamma(n + 8))
+        cap = value * (1.0 + gamma_k(n + 8))
         bound = bound if bound <= cap else cap  # also replaces a NaN bound
     return float(bound) if np.isfinite(bound) else np.inf
 

@@ -37,9 +37,9 @@ from ..auto_rules import DENSE_MAX_P, DENSE_MAX_PASSES, use_dense_hessian
 from ..linesearch import backtrack
 from ..stopping import exceeds
 from .certify import DataScales, certify_binary, half_sq_over, safe_norm
-from .intercept import _F_RTOL, _loss, _profile_intercept, _profile_intercept_and_loss
+from .intercept import F_RTOL, binary_loss, profile_intercept, profile_intercept_and_loss
 from .problem import BinaryProblem, LogisticSolverOutput
-from .steps import _centred_step, _fused_step
+from .steps import centred_step, fused_step
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -50,7 +50,7 @@ _DENSE_MAX_P = DENSE_MAX_P
 _DENSE_MAX_PASSES = DENSE_MAX_PASSES
 # Smallest line-search step: below it the Newton direction is not a descent
 # direction to working precision and the solver stops where it is.
-_MIN_STEP = 1e-10
+MIN_STEP = 1e-10
 # Column means this many times (squared) larger than the centred column
 # norms make the fused Hessian products X^T D X v - mu (d . X v) lose more
 # than 4 of their 16 digits to cancellation: the Hessian is then applied in
@@ -81,9 +81,9 @@ def newton_cg_binary(
     dense = use_dense_hessian(X, _DENSE_MAX_P, _DENSE_MAX_PASSES)
     # Null model: w = 0, best intercept (log-odds of the weighted class balance).
     zeros = np.zeros(n)
-    b_null = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
-    p_null = _loss(y * b_null, s)
-    w, z, b, loss = _safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null)
+    b_null = profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
+    p_null = binary_loss(y * b_null, s)
+    w, z, b, loss = safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null)
     scales = DataScales(X, s, fit_intercept, n_threads)
     centred = fit_intercept and scales.cancellation_ratio > _CANCEL_RATIO
     S = float(s.sum())
@@ -104,9 +104,9 @@ def newton_cg_binary(
         if not (d > 0).any():
             break
         if centred:
-            delta, used = _centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
+            delta, used = centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
         else:
-            delta, used = _fused_step(
+            delta, used = fused_step(
                 X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads
             )
         passes += used
@@ -120,11 +120,11 @@ def newton_cg_binary(
         slope = float(g @ delta)
         if not slope < 0.0:
             break  # no descent direction left (rounding level): stop honestly
-        resolvable = -slope > _F_RTOL * abs(f_old)
+        resolvable = -slope > F_RTOL * abs(f_old)
         t, state = _line_search(
             y, s, lam, fit_intercept, (w, z, b), (delta, x_delta, c), f_old, slope, resolvable
         )
-        if t < _MIN_STEP:
+        if t < MIN_STEP:
             break  # no decrease found along the step: keep the best point, stop honestly
         w, z, b, loss = state
         g = gradient(z, b, w)
@@ -146,7 +146,7 @@ def newton_cg_binary(
 def _line_search(y, s, lam, fit_intercept, point, direction, f_old, slope, resolvable):
     """Armijo search on ``F`` from ``point = (w, z, b)`` along ``(delta, X delta, c)``.
 
-    Returns ``(t, (w, z, b, loss))`` at the accepted step (``t < _MIN_STEP``: none).
+    Returns ``(t, (w, z, b, loss))`` at the accepted step (``t < MIN_STEP``: none).
     """
     w, z, b = point
     delta, x_delta, c = direction
@@ -155,16 +155,16 @@ def _line_search(y, s, lam, fit_intercept, point, direction, f_old, slope, resol
         w_new = w + t * delta
         z_new = z + t * x_delta
         if fit_intercept:
-            b_new, loss_new = _profile_intercept_and_loss(z_new, y, s, b + t * c)
+            b_new, loss_new = profile_intercept_and_loss(z_new, y, s, b + t * c)
         else:
-            b_new, loss_new = 0.0, _loss(y * z_new, s)
+            b_new, loss_new = 0.0, binary_loss(y * z_new, s)
         f_new = loss_new + 0.5 * lam * (w_new @ w_new)
         return f_new, (w_new, z_new, b_new, loss_new)
 
     # A decrease below the rounding of f cannot be tested (not resolvable):
     # near the optimum the (accurate) full step is taken.
     return backtrack(
-        trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=_MIN_STEP
+        trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=MIN_STEP
     )
 
 
@@ -180,7 +180,7 @@ def _centred_residual(z, b, y, s, S, fit_intercept):
     return u
 
 
-def _safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null):
+def safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null):
     """``(w, z, b, loss)`` at the warm start ``w0``, or at ``w = 0`` when ``w0`` is unusable.
 
     A warm start whose objective is not finite (huge or non-finite entries:
@@ -194,9 +194,9 @@ def _safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null):
         with np.errstate(over="ignore", invalid="ignore"):
             z = plain.matvec(w)
             if fit_intercept:
-                b, loss = _profile_intercept_and_loss(z, y, s, b_null)
+                b, loss = profile_intercept_and_loss(z, y, s, b_null)
             else:
-                b, loss = 0.0, _loss(y * z, s)
+                b, loss = 0.0, binary_loss(y * z, s)
             value = loss + 0.5 * lam * float(w @ w)
         if np.isfinite(value) and np.all(np.isfinite(z)) and value <= p_null:
             return w, z, b, loss

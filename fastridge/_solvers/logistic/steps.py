@@ -3,8 +3,8 @@
 Exactly from the dense Hessian when that is cheap
 (:func:`fastridge._solvers.auto_rules.use_dense_hessian`), otherwise
 inexactly by Jacobi-PCG (:func:`fastridge._solvers.pcg.pcg`); the Hessian
-products fused in one pass (:func:`_fused_step`) or, for columns with large
-means, in centred two-pass form (:func:`_centred_step`).
+products fused in one pass (:func:`fused_step`) or, for columns with large
+means, in centred two-pass form (:func:`centred_step`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import scipy.linalg as sla
 from ..._operators.design import DesignOperator
 from ..pcg import VectorSystem, pcg
 from ..stopping import grad_sq_threshold
-from .certify import _EPS
+from .certify import EPS
 
 # Inner CG stops at ||residual|| <= eta * ||grad F|| with eta = min(0.5,
 # sqrt(||grad F|| / ||grad F_0||)): superlinear outer convergence without
@@ -39,7 +39,7 @@ def inner_cg_stop(g_norm: float, g0_norm: float, lam: float, tol: float, p_null:
     return max(eta * g_norm, _TARGET_FRACTION * np.sqrt(grad_sq_threshold(lam, tol, p_null)))
 
 
-def _fused_step(X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads):
+def fused_step(X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads):
     """Newton step from the one-pass (fused) products; ``(delta, passes)``.
 
     With an intercept the Hessian of ``F`` is ``Xd^T D Xd + lam I`` (``X``
@@ -59,7 +59,7 @@ def _fused_step(X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_thre
     return delta, hess.n_passes
 
 
-def _centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense):
+def centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense):
     """Newton step with the Hessian applied in centred form (large column means).
 
     ``H_F v = Xd^T D Xd v + lam v`` with ``Xd = X - 1 mu_d^T``, ``mu_d = X^T d / D``:
@@ -135,7 +135,7 @@ def _solve_dense(H: np.ndarray, lam: float, g: np.ndarray) -> np.ndarray:
         return -g / (scale if np.isfinite(scale) and scale > 0 else 1.0)
     ev, V = np.linalg.eigh(A)
     # p eps max(eig): the eigenvalues below it are rounding noise of H.
-    floor = max(p * 2 * _EPS * max(float(ev[-1]), 0.0), lam, np.finfo(np.float64).tiny)
+    floor = max(p * 2 * EPS * max(float(ev[-1]), 0.0), lam, np.finfo(np.float64).tiny)
     return V @ ((V.T @ -g) / np.maximum(ev, floor))
 
 
