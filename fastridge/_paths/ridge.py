@@ -354,7 +354,8 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
         cols = slice(t * L, (t + 1) * L)
         thresh = grad_sq_threshold(lams, tol, p_null[t])
         keep = None if keeps is None else {}
-        Wt_t, rsq, n_iter[cols] = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
+        sub = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
+        Wt_t, rsq, n_iter[cols] = sub.coef, sub.residual_sq, sub.n_iter
         parts.append(Wt_t)
         if keeps is not None:
             keeps.append(keep)
