@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -9,6 +11,7 @@ from scipy.optimize import minimize_scalar
 
 from fastridge._fit.validation import check_X
 from fastridge._solvers.logistic.cd import cd_binary
+from fastridge._solvers.logistic.problem import BinaryProblem
 from tests._reference import binary_logistic_objective as _objective
 from tests._reference import sklearn_binary_logistic as _reference
 
@@ -33,7 +36,8 @@ def _fit(X, y, s, lam, fit_intercept, tol=1e-13, max_iter=200, w0=None):
     Xv = check_X(X)
     p = Xv.shape[1]
     w0 = np.zeros(p) if w0 is None else w0
-    return cd_binary(Xv, y, s, lam, fit_intercept, tol, max_iter, 1, w0)
+    out = cd_binary(BinaryProblem(Xv, y, s, lam, fit_intercept, tol, 1), w0, max_iter)
+    return astuple(out)  # (w, b, certificate, p_null, n_iter, n_passes, solver)
 
 
 def _certificate_from_scratch(X, y, s, lam, w, fit_intercept):

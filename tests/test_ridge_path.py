@@ -283,7 +283,8 @@ def test_subspace_path_certifies_every_lam():
     b = B[:, 0]
     lams = np.geomspace(100.0, 0.01, 15)
     thresh = 1e-20 * (b @ b) * np.ones(15)
-    Wt, rsq, n_iter = subspace_path(_DenseOp(H), b, lams, thresh, np.diag(H).copy(), 500)
+    out = subspace_path(_DenseOp(H), b, lams, thresh, np.diag(H).copy(), 500)
+    Wt, rsq, n_iter = out.coef, out.residual_sq, out.n_iter
     W = Wt.T
     for j, lam in enumerate(lams):
         x = np.linalg.solve(H + lam * np.eye(60), b)

@@ -420,7 +420,8 @@ def _subspace_quadratic_forms(op, primal: bool, Z, lams, cap):
     resid = np.empty((k, L))
     for t in range(k):
         z = np.ascontiguousarray(Z[:, t])
-        Wt, resid[t], _ = subspace_path(M, z, lams, thresh, diag, cap)
+        sub = subspace_path(M, z, lams, thresh, diag, cap)
+        Wt, resid[t] = sub.coef, sub.residual_sq
         zx[t] = Wt @ z
     return zx, resid
 

@@ -16,6 +16,7 @@ module knows no estimator class (a scorer callable gets whatever
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from .._fit.warnings import convergence_warning
 from .._operators.design import DesignOperator
 from .._paths.ridge import path_with_predictions
 from .._paths.ridge_grid import default_alphas, grid_setup
+from .._solvers.stopping import exceeds
 from . import gcv as _gcv
 from .scoring import call_scorer, weighted_scores
 
@@ -304,7 +306,7 @@ def path_point(path: StochasticPath, alphas, best, per_target: bool, one_d: bool
     cert = path.certificate[bi, np.arange(k)]
     p_null = path.p_null
     if not path.converged:
-        bad = cert > tol * p_null
+        bad = exceeds(cert, tol, p_null)
         if bad.any():
             warnings.warn(
                 f"RidgeCV: the path point at the chosen alpha did not converge to "

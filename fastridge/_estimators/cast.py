@@ -18,6 +18,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from .._solvers.stopping import certified_limit
+
 
 def _frobenius_sq(X) -> float:
     """``||X||_F^2`` accumulated in float64 without copying ``X``."""
@@ -64,7 +66,7 @@ def cast_fit(X, coef, intercept, certificate, p_null, lam, tol, sample_weight, f
         d_norm = np.sqrt(d_sq)
         widened = cert + np.sqrt(2.0 * L * cert) * d_norm + 0.5 * L * d_sq
         widened = np.where(np.isnan(widened), np.inf, widened) * (1.0 + 1e-12)
-    limit = tol * np.asarray(p_null, dtype=np.float64)
+    limit = certified_limit(tol, np.asarray(p_null, dtype=np.float64))
     if np.any((widened > limit) & (cert <= limit)):
         warnings.warn(
             f"rounding the certified coefficients to {dtype} (the dtype of X) moves them "

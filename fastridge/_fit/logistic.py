@@ -16,9 +16,8 @@ import numpy as np
 from .. import _kernels as K
 from .._operators.design import DesignOperator
 from .._operators.softmax import SoftmaxOperator
-from .._solvers.logistic.cd import cd_binary
-from .._solvers.logistic.multinomial import newton_cg_multinomial
-from .._solvers.logistic.newton import newton_cg_binary
+from .._solvers.logistic import BinaryProblem, MultinomialProblem, run_binary, run_multinomial
+from .._solvers.stopping import is_certified
 from .results import FitResult
 from .threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
 from .validation import (
@@ -303,16 +302,15 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
                     W0[:, 0],
                     prob.operator_type,
                 )
-            w, b, cert, p_null, n_iter, n_passes, used = fit
             return FitResult(
-                coef=w,
-                intercept=float(b),
-                certificate=float(cert),
-                p_null=float(p_null),
-                converged=bool(cert <= tol * p_null),
-                n_iter=int(n_iter),
-                n_passes=int(n_passes),
-                solver=used,
+                coef=fit.coef,
+                intercept=float(fit.intercept),
+                certificate=float(fit.certificate),
+                p_null=float(fit.p_null),
+                converged=bool(is_certified(fit.certificate, tol, fit.p_null)),
+                n_iter=int(fit.n_iter),
+                n_passes=int(fit.n_passes),
+                solver=fit.solver,
                 seconds=0.0,
                 **common,
             )
@@ -330,7 +328,7 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
                 prob.operator_type,
             )
         with numba_threads(nt):
-            W, b, cert, p_null, n_iter, n_passes = newton_cg_multinomial(
+            problem = MultinomialProblem(
                 Xv,
                 codes,
                 n_classes,
@@ -338,21 +336,20 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
                 lam_v,
                 fit_intercept,
                 tol,
-                max_iter,
                 nt,
-                W0,
                 operator_type=prob.operator_type,
                 softmax_type=prob.softmax_operator_type,
             )
+            fit = run_multinomial(solver, problem, W0, max_iter)
         return FitResult(
-            coef=W,
-            intercept=b,
-            certificate=float(cert),
-            p_null=float(p_null),
-            converged=bool(cert <= tol * p_null),
-            n_iter=int(n_iter),
-            n_passes=int(n_passes),
-            solver="newton-cg",
+            coef=fit.coef,
+            intercept=fit.intercept,
+            certificate=float(fit.certificate),
+            p_null=float(fit.p_null),
+            converged=bool(is_certified(fit.certificate, tol, fit.p_null)),
+            n_iter=int(fit.n_iter),
+            n_passes=int(fit.n_passes),
+            solver=fit.solver,
             seconds=0.0,
             **common,
         )
@@ -403,10 +400,10 @@ def _rescaled_solve(prob: LogisticProblem, lam: float, W0: np.ndarray, c: float)
 
 def _binary(solver, Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0, operator_type):
     """One binary fit with the chosen solver (the caller sets the thread count)."""
-    fit = cd_binary if solver == "cd" else newton_cg_binary
-    return fit(
-        Xv, y_pm, s, lam, fit_intercept, tol, max_iter, n_threads, w0, operator_type=operator_type
+    problem = BinaryProblem(
+        Xv, y_pm, s, lam, fit_intercept, tol, n_threads, operator_type=operator_type
     )
+    return run_binary(solver, problem, w0, max_iter)
 
 
 def _one_vs_rest(
@@ -439,17 +436,17 @@ def _one_vs_rest(
             )
 
     fits = thread_map(fit_class, range(n_classes), workers)
-    cert = np.array([f[2] for f in fits])
-    p_null = np.array([f[3] for f in fits])
+    cert = np.array([f.certificate for f in fits])
+    p_null = np.array([f.p_null for f in fits])
     return FitResult(
-        coef=np.stack([f[0] for f in fits]),
-        intercept=np.array([f[1] for f in fits], dtype=np.float64),
+        coef=np.stack([f.coef for f in fits]),
+        intercept=np.array([f.intercept for f in fits], dtype=np.float64),
         certificate=cert,
         p_null=p_null,
-        converged=bool(np.all(cert <= common["tol"] * p_null)),
-        n_iter=int(max(f[4] for f in fits)),
-        n_passes=int(sum(f[5] for f in fits)),
-        solver=fits[0][6],
+        converged=bool(np.all(is_certified(cert, common["tol"], p_null))),
+        n_iter=int(max(f.n_iter for f in fits)),
+        n_passes=int(sum(f.n_passes for f in fits)),
+        solver=fits[0].solver,
         seconds=0.0,
         **common,
     )
@@ -463,7 +460,7 @@ _MEAN_SPREAD_WARN = 1e3
 
 def _mean_spread_ratio(prob: LogisticProblem) -> float:
     """``max_j |mean_j| / spread_j`` of X's columns (one pass, only when warning)."""
-    from .._solvers.logistic.newton import DataScales
+    from .._solvers.logistic.certify import DataScales
 
     ratio = DataScales(prob.Xv, prob.s, True, prob.n_threads).cancellation_ratio
     return float(np.sqrt(ratio))

@@ -12,6 +12,7 @@ import numpy as np
 from .._operators.design import DesignOperator
 from .._solvers.ridge import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from .._solvers.ridge.rounding import sound_certificate
+from .._solvers.stopping import certified_limit, is_certified
 from .results import FitResult
 from .scaling import ScaledProblem, abs_mean, check_X_scale, constant_targets, scale_problem
 from .threads import blas_limit, numba_threads, resolve_n_threads
@@ -153,7 +154,7 @@ def ridge(
         )
     W = out.W
     intercept = ybar - op.mu @ W if setup.fit_intercept else np.zeros(k)
-    ok = sound.certificate <= tol * problem.p_null
+    ok = is_certified(sound.certificate, tol, problem.p_null)
     report = scaled.to_original(W, intercept, sound.certificate, problem.p_null)
     if not report.representable:
         ok[:] = False
@@ -184,7 +185,7 @@ def _warn_unconverged(out, sound, problem, ok, max_iter, tol, report) -> None:
     bad = ~ok
     with np.errstate(divide="ignore", invalid="ignore"):
         worst = np.max(sound.certificate[bad] / problem.p_null[bad])
-    limit = tol * problem.p_null
+    limit = certified_limit(tol, problem.p_null)
     if not report.representable:
         cause = report.reason
     elif out.n_iter < max_iter and not np.all(sound.solver_certificate[bad] <= limit[bad]):

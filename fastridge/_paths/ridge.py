@@ -34,24 +34,20 @@ from .._fit.threads import blas_limit, numba_threads
 from .._fit.validation import check_max_iter
 from .._fit.warnings import convergence_warning
 from .._operators.design import DesignOperator
+from .._solvers.auto_rules import ridge_path_solver
 from .._solvers.ridge import DEFAULT_MAX_ITER, SOLVERS, RidgeProblem
 from .._solvers.ridge.cg import cg_primal
 from .._solvers.ridge.multishift import multishift_cg
 from .._solvers.ridge.path_subspace import subspace_path
 from .._solvers.ridge.rounding import sound_certificate
+from .._solvers.stopping import exceeds, grad_sq_threshold, is_certified
 from .grid import check_grid, ridge_grid
 from .results import PathResult
 
 #: Path algorithms accepted by :func:`ridge_path`.
 PATH_SOLVERS = ("auto", "subspace-cg", "multishift-cg", "eigen", "cg", "cd")
 
-# ``auto`` takes the eigendecomposition path when min(n, p) is at most this.
-# Its cost, a dense Gram (sum_i nnz_i^2 for CSR rows, n p^2 dense) plus eigh
-# (~9 m^3 flops for m = min(n, p)), is paid once for any number of lams; at
-# m = 256 eigh takes ~20 ms, less than a multi-shift path of ~100 passes over
-# a 32,000 x 123 a9a-sized matrix.  Beyond a few hundred the m^3 grows faster
-# than the Krylov path's cost.
-EIGEN_MAX_DIM = 256
+# ``auto``: see fastridge._solvers.auto_rules (EIGEN_MAX_DIM, ridge_path_solver).
 
 # Multi-shift iterations allowed by default: like single-lam CG (2000), bounded
 # because the unpreconditioned base system can stall on rounding.
@@ -107,7 +103,7 @@ def ridge_path(
         Non-negative weights ``s_i``, not all zero.
     solver : {"auto", "multishift-cg", "eigen", "cg", "cd"}, default="auto"
         The path algorithm (module docstring).  ``auto``: ``eigen`` when
-        ``min(n, p) <= 256``, otherwise ``multishift-cg``.
+        ``min(n, p) <= 256``, otherwise ``subspace-cg``.
     tol : float, default=1e-8
         Relative accuracy of every point: ``certificate <= tol * P_null``.
     max_iter : int, optional
@@ -173,8 +169,7 @@ def path_with_predictions(
     def plan(n, p, k, sparse):
         nonlocal solver, max_iter, default_args
         user_lams, default_args = check_grid(lams, n_lams, lam_min_ratio, n, p)
-        if solver == "auto":
-            solver = "eigen" if min(n, p) <= EIGEN_MAX_DIM else "subspace-cg"
+        solver = ridge_path_solver(solver, n, p)
         if max_iter is not None:
             max_iter = check_max_iter(max_iter, 1)
         # BLAS stays single-threaded except for the eigendecomposition (see ridge()).
@@ -223,11 +218,11 @@ def path_with_predictions(
     intercept = (ybar[None, :] - coef @ op.mu) if fit_intercept else np.zeros((L, k))
     cert = sound.certificate.reshape(k, L).T  # (L, k)
     n_iter = n_iter_each.reshape(k, L).max(axis=0)
-    ok = cert <= tol * p_null[None, :]
+    ok = is_certified(cert, tol, p_null[None, :])
     pred = None
     if rows is not None:
         pred = np.ldexp(_predictions(Xv, op, rows, coef, intercept, keeps, exact), scaled.ey)
-    solver_ok = cert_f64.reshape(k, L).T <= tol * p_null[None, :]  # scaled units
+    solver_ok = is_certified(cert_f64.reshape(k, L).T, tol, p_null[None, :])  # scaled units
     report = scaled.to_original(coef, intercept, cert, p_null)
     coef, intercept, cert, p_null = report.W, report.intercept, report.certificate, report.p_null
     lams_v = np.ldexp(lams_v, scaled.es)
@@ -349,9 +344,10 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     n_iter = np.empty(k * L, dtype=np.int64)
     for t in range(k):
         cols = slice(t * L, (t + 1) * L)
-        thresh = 2.0 * lams * tol * p_null[t]
+        thresh = grad_sq_threshold(lams, tol, p_null[t])
         keep = None if keeps is None else {}
-        Wt_t, rsq, n_iter[cols] = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
+        sub = subspace_path(op, B[:, t], lams, thresh, diag_h, cap, keep)
+        Wt_t, rsq, n_iter[cols] = sub.coef, sub.residual_sq, sub.n_iter
         parts.append(Wt_t)
         if keeps is not None:
             keeps.append(keep)
@@ -359,7 +355,7 @@ def _subspace(op, Yc, B, p_null, lams, tol, max_iter, keeps=None):
     # (kL, p), row t * L + j; one target needs no copy (175 MB at p = 438,654).
     Wt = parts[0] if k == 1 else np.concatenate(parts, axis=0)
     del parts
-    bad = np.flatnonzero(cert > tol * np.repeat(p_null, L))
+    bad = np.flatnonzero(exceeds(cert, tol, np.repeat(p_null, L)))
     if len(bad):
         t_bad, j_bad = np.divmod(bad, L)
         sub = RidgeProblem(op, Yc[:, t_bad], lams[j_bad], tol, rhs=B[:, t_bad])
@@ -379,7 +375,7 @@ def _grid_problem(op, Yc, B, p_null, lams, tol) -> RidgeProblem:
     )
     # The same sums as the targets' own P_null (set, not recomputed, so both agree).
     problem.p_null = np.repeat(p_null, L)
-    problem.grad_sq_threshold = 2.0 * problem.lam * tol * problem.p_null
+    problem.grad_sq_threshold = grad_sq_threshold(problem.lam, tol, problem.p_null)
     return problem
 
 

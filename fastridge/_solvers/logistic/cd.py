@@ -68,17 +68,12 @@ import numpy as np
 from scipy.special import expit
 
 from ..._kernels._logistic_cd import logistic_cd_epoch_csc, logistic_cd_epoch_dense
-from ..._operators.design import DesignOperator
-from .newton import (
-    _F_RTOL,
-    DataScales,
-    _loss,
-    _profile_intercept,
-    _safe_start,
-    certify_binary,
-    half_sq_over,
-    safe_norm,
-)
+from ..linesearch import backtrack
+from ..stopping import certified_limit
+from .certify import DataScales, certify_binary, half_sq_over, safe_norm
+from .intercept import F_RTOL, binary_loss, profile_intercept
+from .newton import safe_start
+from .problem import BinaryProblem, LogisticSolverOutput
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook
 # values, the same as Newton-CG).
@@ -100,61 +95,23 @@ _MAX_INNER = 32
 _MIN_STEP = 1e-10
 
 
-def cd_binary(
-    X,
-    y: np.ndarray,
-    s: np.ndarray,
-    lam: float,
-    fit_intercept: bool,
-    tol: float,
-    max_iter: int,
-    n_threads: int,
-    w0: np.ndarray,
-    *,
-    operator_type=DesignOperator,
-):
-    """Certified CD; returns ``(w, b, certificate, p_null, n_iter, n_passes, "cd")``.
+def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> LogisticSolverOutput:
+    """Certified CD from ``w0`` (p,), not modified; see the module docstring.
 
-    Parameters
-    ----------
-    X : ndarray (n, p) C-contiguous or ``Compressed`` (CSR or CSC)
-        As returned by :func:`fastridge._fit.validation.check_X`.  CSR (and CSC
-        with unsorted indices) is copied to canonical CSC; duplicates were
-        summed by ``check_X``.
-    y : ndarray (n,) float64
-        Labels in ``{-1, +1}``.
-    s : ndarray (n,) float64
-        Sample weights ``s_i >= 0`` (ones when unweighted).
-    lam : float
-        Penalty, positive.
-    fit_intercept : bool
-        Fit the unpenalised intercept ``b`` (else ``b = 0``).
-    tol : float
-        Stop when ``||grad F(w)||^2 / (2 lam) <= tol * P_null``.
-    max_iter : int
-        Cap on outer (proximal Newton) iterations; at the cap the current
-        point is returned with its honest certificate.
-    n_threads : int
-        Threads for the setup/certificate passes (Numba must be set to it).
-    w0 : ndarray (p,) float64
-        Warm start (not modified).
-
-    Returns
-    -------
-    w : ndarray (p,) float64
-    b : float
-    certificate : float
-        ``||grad F(w)||^2 / (2 lam)`` from margins recomputed from ``w`` and
-        ``b`` re-profiled; an upper bound on ``P(w, b) - P*``.
-    p_null : float
-        Objective of the best intercept-only model.
-    n_iter : int
-        Outer iterations.
-    n_passes : int
-        Passes over ``X`` (setup passes, epochs, products).
-    solver : str
-        ``"cd"``.
+    ``problem.X`` is a dense C-contiguous ndarray or ``Compressed`` (CSR or
+    CSC) as returned by :func:`fastridge._fit.validation.check_X`; CSR (and
+    CSC with unsorted indices) is copied to canonical CSC by the operator's
+    ``with_column_access``/``column_view``; duplicates were summed by ``check_X``.
+    ``max_iter`` caps the outer (proximal Newton) iterations; at the cap the
+    current point is returned with its honest certificate.  The output's
+    certificate is ``||grad F(w)||^2 / (2 lam)`` from margins recomputed from
+    ``w`` and ``b`` re-profiled, with its rounding-error bound; ``n_iter``
+    counts outer iterations, ``n_passes`` the setup passes, epochs and
+    products; ``solver`` is ``"cd"``.
     """
+    X, y, s, lam = problem.X, problem.y, problem.s, problem.lam
+    fit_intercept, tol, n_threads = problem.fit_intercept, problem.tol, problem.n_threads
+    operator_type = problem.operator_type
     # Uncentred products with X, stored by columns: a canonical CSC copy for
     # CSR (documented), CSC as is when canonical.
     plain = operator_type(X, s, False, n_threads).with_column_access()
@@ -162,10 +119,10 @@ def cd_binary(
     n, p = X.shape
     dense = isinstance(X, np.ndarray)
     zeros = np.zeros(n)
-    b = _profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
-    p_null = _loss(y * b, s)
-    limit = tol * p_null
-    w, z, b, _ = _safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
+    b = profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
+    p_null = binary_loss(y * b, s)
+    limit = certified_limit(tol, p_null)
+    w, z, b, _ = safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
     S = float(s.sum())
     exact = True  # z was computed from w (not updated incrementally)
     stalled = False  # a line search found no decrease
@@ -192,7 +149,7 @@ def cd_binary(
             # Certify from scratch: margins recomputed from w, b re-profiled.
             z = plain.matvec(w)
             if fit_intercept:
-                b = _profile_intercept(z, y, s, b)
+                b = profile_intercept(z, y, s, b)
             exact = True
             continue
         n_iter += 1
@@ -201,59 +158,93 @@ def cd_binary(
             g0_norm = g_norm
         eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
         Sd = float(d.sum())
-        if fit_intercept and Sd > 0.0:
-            mu = moments[:, 0] / Sd
-            curv = np.maximum(moments[:, 1] - Sd * mu**2, 0.0) + lam
-        else:
-            mu = np.zeros(p)
-            curv = moments[:, 1] + lam
-        dw = np.zeros(p)
-        v = g.copy()
-        e = np.zeros(n)
-        q_box = np.array([v.sum()])
-        gsq_prev = 0.0  # no previous epoch
-        stop = (eta * g_norm) ** 2
-        for _ in range(_MAX_INNER):
-            passes += 1
-            if dense:
-                gsq = logistic_cd_epoch_dense(X, d, mu, Sd, curv, lam, w, dw, v, e, q_box)
-            else:
-                gsq = logistic_cd_epoch_csc(
-                    X.indptr, X.indices, X.data, d, mu, Sd, curv, lam, w, dw, v, e, q_box
-                )
-            # gsq saw the model gradient while sweeping; at the end of the
-            # sweep it is smaller by about the epoch's contraction factor.
-            predicted = gsq * min(1.0, gsq / gsq_prev) if gsq_prev > 0.0 else gsq
-            gsq_prev = gsq
-            if predicted <= stop:
-                break
+        dw, e, used = _epochs(
+            X, dense, d, g, moments, Sd, fit_intercept, lam, w, (eta * g_norm) ** 2
+        )
+        passes += used
         # Backtracking line search on F(w) = min_b P(w, b) along dw.
         c = -float(d @ e) / Sd if fit_intercept and Sd > 0.0 else 0.0
-        f_old = _loss(y * m, s) + 0.5 * lam * float(w @ w)
+        f_old = binary_loss(y * m, s) + 0.5 * lam * float(w @ w)
         slope = float(grad @ dw)
-        resolvable = -slope > _F_RTOL * abs(f_old)
-        t = 1.0
-        while True:
-            w_new = w + t * dw
-            z_new = z + t * e
-            # Start the 1-D search at b + t c, c = -(d . e) / D: the intercept
-            # part of the joint step (X dw can be huge when means are large).
-            b_new = _profile_intercept(z_new, y, s, b + t * c) if fit_intercept else 0.0
-            f_new = _loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
-            # A decrease below the rounding of f cannot be tested: near the
-            # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
-                break
-            t *= _BACKTRACK
-            if t < _MIN_STEP:
-                break
+        resolvable = -slope > F_RTOL * abs(f_old)
+        t, accepted = _line_search(
+            y, s, lam, fit_intercept, (w, z, b), (dw, e, c), f_old, slope, resolvable
+        )
         if t < _MIN_STEP:
             stalled = True  # no decrease along the step: keep the best point, stop honestly
             continue
-        w, z, b = w_new, z_new, b_new
+        w, z, b = accepted
         exact = False
     # The certificate with its rounding-error bound (fastridge._solvers.logistic.newton).
     scales = DataScales(X, s, fit_intercept, n_threads, operator_type=operator_type)
     b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
     passes += plain.n_passes + scales.n_passes
-    return w, float(b), certificate, p_null, n_iter, passes, "cd"
+    return LogisticSolverOutput(
+        coef=w,
+        intercept=float(b),
+        certificate=certificate,
+        p_null=p_null,
+        n_iter=n_iter,
+        n_passes=passes,
+        solver="cd",
+    )
+
+
+def _epochs(X, dense, d, g, moments, Sd, fit_intercept, lam, w, stop):
+    """CD epochs on the Newton model until its predicted gradient is ``<= stop``.
+
+    ``moments`` holds ``X^T d``, ``(X*X)^T d`` (and ``X^T g``) from the setup
+    pass.  Returns ``(dw, e = X dw, epochs)``.
+    """
+    n, p = X.shape
+    if fit_intercept and Sd > 0.0:
+        mu = moments[:, 0] / Sd
+        curv = np.maximum(moments[:, 1] - Sd * mu**2, 0.0) + lam
+    else:
+        mu = np.zeros(p)
+        curv = moments[:, 1] + lam
+    dw = np.zeros(p)
+    v = g.copy()
+    e = np.zeros(n)
+    q_box = np.array([v.sum()])
+    gsq_prev = 0.0  # no previous epoch
+    epochs = 0
+    for _ in range(_MAX_INNER):
+        epochs += 1
+        if dense:
+            gsq = logistic_cd_epoch_dense(X, d, mu, Sd, curv, lam, w, dw, v, e, q_box)
+        else:
+            gsq = logistic_cd_epoch_csc(
+                X.indptr, X.indices, X.data, d, mu, Sd, curv, lam, w, dw, v, e, q_box
+            )
+        # gsq saw the model gradient while sweeping; at the end of the
+        # sweep it is smaller by about the epoch's contraction factor.
+        predicted = gsq * min(1.0, gsq / gsq_prev) if gsq_prev > 0.0 else gsq
+        gsq_prev = gsq
+        if predicted <= stop:
+            break
+    return dw, e, epochs
+
+
+def _line_search(y, s, lam, fit_intercept, point, direction, f_old, slope, resolvable):
+    """Armijo search on ``F(w) = min_b P(w, b)`` from ``(w, z, b)`` along ``(dw, X dw, c)``.
+
+    Returns ``(t, (w, z, b))`` at the accepted step (``t < _MIN_STEP``: none).
+    """
+    w, z, b = point
+    dw, e, c = direction
+
+    def trial(t):
+        w_new = w + t * dw
+        z_new = z + t * e
+        # Start the 1-D search at b + t c, c = -(d . e) / D: the intercept
+        # part of the joint step (X dw can be huge when means are large).
+        b_new = profile_intercept(z_new, y, s, b + t * c) if fit_intercept else 0.0
+        f_new = binary_loss(y * (z_new + b_new), s) + 0.5 * lam * float(w_new @ w_new)
+        return f_new, (w_new, z_new, b_new)
+
+    # A decrease below the rounding of f cannot be tested (not resolvable):
+    # near the optimum the (accurate) full step is taken.
+    return backtrack(
+        trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=_MIN_STEP
+    )

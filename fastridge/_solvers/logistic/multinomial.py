@@ -41,20 +41,14 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
-from ..._operators.design import DesignOperator
-from ..._operators.softmax import SoftmaxOperator
-from .newton import (
-    _B_STEP_RTOL,
-    _EPS,
-    _F_RTOL,
-    _MIN_B_STEP,
-    _MIN_STEP,
-    DataScales,
-    _gamma,
-    half_sq_over,
-    inner_cg_stop,
-    safe_norm,
-)
+from ..linesearch import backtrack
+from ..pcg import pcg
+from ..stopping import exceeds
+from .certify import EPS, DataScales, gamma_k, half_sq_over, safe_norm
+from .intercept import B_STEP_RTOL, F_RTOL, MIN_B_STEP
+from .newton import MIN_STEP
+from .problem import LogisticSolverOutput, MultinomialProblem
+from .steps import inner_cg_stop
 
 # Armijo sufficient-decrease constant and backtracking factor (textbook values).
 _ARMIJO = 1e-4
@@ -65,7 +59,7 @@ _BACKTRACK = 0.5
 _MAX_INNER = 200
 # Newton iterations for the K-dimensional intercept problem; it converges
 # quadratically from the previous b, so 50 is far more than needed.  Its
-# stopping constants (_B_STEP_RTOL, _F_RTOL, _MIN_B_STEP) are the binary ones.
+# stopping constants (B_STEP_RTOL, F_RTOL, MIN_B_STEP) are the binary ones.
 _MAX_B_NEWTON = 50
 
 
@@ -117,18 +111,21 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
         except np.linalg.LinAlgError:
             break  # curvature lost to rounding (separable data): keep the current b
         step -= step.mean()
-        if np.max(np.abs(step)) <= _B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
+        if np.max(np.abs(step)) <= B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
             return b, f0, P  # converged: the step is at the level of g's rounding
         # A decrease below the rounding of f cannot be seen: take the full step.
-        resolvable = -0.5 * float(g @ step) > _F_RTOL * abs(f0)
-        t = 1.0
-        while True:
+        resolvable = -0.5 * float(g @ step) > F_RTOL * abs(f0)
+
+        def trial(t, b=b, step=step):
             f_new, P_new = _loss(Z + (b + t * step), codes, s)
-            if f_new <= f0 or not resolvable:
-                break
-            t *= _BACKTRACK
-            if t < _MIN_B_STEP:
-                return b, f0, P  # no decrease left that rounding can resolve
+            return f_new, (f_new, P_new)
+
+        # plain decrease (armijo = 0): f_new <= f0
+        t, (f_new, P_new) = backtrack(
+            trial, f0, 0.0, resolvable, armijo=0.0, shrink=_BACKTRACK, min_step=MIN_B_STEP
+        )
+        if t < MIN_B_STEP:
+            return b, f0, P  # no decrease left that rounding can resolve
         b, f0, P = b + t * step, f_new, P_new
         n_short = n_short + 1 if t < _SHORT_B_STEP else 0
         if n_short >= _MAX_SHORT_B_STEPS:
@@ -141,37 +138,17 @@ def _profile_intercepts(Z, Yoh, codes, s, b):
 
 
 def newton_cg_multinomial(
-    X,
-    codes,
-    n_classes,
-    s,
-    lam,
-    fit_intercept,
-    tol,
-    max_iter,
-    n_threads,
-    W0,
-    *,
-    operator_type=DesignOperator,
-    softmax_type=SoftmaxOperator,
-):
-    """Certified multinomial Newton-CG.
+    problem: MultinomialProblem, W0: np.ndarray, max_iter: int
+) -> LogisticSolverOutput:
+    """Certified multinomial Newton-CG from ``W0`` (p, K) (not modified).
 
-    Parameters
-    ----------
-    X : validated dense ndarray or ``Compressed`` (n, p)
-    codes : ndarray (n,) of int, class index of each sample in ``0..K-1``
-    n_classes : int
-    s : ndarray (n,) float64, sample weights
-    lam, fit_intercept, tol, max_iter, n_threads : as :func:`fastridge.logistic`
-    W0 : ndarray (p, K) float64, starting coefficients (not modified)
-    operator_type, softmax_type : the operators built on ``X``
-        (:mod:`fastridge._operators.contract`)
-
-    Returns
-    -------
-    ``(W (K, p), b (K,), certificate, p_null, n_iter, n_passes)``
+    The output's ``coef`` is (K, p) with ``sum_k coef_k = 0`` and its
+    ``intercept`` (K,) sums to zero; ``solver`` is ``"newton-cg"``.
     """
+    X, codes, n_classes, s = problem.X, problem.codes, problem.n_classes, problem.s
+    lam, fit_intercept, tol = problem.lam, problem.fit_intercept, problem.tol
+    n_threads = problem.n_threads
+    operator_type, softmax_type = problem.operator_type, problem.softmax_type
     n = codes.shape[0]
     k = int(n_classes)
     op = softmax_type(X, k, n_threads)
@@ -211,31 +188,31 @@ def newton_cg_multinomial(
     g0_norm = np.linalg.norm(g)
     certificate = half_sq_over(safe_norm(g), lam)
     n_iter = 0
-    while certificate > tol * p_null and n_iter < max_iter:
+    while exceeds(certificate, tol, p_null) and n_iter < max_iter:
         n_iter += 1
         stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
         V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
         f_old = loss + 0.5 * lam * np.vdot(W, W)
         slope = float(np.vdot(g, V))
-        resolvable = -slope > _F_RTOL * abs(f_old)
+        resolvable = -slope > F_RTOL * abs(f_old)
         if not slope < 0.0:
             break  # no descent direction left (rounding level): stop honestly
-        t = 1.0
-        while True:
+
+        def trial(t, W=W, Z=Z, b=b, V=V, XV=XV, c=c):
             W_new = W + t * V
             Z_new = Z + t * XV
             b_new, loss_new, P_new = profiled(Z_new, b + t * c if fit_intercept else b)
             f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
-            # A decrease below the rounding of f cannot be tested: near the
-            # optimum the (accurate) full step is taken.
-            if f_new <= f_old + _ARMIJO * t * slope or not resolvable:
-                break
-            t *= _BACKTRACK
-            if t < _MIN_STEP:
-                break
-        if t < _MIN_STEP:
+            return f_new, (W_new, Z_new, b_new, loss_new, P_new)
+
+        # A decrease below the rounding of f cannot be tested (not resolvable):
+        # near the optimum the (accurate) full step is taken.
+        t, accepted = backtrack(
+            trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=MIN_STEP
+        )
+        if t < MIN_STEP:
             break  # no decrease found along the step: keep the best point, stop honestly
-        W, Z, b, loss, P = W_new, Z_new, b_new, loss_new, P_new
+        W, Z, b, loss, P = accepted
         g, diag, diag_b = state(P, W)
         certificate = half_sq_over(safe_norm(g), lam)
     # Every minimiser has sum_k W_k = 0: the loss is invariant to adding one
@@ -245,7 +222,7 @@ def newton_cg_multinomial(
     # (Skipped when W is already mean-free to rounding, so that a converged
     # warm start comes back bit for bit.)
     mean = W.mean(axis=1, keepdims=True)
-    if np.max(np.abs(mean), initial=0.0) > 4.0 * _EPS * np.max(np.abs(W), initial=0.0):
+    if np.max(np.abs(mean), initial=0.0) > 4.0 * EPS * np.max(np.abs(W), initial=0.0):
         W -= mean
     # Certify from scratch: margins recomputed from W (no accumulated updates).
     Z = op.dot(W)
@@ -258,7 +235,15 @@ def newton_cg_multinomial(
         op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept
     )
     passes = op.n_passes + scales.n_passes
-    return np.ascontiguousarray(W.T), b - b.mean(), certificate, p_null, n_iter, passes
+    return LogisticSolverOutput(
+        coef=np.ascontiguousarray(W.T),
+        intercept=b - b.mean(),
+        certificate=certificate,
+        p_null=p_null,
+        n_iter=n_iter,
+        n_passes=passes,
+        solver="newton-cg",
+    )
 
 
 # Full Newton steps the final certification adds to the intercepts: the
@@ -309,20 +294,20 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
       ``||1^T G|| ||db||`` bounds ``f(b) - f(b*)`` by convexity.
     """
     n, p = op.n, op.p
-    eps = _EPS
+    eps = EPS
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         M = Z + b
         G = s[:, None] * (P - Yoh)
         w_norms = np.linalg.norm(W, axis=0)  # (K,)
         xe = scales.x_extra  # X a rounded sum of duplicates (DataScales)
-        dm = _gamma(p + 2 + xe) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
+        dm = gamma_k(p + 2 + xe) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
             np.abs(Z) + np.abs(b) + np.abs(M)
         )
         dG = s[:, None] * (2.0 * dm.max(axis=1, keepdims=True) + 8.0 * eps)
         gsum = G.sum(axis=0)
         S = float(s.sum())
         if fit_intercept:
-            err_sum = _gamma(n + 2) * np.abs(G).sum(axis=0)
+            err_sum = gamma_k(n + 2) * np.abs(G).sum(axis=0)
             Gc = G - np.multiply.outer(s, gsum / S)
             dG = dG + np.multiply.outer(s, (dG.sum(axis=0) + err_sum + 2 * eps * np.abs(gsum)) / S)
             sP = s[:, None] * P
@@ -335,7 +320,7 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         else:
             Gc, db, fnorm, sp_norm = G, 0.0, 0.0, np.zeros(P.shape[1])
         E = (
-            _gamma(n + 2 + xe) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
+            gamma_k(n + 2 + xe) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
             + np.multiply.outer(scales.xc_norm, np.linalg.norm(dG, axis=0) + 2.0 * db * sp_norm)
             + 2.0 * eps * lam * np.abs(W)
         )
@@ -346,54 +331,68 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         # P* >= 0: P(W, b) itself is a certificate (caps a bound that
         # overflowed or lost the intercept curvature).
         value = _loss(M, codes, s)[0] + 0.5 * lam * float(np.vdot(W, W))
-        cap = value * (1.0 + _gamma(n + 8))
+        cap = value * (1.0 + gamma_k(n + 8))
         bound = bound if bound <= cap else cap  # also replaces a NaN bound
     return float(bound) if np.isfinite(bound) else np.inf
 
 
 def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
-    """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``.
+    """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``."""
+    system = _JointSystem(op, P, s, lam, g, diag, diag_b, fit_intercept)
+    pcg(system, stop, _MAX_INNER)
+    return system.V, system.c, system.XV
+
+
+class _JointSystem:
+    """The vector work of :func:`_pcg` (see :class:`fastridge._solvers.pcg.PCGSystem`).
 
     The ``W``-block vectors are handled flat (``(p, K)`` C-contiguous viewed
     as ``p K`` entries) with the fused CG updates of
     :mod:`fastridge._kernels._vector`; the ``K`` intercept entries with NumPy.
     """
-    p, k = g.shape
-    minv = (1.0 / (diag + lam)).ravel()
-    # An intercept whose class has (numerically) zero Hessian weight gets no
-    # preconditioning rather than a division by zero; without intercept the
-    # b-block is pinned at 0 by a zero preconditioner.
-    safe_b = np.where(diag_b > 0, diag_b, 1.0)
-    minv_b = 1.0 / safe_b if fit_intercept else np.zeros(k)
-    V = np.zeros((p, k))
-    c = np.zeros(k)
-    XV = np.zeros((op.n, k))
-    rW = -g.ravel()
-    rb = np.zeros(k)
-    zW = minv * rW
-    zb = minv_b * rb
-    dW, db = zW.copy(), zb.copy()
-    rz = float(rW @ zW + rb @ zb)
-    rr = float(rW @ rW)
-    for _ in range(_MAX_INNER):
-        if np.sqrt(rr + rb @ rb) <= stop:
-            break
-        HV, hb, U = op.hessp(P, s, dW.reshape(p, k), db)
-        hW = HV.ravel()
-        if not fit_intercept:
-            hb = np.zeros(k)  # b is not a variable: its block of H is dropped
-        dq = shift_and_dot_1d(hW, dW, lam) + float(db @ hb)
-        if not dq > 0.0:
-            break
-        alpha = rz / dq
-        rr, rz_w = step_and_precondition_1d(V.ravel(), rW, zW, dW, hW, alpha, minv)
-        c += alpha * db
-        XV += alpha * U
-        rb -= alpha * hb
-        zb = minv_b * rb
-        rz_new = rz_w + float(rb @ zb)
-        beta = rz_new / rz
-        new_direction_1d(dW, zW, beta)
-        db = zb + beta * db
-        rz = rz_new
-    return V, c, XV
+
+    def __init__(self, op, P, s, lam, g, diag, diag_b, fit_intercept):
+        p, k = g.shape
+        self.op, self.P, self.s, self.lam = op, P, s, lam
+        self.p, self.k, self.fit_intercept = p, k, fit_intercept
+        self.minv = (1.0 / (diag + lam)).ravel()
+        # An intercept whose class has (numerically) zero Hessian weight gets no
+        # preconditioning rather than a division by zero; without intercept the
+        # b-block is pinned at 0 by a zero preconditioner.
+        safe_b = np.where(diag_b > 0, diag_b, 1.0)
+        self.minv_b = 1.0 / safe_b if fit_intercept else np.zeros(k)
+        self.V = np.zeros((p, k))
+        self.c = np.zeros(k)
+        self.XV = np.zeros((op.n, k))
+        self.rW = -g.ravel()
+        self.rb = np.zeros(k)
+        self.zW = self.minv * self.rW
+        self.zb = self.minv_b * self.rb
+        self.dW, self.db = self.zW.copy(), self.zb.copy()
+        self.rz0 = float(self.rW @ self.zW + self.rb @ self.zb)
+        self.rr = float(self.rW @ self.rW)
+
+    def residual_norm(self) -> float:
+        return np.sqrt(self.rr + self.rb @ self.rb)
+
+    def curvature(self) -> float:
+        HV, hb, self.U = self.op.hessp(self.P, self.s, self.dW.reshape(self.p, self.k), self.db)
+        self.hW = HV.ravel()
+        if not self.fit_intercept:
+            hb = np.zeros(self.k)  # b is not a variable: its block of H is dropped
+        self.hb = hb
+        return shift_and_dot_1d(self.hW, self.dW, self.lam) + float(self.db @ hb)
+
+    def step(self, alpha: float) -> float:
+        self.rr, rz_w = step_and_precondition_1d(
+            self.V.ravel(), self.rW, self.zW, self.dW, self.hW, alpha, self.minv
+        )
+        self.c += alpha * self.db
+        self.XV += alpha * self.U
+        self.rb -= alpha * self.hb
+        self.zb = self.minv_b * self.rb
+        return rz_w + float(self.rb @ self.zb)
+
+    def new_direction(self, beta: float) -> None:
+        new_direction_1d(self.dW, self.zW, beta)
+        self.db = self.zb + beta * self.db

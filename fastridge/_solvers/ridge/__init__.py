@@ -6,6 +6,7 @@ and stops on the certificate ``||g(w)||^2 / (2 lam) <= tol * P_null``.
 
 from __future__ import annotations
 
+from ..auto_rules import DIRECT_MAX_DIM, ridge_solver
 from .auto import solve_auto
 from .cd import cd
 from .cg import cg_dual, cg_primal
@@ -23,17 +24,6 @@ SOLVERS = {
 #: Public solver names accepted by :func:`fastridge.ridge`.
 SOLVER_NAMES = ("auto", "cg", "cd", "direct", *SOLVERS)
 
-# ``auto`` factorises a dense Gram matrix when min(n, p) is at most this.
-# Building it costs sum_i nnz_i^2 (outer products of CSR rows) plus p^3/3 for
-# Cholesky, whatever the conditioning; CG costs one pass per iteration and the
-# iteration count grows with the condition number.  Measured (docs/solvers.md,
-# asv_benchmarks/auto_rule.py): on well-conditioned 100,000-row problems CG
-# needs 4-7 iterations and beats direct 2-4x already at p = 128, and by 10-50x
-# at p >= 1024; on a9a (p = 123, 55 CG iterations at lam = 1) direct wins
-# (22 ms against 29 ms) and certifies to 1e-26.  So direct only for very small
-# dimensions, where its cost is small and bounded.
-DIRECT_MAX_DIM = 128
-
 # Default iteration caps (max_iter=None).  CG in exact arithmetic ends within
 # min(n, p) iterations; 2000 leaves room for rounding on ill-conditioned
 # problems while bounding a run that cannot reach tol.  CD epochs are cheaper
@@ -43,32 +33,14 @@ DEFAULT_MAX_ITER.update({"direct-primal": 4, "direct-dual": 4})  # 1 solve + 3 r
 
 
 def resolve_solver(solver: str, n: int, p: int, sparse: bool = True) -> str:
-    """Map a public solver name to a concrete one.
+    """Map a public solver name to a concrete one (the rule: :mod:`..auto_rules`).
 
-    ``cg`` and ``direct``: the primal form when ``n >= p``, the dual otherwise
-    (the smaller of the two normal matrices).
-
-    ``auto``: ``direct`` when ``min(n, p) <= DIRECT_MAX_DIM``; otherwise
-    ``cg-primal`` for sparse ``X`` whatever its shape, and ``cg`` (primal or
-    dual by shape) for dense ``X`` (run through :func:`run_solver`, which
-    falls back to ``direct`` where CG cannot finish; see ``_auto.py``).
-    Why primal also when p > n: the Jacobi preconditioner ``diag(Xc^T S Xc)``
-    equalises the column norms, which vary by orders of magnitude in sparse
-    data (word counts, one-hot, Zipf-like frequencies), and the dual has no
-    such preconditioner.  Measured on the 20,000 x 500,000 benchmark (case B,
-    rho = 1e-2): 8 primal iterations against 61 dual ones, 0.17 s against
-    0.59 s (docs/solvers.md).
+    Validates the name; the mapping (``auto``, primal or dual by shape) is
+    :func:`fastridge._solvers.auto_rules.ridge_solver`.
     """
     if solver not in SOLVER_NAMES:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVER_NAMES)}")
-    if solver == "auto":
-        if min(n, p) <= DIRECT_MAX_DIM:
-            solver = "direct"
-        else:
-            solver = "cg-primal" if sparse else "cg"
-    if solver in ("cg", "direct"):
-        solver = f"{solver}-primal" if n >= p else f"{solver}-dual"
-    return solver
+    return ridge_solver(solver, n, p, sparse)
 
 
 def run_solver(
@@ -92,6 +64,7 @@ def run_solver(
 
 __all__ = [
     "DEFAULT_MAX_ITER",
+    "DIRECT_MAX_DIM",
     "SOLVERS",
     "RidgeProblem",
     "SolverOutput",

@@ -35,25 +35,18 @@ import math
 
 import numpy as np
 
+from ..auto_rules import (
+    AUTO_DIRECT_FALLBACK_MAX_DIM,
+    AUTO_MIN_CG_BUDGET,
+    AUTO_PROGRESS_WINDOW,
+)
+from ..stopping import is_certified
 from .cg import cg_dual, cg_primal
 from .direct import direct_dual, direct_primal
 from .problem import RidgeProblem, SolverOutput
 
-# Largest min(n, p) for which auto falls back to a dense factorisation: the
-# Gram matrix is m x m float64, 4096^2 * 8 B = 128 MiB (plus the same again
-# for the factor), and its Cholesky ~2.3e10 flops, about a second on one core.
-# Beyond that the memory (1 GiB at m = 11,585) is not ours to take silently:
-# CG continues until max_iter and the certificate says how far it got.
-AUTO_DIRECT_FALLBACK_MAX_DIM = 4096
-
-# Floor of the CG budget, for small m: CG restarts after a failed true check
-# and may need a few dozen iterations even on tiny, benign problems.
-AUTO_MIN_CG_BUDGET = 50
-
-# Iterations over which the progress rate is measured.  CG's residual
-# oscillates over tens of iterations on ill-conditioned problems; 50 smooths
-# that out yet decides within a few percent of a 2000-iteration default.
-AUTO_PROGRESS_WINDOW = 50
+# AUTO_DIRECT_FALLBACK_MAX_DIM, AUTO_MIN_CG_BUDGET, AUTO_PROGRESS_WINDOW: see
+# fastridge._solvers.auto_rules (bound here; tests patch them on this module).
 
 # Refinement rounds for the direct fallback (as DEFAULT_MAX_ITER["direct-*"]).
 _DIRECT_MAX_ITER = 4
@@ -80,7 +73,7 @@ def solve_auto(
     cap = min(max_iter, budget)
     monitor = _ProgressMonitor(budget)
     out = cg(problem, W0, cap, monitor=monitor)
-    converged = out.certificate <= problem.tol * problem.p_null
+    converged = is_certified(out.certificate, problem.tol, problem.p_null)
     if converged.all():
         return out
     stopped_by_user = user_max_iter is not None and out.n_iter >= user_max_iter

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._kernels._cd import cd_epoch_csc, cd_epoch_dense
+from ..stopping import certified_limit
 from .problem import RidgeProblem, SolverOutput
 from .warm import usable_warm_start
 
@@ -61,7 +62,7 @@ def cd(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverOutput:
         # profiled intercept, which q = s . r tracks).  Exact and free at w = 0.
         r = yc.copy() if not np.any(w) else _exact_state(op, yc, w, lam)[0]
         q_box = np.array([op.s @ r])
-        limit = problem.tol * problem.p_null[t]
+        limit = certified_limit(problem.tol, problem.p_null[t])
         n_iter = 0
         gsq_prev = np.inf
         r_exact = True  # r was recomputed from w (not updated) since the last move

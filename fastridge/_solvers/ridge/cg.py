@@ -32,35 +32,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._kernels import _vector as V
+from ..pcg import colwise_dot as _colwise_dot
+from ..pcg import new_direction as _new_direction
+from ..pcg import shift_and_dot as _shift_and_dot
+from ..pcg import step_and_precondition as _step_and_precondition
+from ..stopping import is_certified
 from .problem import RidgeProblem, SolverOutput
 from .warm import usable_warm_start
-
-
-def _colwise_dot(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->j", A, B)
-
-
-def _shift_and_dot(Q, P, lam):
-    if Q.shape[1] == 1:
-        return np.array([V.shift_and_dot_1d(Q[:, 0], P[:, 0], lam[0])])
-    return V.shift_and_dot(Q, P, lam)
-
-
-def _step_and_precondition(W, R, Z, P, Q, alpha, Minv):
-    if W.shape[1] == 1:
-        rr, rz = V.step_and_precondition_1d(
-            W[:, 0], R[:, 0], Z[:, 0], P[:, 0], Q[:, 0], alpha[0], Minv[:, 0]
-        )
-        return np.array([rr]), np.array([rz])
-    return V.step_and_precondition(W, R, Z, P, Q, alpha, Minv)
-
-
-def _new_direction(P, Z, beta):
-    if P.shape[1] == 1:
-        V.new_direction_1d(P[:, 0], Z[:, 0], beta[0])
-    else:
-        V.new_direction(P, Z, beta)
 
 
 def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None) -> SolverOutput:
@@ -108,7 +86,7 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None
             G = problem.gradient(W, cols)
             cert = problem.certificate_from_gradient(G, cols)
             certificate[cols] = cert
-            ok = cert <= problem.tol * problem.p_null[cols]
+            ok = is_certified(cert, problem.tol, problem.p_null[cols])
             keep[maybe_done[ok]] = False
             # Recursive residual drifted: restart those targets from the true one.
             for c, g in zip(maybe_done[~ok], G[:, ~ok].T):
@@ -178,7 +156,7 @@ def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None) 
         with np.errstate(divide="ignore", invalid="ignore"):
             observed = np.where(rho_sq > 0, 2.0 * lam[cols] * cert / rho_sq, ratio[cols])
         ratio[cols] = np.minimum(ratio[cols], observed)
-        return cert <= problem.tol * problem.p_null[cols]
+        return is_certified(cert, problem.tol, problem.p_null[cols])
 
     rr = _colwise_dot(R, R)
     first = np.flatnonzero(ratio * rr <= thresh)

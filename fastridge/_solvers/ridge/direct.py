@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 
+from ..stopping import exceeds
 from .problem import RidgeProblem, SolverOutput
 
 # Refinement rounds after the first solve.  One round recovers the digits lost
@@ -117,7 +118,7 @@ def _certify_and_refine(problem, W, factors, max_iter):
     while True:
         G = problem.gradient(W, cols)
         certificate[cols] = problem.certificate_from_gradient(G, cols)
-        bad = certificate[cols] > problem.tol * problem.p_null[cols]
+        bad = exceeds(certificate[cols], problem.tol, problem.p_null[cols])
         if not bad.any() or n_iter > min(_MAX_REFINE, max_iter - 1):
             return certificate, n_iter
         n_iter += 1
@@ -145,7 +146,7 @@ def direct_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int) -> SolverO
         W[:, cols] = op.rmatvec(sqrt_s * alpha[:, cols])
         G = problem.gradient(W, cols)
         certificate[cols] = problem.certificate_from_gradient(G, cols)
-        bad = certificate[cols] > problem.tol * problem.p_null[cols]
+        bad = exceeds(certificate[cols], problem.tol, problem.p_null[cols])
         if not bad.any() or n_iter > min(_MAX_REFINE, max_iter - 1):
             break
         n_iter += 1

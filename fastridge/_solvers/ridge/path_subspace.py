@@ -35,6 +35,8 @@ the explicit check decides).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 # Aim while iterating: estimated ||r||^2 at this fraction of the threshold, so
@@ -91,32 +93,25 @@ def subspace_path(
 
     Returns
     -------
-    Wt : ndarray, shape (L, p)
-        ``Wt[j]`` is the point at ``lams[j]`` (C-contiguous: the layout of a
-        path's ``coef``, so the caller needs no transposed copy).
-    residual_sq : ndarray, shape (L,)
-        Explicit ``||r_j||^2`` of the returned points.
-    n_iter : ndarray of int, shape (L,)
-        Basis size at which each point first met its estimated tolerance
-        (the final size for points that never did).
+    SubspacePathOutput
+        ``coef`` (L, p): ``coef[j]`` is the point at ``lams[j]``
+        (C-contiguous: the layout of a path's ``coef``, so the caller needs
+        no transposed copy); ``residual_sq`` (L,): explicit ``||r_j||^2`` of
+        the returned points; ``n_iter`` (L,): basis size at which each point
+        first met its estimated tolerance (the final size for points that
+        never did).
     """
     p, L = len(b), len(lams)
     m_max = int(min(_MAX_BASIS, max_iter, max(1, _MAX_BASIS_BYTES // (16 * p))))
-    # Basis vectors as rows (each contiguous): Zt = Z^T, HZt = (H Z)^T.
-    Zt = np.empty((m_max, p))
-    HZt = np.empty((m_max, p))
-    G = np.empty((m_max, m_max))  # Z^T H Z
-    HH = np.empty((m_max, m_max))  # (HZ)^T (HZ)
-    c = np.empty(m_max)  # Z^T b
-    hb = np.empty(m_max)  # (HZ)^T b
-    bb = float(b @ b)
+    basis = _Basis(m_max, p, b, lams)
+    bb = basis.bb
     n_iter = np.zeros(L, dtype=np.int64)
     met = np.zeros(L, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(thresh > 0, bb / thresh, np.inf)
     if bb == 0 or not np.any(ratio > 1):
-        _keep(keep, Zt[:0], np.zeros((0, L)), [], op)
-        return np.zeros((L, p)), np.full(L, bb), n_iter
+        _keep(keep, basis.Zt[:0], np.zeros((0, L)), [], op)
+        return SubspacePathOutput(np.zeros((L, p)), np.full(L, bb), n_iter)
     xz: list[np.ndarray] = []  # X z of each basis vector, when keep is given
     j = int(np.argmax(ratio))
     j_min = int(np.argmin(lams))
@@ -125,6 +120,75 @@ def subspace_path(
     m = 0
     Y = np.zeros((0, L))
     while True:
+        q = basis.orthonormal(v, m)
+        if q is None:
+            break
+        if keep is None:
+            hq = op.gram_matvec(q)
+        else:
+            hq, xq = op.gram_matvec_xv(q)
+            xz.append(xq)
+        basis.add(m, q, hq)
+        m += 1
+        Y, est = basis.solve(m)
+        ratio = est / thresh
+        if chooser.record(float(est[j_min])):
+            # Plain won the trial: drop the Jacobi trial vectors so that the
+            # basis is again the Krylov space K(H, b), shared by every lam.
+            m = chooser.plain_trial_size
+            del xz[m:]
+            Y, est = basis.solve(m)
+            ratio = est / thresh
+            met &= n_iter <= m
+            n_iter[~met] = 0
+        newly = ~met & (ratio <= _TARGET_FRACTION)
+        n_iter[newly] = m
+        met |= newly
+        if met.all():
+            rsq = basis.residual_norms_sq(m, Y)
+            if np.all(rsq <= thresh):
+                _keep(keep, basis.Zt[:m], Y, xz, op)
+                coef = Y.T @ basis.Zt[:m]
+                return SubspacePathOutput(coef, rsq, np.where(n_iter > 0, n_iter, m))
+            ratio = rsq / thresh  # the estimate was optimistic: follow the explicit one
+            met &= rsq <= thresh
+        j = int(np.argmax(ratio))
+        r = Y[:, j] @ basis.HZt[:m] + lams[j] * (Y[:, j] @ basis.Zt[:m]) - b
+        if m == m_max:
+            break
+        v = chooser.direction(r, diag_h, lams[j])
+    rsq = basis.residual_norms_sq(m, Y) if m else np.full(L, bb)
+    n_iter[~met] = m
+    _keep(keep, basis.Zt[:m], Y, xz, op)
+    return SubspacePathOutput(Y.T @ basis.Zt[:m], rsq, n_iter)
+
+
+@dataclass(frozen=True)
+class SubspacePathOutput:
+    """Result of :func:`subspace_path`."""
+
+    coef: np.ndarray  # (L, p): coef[j] is the point at lams[j] (C-contiguous)
+    residual_sq: np.ndarray  # (L,) explicit ||r_j||^2 of the returned points
+    n_iter: np.ndarray  # (L,) basis size at which each point first met its estimate
+
+
+class _Basis:
+    """The orthonormal basis ``Z`` (as rows), its true products ``H Z`` and their Gram matrices."""
+
+    def __init__(self, m_max: int, p: int, b: np.ndarray, lams: np.ndarray):
+        # Basis vectors as rows (each contiguous): Zt = Z^T, HZt = (H Z)^T.
+        self.Zt = np.empty((m_max, p))
+        self.HZt = np.empty((m_max, p))
+        self.G = np.empty((m_max, m_max))  # Z^T H Z
+        self.HH = np.empty((m_max, m_max))  # (HZ)^T (HZ)
+        self.c = np.empty(m_max)  # Z^T b
+        self.hb = np.empty(m_max)  # (HZ)^T b
+        self.b, self.lams = b, lams
+        self.bb = float(b @ b)
+
+    def orthonormal(self, v: np.ndarray, m: int):
+        """``v`` orthogonalised against the first ``m`` vectors, normalised (None: dependent)."""
+        Zt = self.Zt
         v0 = nrm = float(np.sqrt(v @ v))
         for _ in range(2):
             if not m:
@@ -136,52 +200,28 @@ def subspace_path(
             if nrm > _REORTH_RATIO * before:
                 break
         if not (nrm > _DEPENDENT_RTOL * v0):
-            break
-        q = v / nrm
-        if keep is None:
-            hq = op.gram_matvec(q)
-        else:
-            hq, xq = op.gram_matvec_xv(q)
-            xz.append(xq)
+            return None
+        return v / nrm
+
+    def add(self, m: int, q: np.ndarray, hq: np.ndarray) -> None:
+        """Store ``q`` and ``H q`` as vector ``m`` and extend the Gram matrices."""
+        Zt, HZt, G, HH = self.Zt, self.HZt, self.G, self.HH
         Zt[m], HZt[m] = q, hq
         G[: m + 1, m] = Zt[: m + 1] @ hq
         G[m, : m + 1] = G[: m + 1, m]
         HH[: m + 1, m] = HZt[: m + 1] @ hq
         HH[m, : m + 1] = HH[: m + 1, m]
-        c[m], hb[m] = q @ b, hq @ b
-        m += 1
-        Y = _galerkin(G[:m, :m], c[:m], lams)
-        est = _residual_sq_estimate(Y, lams, G[:m, :m], HH[:m, :m], c[:m], hb[:m], bb)
-        ratio = est / thresh
-        if chooser.record(float(est[j_min])):
-            # Plain won the trial: drop the Jacobi trial vectors so that the
-            # basis is again the Krylov space K(H, b), shared by every lam.
-            m = chooser.plain_trial_size
-            del xz[m:]
-            Y = _galerkin(G[:m, :m], c[:m], lams)
-            est = _residual_sq_estimate(Y, lams, G[:m, :m], HH[:m, :m], c[:m], hb[:m], bb)
-            ratio = est / thresh
-            met &= n_iter <= m
-            n_iter[~met] = 0
-        newly = ~met & (ratio <= _TARGET_FRACTION)
-        n_iter[newly] = m
-        met |= newly
-        if met.all():
-            rsq = _residual_norms_sq(Zt[:m], HZt[:m], Y, lams, b)
-            if np.all(rsq <= thresh):
-                _keep(keep, Zt[:m], Y, xz, op)
-                return Y.T @ Zt[:m], rsq, np.where(n_iter > 0, n_iter, m)
-            ratio = rsq / thresh  # the estimate was optimistic: follow the explicit one
-            met &= rsq <= thresh
-        j = int(np.argmax(ratio))
-        r = Y[:, j] @ HZt[:m] + lams[j] * (Y[:, j] @ Zt[:m]) - b
-        if m == m_max:
-            break
-        v = chooser.direction(r, diag_h, lams[j])
-    rsq = _residual_norms_sq(Zt[:m], HZt[:m], Y, lams, b) if m else np.full(L, bb)
-    n_iter[~met] = m
-    _keep(keep, Zt[:m], Y, xz, op)
-    return Y.T @ Zt[:m], rsq, n_iter
+        self.c[m], self.hb[m] = q @ self.b, hq @ self.b
+
+    def solve(self, m: int):
+        """Galerkin coefficients ``Y`` (m, L) in ``m`` vectors and their ``||r||^2`` estimates."""
+        G, HH, c, hb = self.G[:m, :m], self.HH[:m, :m], self.c[:m], self.hb[:m]
+        Y = _galerkin(G, c, self.lams)
+        return Y, _residual_sq_estimate(Y, self.lams, G, HH, c, hb, self.bb)
+
+    def residual_norms_sq(self, m: int, Y: np.ndarray) -> np.ndarray:
+        """Explicit ``||r_j||^2`` of the points ``Z Y`` (see :func:`_residual_norms_sq`)."""
+        return _residual_norms_sq(self.Zt[:m], self.HZt[:m], Y, self.lams, self.b)
 
 
 def _keep(keep, Zt, Y, xz, op) -> None:

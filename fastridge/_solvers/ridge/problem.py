@@ -24,6 +24,7 @@ from dataclasses import InitVar, dataclass, field
 import numpy as np
 
 from ..._operators.contract import DesignProducts
+from ..stopping import grad_sq_threshold
 
 
 @dataclass
@@ -50,7 +51,7 @@ class RidgeProblem:
         self._B = rhs
         self.p_null = 0.5 * (self.op.s @ self.Yc**2)
         # ||g||^2 threshold that certifies ||g||^2 / (2 lam) <= tol * p_null.
-        self.grad_sq_threshold = 2.0 * self.lam * self.tol * self.p_null
+        self.grad_sq_threshold = grad_sq_threshold(self.lam, self.tol, self.p_null)
 
     @property
     def k(self) -> int:

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..stopping import certified_limit
 from .problem import RidgeProblem
 
 #: Unit roundoff of float64.
@@ -267,7 +268,7 @@ def sound_certificate(
         g_norm = np.sqrt(2.0 * lam * solver_cert)
     dg = float64_gradient_error(sc, lam, w_norm, yc_norm, B_norm, dybar)
     cert = combine(lam, g_norm, dg, sc.S, db)
-    limit = problem.tol * problem.p_null
+    limit = certified_limit(problem.tol, problem.p_null)
     # Recompute in pairs where the float64 bound is what stands between the fit
     # and tol: the solver met tol, or its gradient is within a factor
     # _NOISE_FACTOR of its own rounding bound (then the float64 gradient is

@@ -1,0 +1,131 @@
+"""Every ``auto`` rule of the solvers, in one place, with the measurements behind it.
+
+* **Ridge, one lam** (:func:`ridge_solver`): ``direct`` when
+  ``min(n, p) <= DIRECT_MAX_DIM``; otherwise ``cg-primal`` for sparse ``X``
+  whatever its shape, and ``cg`` (primal or dual by shape) for dense ``X``.
+  ``cg`` and ``direct`` mean the primal form when ``n >= p``, the dual
+  otherwise (the smaller of the two normal matrices).  When ``auto`` chose
+  CG, :func:`fastridge._solvers.ridge.auto.solve_auto` runs it under a budget
+  and falls back to a direct solve (``AUTO_*`` constants below).
+* **Ridge path** (:func:`ridge_path_solver`): ``eigen`` when
+  ``min(n, p) <= EIGEN_MAX_DIM``, otherwise ``subspace-cg``.
+* **Logistic** (:func:`logistic_solver`): ``auto`` is ``newton-cg``.
+* **Binary Newton steps** (:func:`use_dense_hessian`): exact steps from the
+  dense Hessian (reported as ``newton-cholesky``) when ``p <= DENSE_MAX_P``
+  and building it costs at most ``DENSE_MAX_PASSES`` passes' worth of
+  multiply-adds; truncated Jacobi-PCG steps otherwise.
+
+The constants are read by the modules that apply them (``from
+..auto_rules import ...``); tests that patch them patch those modules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# ---------------------------------------------------------------- ridge, one lam
+
+# ``auto`` factorises a dense Gram matrix when min(n, p) is at most this.
+# Building it costs sum_i nnz_i^2 (outer products of CSR rows) plus p^3/3 for
+# Cholesky, whatever the conditioning; CG costs one pass per iteration and the
+# iteration count grows with the condition number.  Measured (docs/solvers.md,
+# asv_benchmarks/auto_rule.py): on well-conditioned 100,000-row problems CG
+# needs 4-7 iterations and beats direct 2-4x already at p = 128, and by 10-50x
+# at p >= 1024; on a9a (p = 123, 55 CG iterations at lam = 1) direct wins
+# (22 ms against 29 ms) and certifies to 1e-26.  So direct only for very small
+# dimensions, where its cost is small and bounded.
+DIRECT_MAX_DIM = 128
+
+# Largest min(n, p) for which auto falls back to a dense factorisation: the
+# Gram matrix is m x m float64, 4096^2 * 8 B = 128 MiB (plus the same again
+# for the factor), and its Cholesky ~2.3e10 flops, about a second on one core.
+# Beyond that the memory (1 GiB at m = 11,585) is not ours to take silently:
+# CG continues until max_iter and the certificate says how far it got.
+AUTO_DIRECT_FALLBACK_MAX_DIM = 4096
+
+# Floor of the CG budget, for small m: CG restarts after a failed true check
+# and may need a few dozen iterations even on tiny, benign problems.
+AUTO_MIN_CG_BUDGET = 50
+
+# Iterations over which the progress rate is measured.  CG's residual
+# oscillates over tens of iterations on ill-conditioned problems; 50 smooths
+# that out yet decides within a few percent of a 2000-iteration default.
+AUTO_PROGRESS_WINDOW = 50
+
+
+def ridge_solver(solver: str, n: int, p: int, sparse: bool = True) -> str:
+    """The concrete ridge solver for a (validated) public name; see the module docstring.
+
+    Why primal also when p > n for sparse ``X``: the Jacobi preconditioner
+    ``diag(Xc^T S Xc)`` equalises the column norms, which vary by orders of
+    magnitude in sparse data (word counts, one-hot, Zipf-like frequencies),
+    and the dual has no such preconditioner.  Measured on the
+    20,000 x 500,000 benchmark (case B, rho = 1e-2): 8 primal iterations
+    against 61 dual ones, 0.17 s against 0.59 s (docs/solvers.md).
+    """
+    if solver == "auto":
+        if min(n, p) <= DIRECT_MAX_DIM:
+            solver = "direct"
+        else:
+            solver = "cg-primal" if sparse else "cg"
+    if solver in ("cg", "direct"):
+        solver = f"{solver}-primal" if n >= p else f"{solver}-dual"
+    return solver
+
+
+# ---------------------------------------------------------------- ridge path
+
+# ``auto`` takes the eigendecomposition path when min(n, p) is at most this.
+# Its cost, a dense Gram (sum_i nnz_i^2 for CSR rows, n p^2 dense) plus eigh
+# (~9 m^3 flops for m = min(n, p)), is paid once for any number of lams; at
+# m = 256 eigh takes ~20 ms, less than a multi-shift path of ~100 passes over
+# a 32,000 x 123 a9a-sized matrix.  Beyond a few hundred the m^3 grows faster
+# than the Krylov path's cost.
+EIGEN_MAX_DIM = 256
+
+
+def ridge_path_solver(solver: str, n: int, p: int) -> str:
+    """``auto``: ``eigen`` when ``min(n, p) <= EIGEN_MAX_DIM``, else ``subspace-cg``."""
+    if solver == "auto":
+        return "eigen" if min(n, p) <= EIGEN_MAX_DIM else "subspace-cg"
+    return solver
+
+
+# ---------------------------------------------------------------- logistic
+
+
+def logistic_solver(solver: str) -> str:
+    """``auto`` is ``newton-cg``.
+
+    In our measurements ``cd`` was faster only on sparse text-like data with
+    an intercept and a large penalty, and then by at most 1.6x, while it lost
+    by 1.3-100x elsewhere (docs/solvers.md, and the measurements in
+    :mod:`fastridge._solvers.logistic.cd`).
+    """
+    return "newton-cg" if solver == "auto" else solver
+
+
+# Dense (exact) Newton steps: allowed up to this p (the p x p Hessian and its
+# Cholesky factor, 32 MiB at p = 2048, and a factorisation of ~3 GFlop)...
+DENSE_MAX_P = 2048
+# ... when building it, sum_i nnz_i^2 + p^3 / 3 multiply-adds, costs at most
+# this many passes' worth of multiply-adds (2 nnz per fused CG pass):
+# a truncated-CG Newton step takes 10-40 passes, so the exact step is cheaper
+# below ~32.  w8a (p = 300, 12 entries per row): 7 passes' worth; CG steps
+# took 0.56 s against 0.23 s for scikit-learn's dense Newton.
+DENSE_MAX_PASSES = 32
+
+
+def use_dense_hessian(X, max_p: int = DENSE_MAX_P, max_passes: int = DENSE_MAX_PASSES) -> bool:
+    """Whether exact Newton steps from the dense ``p x p`` Hessian are cheaper than CG steps."""
+    n, p = X.shape
+    if p > max_p:
+        return False
+    if isinstance(X, np.ndarray):
+        build = float(n) * p * p
+        nnz = float(n) * p
+    else:
+        counts = np.diff(X.indptr) if X.format == "csr" else np.bincount(X.indices, minlength=n)
+        build = float(np.dot(counts.astype(np.float64), counts))
+        nnz = float(X.indptr[-1])
+    return build + p**3 / 3.0 <= max_passes * 2.0 * max(nnz, 1.0)
