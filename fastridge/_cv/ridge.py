@@ -16,7 +16,6 @@ module knows no estimator class (a scorer callable gets whatever
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -59,50 +58,6 @@ def resolve_gcv_mode(gcv_mode: str, n: int, p: int) -> str:
         exact = m <= EXACT_MAX_DIM and 8 * n * m <= EXACT_MAX_BYTES
         mode = "eigen" if exact else "stochastic"
     return {"eigen": "loo", "svd": "loo", "gcv": "gcv", "stochastic": "gcv-stochastic"}[mode]
-
-
-#: scikit-learn's default ``alphas`` of ``RidgeCV`` (the default here too).
-SKLEARN_ALPHAS = (0.1, 1.0, 10.0)
-
-
-def _check_alphas(alphas) -> np.ndarray | None:
-    """``alphas`` as a float array; None for ``"auto"`` (the data-derived grid)."""
-    if isinstance(alphas, str):
-        if alphas != "auto":
-            raise ValueError(f"alphas must be 'auto' or positive numbers, got {alphas!r}")
-        return None
-    if alphas is None:
-        raise ValueError(
-            "alphas=None is not a grid: give positive numbers, or 'auto' for the "
-            "data-derived grid of fastridge.ridge_path"
-        )
-    arr = np.asarray(alphas)
-    if arr.dtype.kind not in "fiu":
-        # Name the first offending entry in scikit-learn's words ("alphas[2]
-        # must be an instance of float, not str"), so code matching its
-        # messages keeps working.
-        for i, a in enumerate(np.ravel(np.asarray(alphas, dtype=object))):
-            if not isinstance(a, numbers.Real) or isinstance(a, bool):
-                raise TypeError(
-                    f"alphas[{i}] must be an instance of float, not {type(a).__name__}: "
-                    f"alphas must be positive numbers, got {alphas!r}"
-                )
-        raise TypeError(f"alphas must be positive numbers, got {alphas!r}")
-    arr = arr.astype(np.float64).ravel()
-    if arr.size == 0:
-        raise ValueError("alphas is empty")
-    bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
-    if bad.size:
-        i = int(bad[0])
-        a = np.ravel(np.asarray(alphas, dtype=object))[i]
-        a = a.item() if isinstance(a, np.generic) else a
-        # scikit-learn's wording ("alphas[1] == -1, must be > 0.0"), then ours;
-        # alpha = 0 is refused for every cv (the certificate needs alpha > 0).
-        raise ValueError(
-            f"alphas[{i}] == {a!r}, must be > 0.0 and finite: alphas must be finite and "
-            f"positive, got {alphas!r}"
-        )
-    return arr
 
 
 def kfold_scores(

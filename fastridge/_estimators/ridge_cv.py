@@ -50,12 +50,30 @@ def _check_alphas(alphas) -> np.ndarray | None:
         )
     arr = np.asarray(alphas)
     if arr.dtype.kind not in "fiu":
+        # Name the first offending entry in scikit-learn's words ("alphas[2]
+        # must be an instance of float, not str"), so code matching its
+        # messages keeps working.
+        for i, a in enumerate(np.ravel(np.asarray(alphas, dtype=object))):
+            if not isinstance(a, numbers.Real) or isinstance(a, bool):
+                raise TypeError(
+                    f"alphas[{i}] must be an instance of float, not {type(a).__name__}: "
+                    f"alphas must be positive numbers, got {alphas!r}"
+                )
         raise TypeError(f"alphas must be positive numbers, got {alphas!r}")
     arr = arr.astype(np.float64).ravel()
     if arr.size == 0:
         raise ValueError("alphas is empty")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"alphas must be finite and positive, got {alphas!r}")
+    bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
+    if bad.size:
+        i = int(bad[0])
+        a = np.ravel(np.asarray(alphas, dtype=object))[i]
+        a = a.item() if isinstance(a, np.generic) else a
+        # scikit-learn's wording ("alphas[1] == -1, must be > 0.0"), then ours;
+        # alpha = 0 is refused for every cv (the certificate needs alpha > 0).
+        raise ValueError(
+            f"alphas[{i}] == {a!r}, must be > 0.0 and finite: alphas must be finite and "
+            f"positive, got {alphas!r}"
+        )
     return arr
 
 
