@@ -202,7 +202,9 @@ def test_products_are_deterministic(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_read_only_X(kind, fit_intercept):
     """The operator works on read-only arrays (so it never writes into X)."""
-    X = make_X(kind, np.float64, (25, 10), seed=5)
+    # duplicate-free (a matrix with duplicates is summed into a documented copy;
+    # tests/test_duplicates.py), but with unsorted indices and explicit zeros
+    X = make_X(kind, np.float64, (25, 10), seed=5, canonical=True)
     for a in _arrays(X):
         a.setflags(write=False)
     snap = _snapshot(X)
@@ -227,12 +229,17 @@ def test_read_only_X(kind, fit_intercept):
 
 @pytest.mark.parametrize("kind", ["csr", "csc"])
 def test_operator_shares_the_callers_arrays(kind):
-    """No copy of a float CSR/CSC X: the validated arrays are the caller's."""
-    X = make_X(kind, np.float32, (20, 8))
+    """No copy of a duplicate-free float CSR/CSC X (unsorted indices and explicit zeros
+    included): the validated arrays are the caller's.  With duplicates, a copy."""
+    X = make_X(kind, np.float32, (20, 8), canonical=True)
     Xv = check_X(X)
     assert Xv.data is X.data or np.shares_memory(Xv.data, X.data)
     assert np.shares_memory(Xv.indices, X.indices)
     assert np.shares_memory(Xv.indptr, X.indptr)
+    X = make_X(kind, np.float32, (20, 8))  # with duplicates: summed into a copy
+    Xv = check_X(X)
+    assert not np.shares_memory(Xv.data, X.data)
+    assert Xv.nnz < X.nnz
 
 
 # passes over X per call, from the table in fastridge/_operators.py
