@@ -28,7 +28,6 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 from ._classifiers import (
     _CLASS_WEIGHT_TAKES_SW,
@@ -49,6 +48,7 @@ from ._logistic import logistic
 from ._logistic_path import logistic_path
 from ._path_result import CVResult, PathResult
 from ._threads import pool_workers, resolve_n_threads, thread_map
+from ._validation import validate_data
 
 # The scorers computed for all Cs at once from the decision values (the others
 # go through scikit-learn's scorer object, one lightweight estimator per C).

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _gcv
 from ._api import centred_targets, ridge
@@ -33,7 +33,7 @@ from ._operators import DesignOperator
 from ._path_result import CVResult
 from ._ridge_path import path_with_predictions
 from ._threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
-from ._validation import check_predict_X, check_sample_weight, check_X, check_y
+from ._validation import check_predict_X, check_sample_weight, check_X, check_y, validate_data
 
 #: Accepted ``gcv_mode`` values.
 GCV_MODES = ("auto", "eigen", "svd", "gcv", "stochastic")
@@ -680,5 +680,5 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-        check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
+        X = check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
         return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
