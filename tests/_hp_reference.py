@@ -31,6 +31,7 @@ arrays it is given.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -53,11 +54,17 @@ def _mp(v) -> mpmath.mpf:
 def dense_rows(X) -> list[list[mpmath.mpf]]:
     """Rows of ``X`` as exact mpf lists (sparse duplicates summed exactly)."""
     if sp.issparse(X):
+        # Parts summed in exact rationals (an mpf sum rounds at the working
+        # precision, which 1e308 + 1e-300 exceeds), then rounded once to mpf.
         coo = sp.coo_matrix(X)
         n, p = coo.shape
-        rows = [[mpmath.mpf(0)] * p for _ in range(n)]
+        exact: dict[tuple[int, int], Fraction] = {}
         for i, j, v in zip(coo.row, coo.col, coo.data):
-            rows[int(i)][int(j)] += _mp(v)
+            key = (int(i), int(j))
+            exact[key] = exact.get(key, Fraction(0)) + Fraction(float(v))
+        rows = [[mpmath.mpf(0)] * p for _ in range(n)]
+        for (i, j), q in exact.items():
+            rows[i][j] = mpmath.mpf(q.numerator) / q.denominator
         return rows
     A = np.asarray(X)
     return [[_mp(v) for v in r] for r in A]

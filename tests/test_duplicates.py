@@ -177,6 +177,83 @@ def test_canonical_copy_values_and_dtype():
         check_X(X)
 
 
+@pytest.mark.parametrize(
+    "parts, value, rounded",
+    [
+        ([1e308, 1e308, -1e308], 1e308, False),  # fsum overflows on the way; the sum is 1e308
+        ([1.7e308, 1.7e308, -1.7e308, -1.7e308, 3.0], 3.0, False),
+        ([1e308, 1e308, -1e308, 1e-300], 1e308, True),  # exact sum not a float64: rounded
+    ],
+)
+def test_finite_sum_with_overflowing_partial_sums(parts, value, rounded):
+    """A group whose running sum overflows but whose total is finite is summed exactly."""
+    k = len(parts)
+    data = np.array([*parts, 1.0])
+    X = sp.csr_matrix(
+        (data, np.zeros(k + 1, dtype=np.int32), np.array([0, k, k + 1])), shape=(2, 1)
+    )
+    Xv = check_X(X)
+    assert Xv.data[0] == value and Xv.rounded == rounded
+    assert Xv.data[1] == 1.0 and not D.cs_has_duplicates(Xv.indptr, Xv.indices, 1)
+
+
+def _coo_cancelling(V, rng):
+    """COO storing each entry as ``(v, big, -big)``: scipy's ``tocsr`` would sum it to 0."""
+    return _cancelling(V, "csr", rng).tocoo()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "est", ["Ridge", "RidgeCV", "RidgeClassifier", "LogisticRegression", "LogisticRegressionCV"]
+)
+def test_estimators_fit_coo_duplicates_exactly(dtype, est):
+    """Estimators fit the exact sums of a COO's duplicates (scikit-learn's conversion summed
+    them in the data's dtype: the fit and its certificate were of another matrix)."""
+    rng, V, y = _problem(dtype, seed=2)
+    X = _coo_cancelling(V, rng)
+    assert X.nnz == 3 * V.size
+    target = y if est in ("Ridge", "RidgeCV") else (y > 0).astype(int)
+    kw = (
+        {"alphas": [1.0]}
+        if est == "RidgeCV"
+        else {"Cs": [1.0]}
+        if est == "LogisticRegressionCV"
+        else {}
+    )
+    make = getattr(fastridge, est)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        on_coo = make(tol=1e-12, **kw).fit(X, target)
+        on_dense = make(tol=1e-12, **kw).fit(V, target)
+    np.testing.assert_allclose(on_coo.coef_, on_dense.coef_, rtol=1e-6, atol=1e-9)
+    if est == "Ridge":
+        ref = hp.ridge_reference(X, y, 1.0)
+        assert hp.ridge_gaps(ref, on_coo.coef_, on_coo.intercept_)[0] <= on_coo.certificate_
+    if est == "LogisticRegression":
+        ref = hp.logistic_reference(X, np.where(target == 1, 1.0, -1.0), 1.0)
+        gap = hp.logistic_gap(ref, on_coo.coef_.ravel(), float(on_coo.intercept_[0]))
+        assert gap <= float(np.ravel(on_coo.certificate_)[0])
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_predictions_use_exact_sums(fmt):
+    """``predict``/``decision_function``/``predict_proba`` on a matrix with duplicates give
+    the predictions of the summed matrix (scipy's product adds ``1e17 + v - 1e17`` in order)."""
+    rng, V, y = _problem(np.float64, seed=3)
+    X = _cancelling(V, "csr" if fmt == "coo" else fmt, rng)
+    X = X.tocoo() if fmt == "coo" else X
+    labels = (y > 0).astype(int)
+    ridge = fastridge.Ridge(alpha=1.0).fit(V, y)
+    logit = fastridge.LogisticRegression().fit(V, labels)
+    ridge_cv = fastridge.RidgeCV(alphas=[1.0]).fit(V, y)
+    np.testing.assert_allclose(ridge.predict(X), ridge.predict(V), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ridge_cv.predict(X), ridge_cv.predict(V), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        logit.decision_function(X), logit.decision_function(V), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(logit.predict_proba(X), logit.predict_proba(V), rtol=1e-12)
+
+
 def test_no_copy_without_duplicates():
     """Canonical input (and unsorted indices without duplicates) is used in place."""
     rng = np.random.default_rng(5)
@@ -195,8 +272,12 @@ def test_no_copy_without_duplicates():
     Xv = check_X(Xd)
     assert not np.shares_memory(Xv.data, Xd.data)
     np.testing.assert_array_equal(Xd.data, before)
-    # prediction checks never copy
-    assert check_predict_X(Xd) is Xd
+    # prediction checks copy only a matrix with duplicates (its exact sums)
+    assert check_predict_X(X) is X
+    Xp = check_predict_X(Xd)
+    assert Xp is not Xd and Xp.has_canonical_format
+    np.testing.assert_array_equal(Xp.toarray(), X.toarray()[:5])
+    np.testing.assert_array_equal(Xd.data, before)
 
 
 def test_has_duplicates_kernel():
@@ -205,3 +286,13 @@ def test_has_duplicates_kernel():
     assert D.cs_has_duplicates(np.array([0, 4, 6], dtype=np.int32), ind, 4)  # 1, 1
     ind2 = np.array([2, 0, 2], dtype=np.int64)
     assert D.cs_has_duplicates(np.array([0, 3], dtype=np.int64), ind2, 3)  # unsorted and dup
+
+
+def test_reference_sums_parts_exactly():
+    """The mpmath reference sums duplicates exactly (an mpf sum at 80 digits loses 1e-300)."""
+    X = sp.csr_matrix(
+        (np.array([1e308, 1e-300, -1e308, 2.0]), np.array([0, 0, 0, 1]), np.array([0, 4])),
+        shape=(1, 2),
+    )
+    rows = hp.dense_rows(X)
+    assert rows[0][0] == hp.mpmath.mpf(1e-300) and rows[0][1] == 2

@@ -164,7 +164,7 @@ def decision_values(X, coef, intercept):
 
     from fastridge._fit.validation import check_predict_X
 
-    check_predict_X(X)  # sparse structure (a bad indptr crashes X @ coef)
+    X = check_predict_X(X)  # sparse structure (a bad indptr crashes X @ coef)
     coef = np.asarray(coef, dtype=np.float64)
     lead = coef.shape[:-1]
     flat = coef.reshape(-1, coef.shape[-1])

@@ -28,7 +28,6 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 from .._estimators.classifiers import (
     _CLASS_WEIGHT_TAKES_SW,
@@ -47,6 +46,7 @@ from .._estimators.classifiers import (
 from .._estimators.ridge import resolve_n_jobs
 from .._fit.logistic import logistic
 from .._fit.threads import pool_workers, resolve_n_threads, thread_map
+from .._fit.validation import validate_data
 from .._paths.logistic import logistic_path
 from .._paths.results import CVResult, PathResult
 

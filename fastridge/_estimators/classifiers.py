@@ -27,11 +27,11 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._fit.logistic import logistic
 from .._fit.ridge import ridge
-from .._fit.validation import check_predict_X
+from .._fit.validation import check_predict_X, validate_data
 from .._paths.logistic import logistic_path
 from .ridge import check_positive, resolve_n_jobs, ridge_solver
 
@@ -142,7 +142,7 @@ class _LinearClassifier(LinearClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=_SPARSE, dtype=_FLOATS, reset=False)
-        check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
+        X = check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 

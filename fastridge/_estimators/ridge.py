@@ -8,10 +8,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._fit.ridge import ridge
-from .._fit.validation import check_predict_X, check_sample_weight
+from .._fit.validation import check_predict_X, check_sample_weight, validate_data
 from .cast import cast_fit
 
 #: scikit-learn's Ridge solver names and the fastridge solver that reaches the
@@ -218,5 +218,5 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-        check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
+        X = check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
         return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_

@@ -14,7 +14,7 @@ import time
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._cv.ridge import (
     GCV_MODES,
@@ -28,7 +28,7 @@ from .._cv.ridge import (
 from .._cv.scoring import loo_scores
 from .._fit.ridge import ridge
 from .._fit.threads import numba_threads, resolve_n_threads
-from .._fit.validation import check_predict_X, check_sample_weight, check_X, check_y
+from .._fit.validation import check_predict_X, check_sample_weight, check_X, check_y, validate_data
 from .._paths.results import CVResult
 from .cast import cast_fit
 from .ridge import Ridge
@@ -406,5 +406,5 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-        check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
+        X = check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
         return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_

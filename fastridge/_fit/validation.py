@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import scipy.sparse as sp
@@ -198,16 +199,47 @@ def _common_index_dtype(indices: np.ndarray, indptr: np.ndarray):
 
 
 def check_predict_X(X, *, name: str = "X"):
-    """Check a sparse ``X`` before a product in ``predict`` (returned unchanged).
+    """Check a sparse ``X`` before a product in ``predict``; return what to multiply.
 
     The same O(nnz) structure checks as :func:`check_X` (``indptr`` monotone
     from 0 to ``nnz``, every index in range), so that a corrupt matrix raises
     ``ValueError`` instead of crashing or reading outside its arrays in the
-    product.  Dense input is returned as is (``validate_data`` checked it).
+    product.  A matrix with duplicate entries is replaced by a scipy matrix
+    built from :func:`canonical_copy` (each value the exact sum of its parts,
+    as the fit saw it): scipy's product would add the parts one by one in
+    order, which can lose everything (``1e20 + v - 1e20``).  Otherwise ``X``
+    is returned unchanged; dense input is returned as is (``validate_data``
+    checked it).
     """
-    if sp.issparse(X):
-        check_X(X, name=name, canonical=False)
+    if not sp.issparse(X):
+        return X
+    if X.format == "coo":
+        X = _coo_to_csr(X)
+    Xv = check_X(X, name=name, canonical=False)
+    n_minor = Xv.shape[1] if Xv.format == "csr" else Xv.shape[0]
+    if not X.has_canonical_format:
+        if D.cs_has_duplicates(Xv.indptr, Xv.indices, n_minor):
+            Xc = canonical_copy(Xv, name)
+            cls = sp.csr_matrix if Xc.format == "csr" else sp.csc_matrix
+            return cls((Xc.data, Xc.indices, Xc.indptr), shape=Xc.shape)
     return X
+
+
+def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
+    """scikit-learn's ``validate_data``, except that a COO ``X`` keeps its duplicates.
+
+    scikit-learn converts COO to CSR with scipy's ``tocsr``, which sums
+    duplicate entries in the data's dtype, part by part (``1e20 + v - 1e20``
+    is 0); the certificate would then be for another matrix than the caller's.
+    Here a COO ``X`` becomes a CSR with the same stored entries first
+    (:func:`_coo_to_csr`), which scikit-learn passes through unchanged, and
+    :func:`check_X` / :func:`check_predict_X` sum the duplicates exactly.
+    """
+    from sklearn.utils.validation import validate_data as sk_validate_data
+
+    if sp.issparse(X) and X.format == "coo":
+        X = _coo_to_csr(X)
+    return sk_validate_data(estimator, X, y, **kwargs)
 
 
 def _check_shape(n: int, p: int, name: str) -> None:
@@ -364,11 +396,7 @@ def canonical_copy(Xv: Compressed, name: str = "X") -> Compressed:
         for pos, i in zip(redo, major, strict=True):
             sl = slice(Xv.indptr[i], Xv.indptr[i + 1])
             parts = Xv.data[sl][Xv.indices[sl] == indices[pos]].astype(np.float64).tolist()
-            try:
-                total = math.fsum(parts)  # correctly rounded
-                exact = math.fsum([*parts, -total]) == 0.0
-            except OverflowError:
-                total, exact = math.inf, False
+            total, exact = _exact_sum(parts)
             if not math.isfinite(total):
                 raise ValueError(f"{name} has duplicate entries whose sum overflows float64")
             values[pos] = total
@@ -379,6 +407,28 @@ def canonical_copy(Xv: Compressed, name: str = "X") -> Compressed:
         if np.array_equal(as32.astype(np.float64), values):
             values = as32
     return Compressed(Xv.format, Xv.shape, values, indices, indptr, rounded)
+
+
+def _exact_sum(parts: list[float]) -> tuple[float, bool]:
+    """The float64 nearest to ``sum(parts)`` and whether it is the exact sum.
+
+    ``math.fsum`` is correctly rounded but raises ``OverflowError`` when a
+    partial sum overflows even though the total is finite (``1e308 + 1e308 -
+    1e308``); those groups are summed in exact rationals instead (slow, and
+    only reached by such groups).  A total that is not finite is returned as
+    ``inf`` (the caller refuses it).
+    """
+    try:
+        total = math.fsum(parts)  # correctly rounded
+        return total, math.fsum([*parts, -total]) == 0.0
+    except OverflowError:
+        pass
+    exact = sum((Fraction(v) for v in parts), Fraction(0))
+    try:
+        total = float(exact)  # correctly rounded (Fraction.__float__ rounds to nearest)
+    except OverflowError:
+        return math.inf, False
+    return total, Fraction(total) == exact
 
 
 def canonical_csc(Xv: Compressed) -> Compressed:
