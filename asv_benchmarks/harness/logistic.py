@@ -13,7 +13,6 @@ import gc
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -23,8 +22,8 @@ from .cli import fill_harness_defaults, limit_threads, select_cases, solver_name
 from .logistic_data import QUICK_CASES, Case, Dataset, all_cases, load_dataset
 from .logistic_reference import Reference, objective, reference
 from .peers.logistic import DEFAULT_SOLVERS, FastridgeLogistic, make_solvers
-from .session import add_bandwidth, check_available, run_each, run_meta
-from .tables import logistic_markdown, write_json
+from .session import add_bandwidth, check_available, run_cases, run_meta
+from .tables import logistic_markdown
 from .timing import summarise, time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
@@ -181,21 +180,17 @@ def main(args) -> int:
             meta["machine"][mod] = f"unavailable ({type(e).__name__})"
     add_bandwidth(meta, args)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "logistic_comparison_quick" if args.quick else "logistic_comparison"
-    results = []
-    t_all = time.perf_counter()
-
-    def write():
-        meta["total_seconds"] = time.perf_counter() - t_all
-        write_json(out / f"{stem}.json", {"meta": meta, "results": results})
-        (out / f"{stem}.md").write_text(logistic_markdown(results, meta))
-
     def run_one(case):
         return run_case(case, solvers, args, unavailable)
 
-    run_each(cases, run_one, results, notes, lambda c: f"case {c.name}", write)
-    print(logistic_markdown(results, meta))
-    log(f"wrote {out / (stem + '.md')} and {out / (stem + '.json')}")
+    run_cases(
+        cases,
+        run_one,
+        meta,
+        notes,
+        args.out,
+        "logistic_comparison",
+        logistic_markdown,
+        total_seconds=True,
+    )
     return 0

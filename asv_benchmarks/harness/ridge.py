@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import log
 from .calibration import prepare_solvers
@@ -24,8 +23,8 @@ from .cli import (
 from .data import Case, Dataset, all_cases, load_dataset
 from .peers.ridge import DEFAULT_SOLVERS, Fastridge, make_solvers
 from .reference import Reference, objective, reference
-from .session import add_bandwidth, check_available, run_each, run_meta
-from .tables import ridge_markdown, write_json
+from .session import add_bandwidth, check_available, run_cases, run_meta
+from .tables import ridge_markdown
 from .timing import time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
@@ -122,19 +121,8 @@ def main(args) -> int:
     meta = run_meta(args, notes, keys)
     add_bandwidth(meta, args)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "ridge_comparison_quick" if args.quick else "ridge_comparison"
-    results = []
-
-    def write():
-        write_json(out / f"{stem}.json", {"meta": meta, "results": results})
-        (out / f"{stem}.md").write_text(ridge_markdown(results, meta))
-
     def run_one(case):
         return run_case(case, solvers, args, unavailable)
 
-    run_each(cases, run_one, results, notes, lambda c: f"case {c.name}", write)
-    print(ridge_markdown(results, meta))
-    log(f"wrote {out / (stem + '.md')} and {out / (stem + '.json')}")
+    run_cases(cases, run_one, meta, notes, args.out, "ridge_comparison", ridge_markdown)
     return 0
