@@ -19,24 +19,18 @@ import numpy as np
 from . import log
 from .calibration import prepare_solvers
 from .cli import fill_harness_defaults, limit_threads, select_cases, solver_names
-from .logistic_data import QUICK_CASES, Case, Dataset, all_cases, load_dataset
+from .logistic_data import QUICK_CASES, Case, all_cases, load_dataset
 from .logistic_reference import Reference, objective, reference
 from .peers.logistic import DEFAULT_SOLVERS, FastridgeLogistic, make_solvers
 from .session import add_bandwidth, check_available, run_cases, run_meta
 from .tables import logistic_markdown
-from .timing import summarise, time_interleaved
+from .timing import CaseCtx, summarise, time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
 
 
 @dataclass
-class Ctx:
-    case: Case
-    ds: Dataset
-    lam: float
-    ref: Reference
-    target: float
-    time_cap: float
+class Ctx(CaseCtx):
     max_dense_gb: float
 
     def objective(self, coef, intercept) -> float:

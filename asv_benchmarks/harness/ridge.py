@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass
 
 from . import log
 from .calibration import prepare_solvers
@@ -20,12 +19,12 @@ from .cli import (
     set_numba_threads,
     solver_names,
 )
-from .data import Case, Dataset, all_cases, load_dataset
+from .data import Case, all_cases, load_dataset
 from .peers.ridge import DEFAULT_SOLVERS, Fastridge, make_solvers
-from .reference import Reference, objective, reference
+from .reference import objective, reference
 from .session import add_bandwidth, check_available, run_cases, run_meta
 from .tables import ridge_markdown
-from .timing import time_interleaved
+from .timing import CaseCtx, time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
 
@@ -37,15 +36,7 @@ NOTES = [
 ]
 
 
-@dataclass
-class Ctx:
-    case: Case
-    ds: Dataset
-    lam: float
-    ref: Reference
-    target: float
-    time_cap: float
-
+class Ctx(CaseCtx):
     def objective(self, coef, intercept) -> float:
         return objective(self.ds.X, self.ds.y, self.lam, coef, intercept)
 

@@ -12,6 +12,7 @@ import gc
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,20 @@ class Run:
 
     def reached(self, target):
         return self.error is None and self.rel_subopt <= target
+
+
+@dataclass
+class CaseCtx:
+    """What one single-lam case's runs share (a harness subclasses it with its
+    ``objective(coef, intercept)``): the case, its data, lam, the reference, the
+    target suboptimality and the time cap per run."""
+
+    case: Any
+    ds: Any
+    lam: float
+    ref: Any
+    target: float
+    time_cap: float
 
 
 def timed(fn, *args):
