@@ -24,7 +24,7 @@ from .logistic_reference import Reference, objective, reference
 from .peers.logistic import DEFAULT_SOLVERS, FastridgeLogistic, make_solvers
 from .session import add_bandwidth, check_available, run_cases, run_meta
 from .tables import logistic_markdown
-from .timing import CaseCtx, summarise, time_interleaved
+from .timing import CaseCtx, case_fields, summarise, time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
 
@@ -93,12 +93,7 @@ def run_case(case: Case, solvers: list, args, unavailable: dict) -> dict:
         f"independent {ref.indep_gap / ref.p_star:.1e}"
     )
     result = {
-        "case": case.name,
-        "dataset": case.dataset,
-        "description": ds.description,
-        "n": n,
-        "p": p,
-        "nnz": ds.nnz,
+        **case_fields(case, ds),
         "n_classes": ds.n_classes,
         "lam": lam,
         "C": 1.0 / lam,

@@ -24,7 +24,7 @@ from .peers.ridge import DEFAULT_SOLVERS, Fastridge, make_solvers
 from .reference import objective, reference
 from .session import add_bandwidth, check_available, run_cases, run_meta
 from .tables import ridge_markdown
-from .timing import CaseCtx, time_interleaved
+from .timing import CaseCtx, case_fields, time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
 
@@ -56,12 +56,7 @@ def run_case(case: Case, solvers: list, args, unavailable: dict) -> dict:
         f"P_null = {ref.p_null:.6g}, reference certificate/P* = {ref.gap / ref.p_star:.1e}"
     )
     result = {
-        "case": case.name,
-        "dataset": case.dataset,
-        "description": ds.description,
-        "n": n,
-        "p": p,
-        "nnz": ds.nnz,
+        **case_fields(case, ds),
         "rho": case.rho,
         "lam": lam,
         "sigma_max_sq": ds.sigma_max_sq,

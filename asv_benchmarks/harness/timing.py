@@ -50,6 +50,20 @@ class CaseCtx:
     time_cap: float
 
 
+def case_fields(case, ds) -> dict:
+    """The first fields of a case's result: its name and data set, the data's
+    description and shape."""
+    n, p = ds.shape
+    return {
+        "case": case.name,
+        "dataset": case.dataset,
+        "description": ds.description,
+        "n": n,
+        "p": p,
+        "nnz": ds.nnz,
+    }
+
+
 def timed(fn, *args):
     """Wall time of fn(*args) with the cyclic garbage collector paused (collected before;
     long-lived objects are frozen at the start of each case, so this is cheap)."""
