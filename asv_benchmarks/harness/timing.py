@@ -87,18 +87,25 @@ def median_time(fn, repeats):
     return float(np.median(times)), [float(t) for t in times], out
 
 
-def run_once(solver, ctx, state, tol: float, max_iter: int | None) -> Run:
-    """One timed fit; the suboptimality is computed with ``ctx.objective`` against
-    ``ctx.ref.p_star`` (any ctx with ``objective``, ``ref``, ``time_cap`` works)."""
+def timed_fit(solver, ctx, state, tol: float, max_iter: int | None):
+    """``(out, seconds, None)`` of one timed ``solver.fit``, or ``(None, seconds,
+    "<Error>: <message>")`` (logged) when the fit raises."""
     t0 = time.perf_counter()
     try:
         out, secs = timed(solver.fit, ctx, state, tol, max_iter)
     except Exception as e:
         secs = time.perf_counter() - t0
         log(f"      {solver.name} tol={tol:.1e}: ERROR {type(e).__name__}: {e}")
-        return Run(
-            tol, secs, math.inf, math.inf, None, False, max_iter, f"{type(e).__name__}: {e}"
-        )
+        return None, secs, f"{type(e).__name__}: {e}"
+    return out, secs, None
+
+
+def run_once(solver, ctx, state, tol: float, max_iter: int | None) -> Run:
+    """One timed fit; the suboptimality is computed with ``ctx.objective`` against
+    ``ctx.ref.p_star`` (any ctx with ``objective``, ``ref``, ``time_cap`` works)."""
+    out, secs, error = timed_fit(solver, ctx, state, tol, max_iter)
+    if error is not None:
+        return Run(tol, secs, math.inf, math.inf, None, False, max_iter, error)
     P = None
     if out.coef is None:
         rel = null = math.inf
