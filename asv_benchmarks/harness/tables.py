@@ -101,6 +101,21 @@ def notes_lines(notes: list[str]) -> list[str]:
     return ["", "Notes:", ""] + [f"- {n}" for n in notes] if notes else []
 
 
+# how the single-lam comparisons measure, under their objectives
+_METHOD = (
+    "rel. subopt = (P - P*)/P* against a certified reference. Competitors' tol calibrated "
+    "with the reference (loosest setting reaching the target); `fastridge` uses its own "
+    "certificate (tol = target * P*/P_null) without calibration. Times: median (min-max) of "
+    "interleaved rounds, wall clock of the whole fit call. "
+    "ratio = median / median of `fastridge`."
+)
+
+
+def _single_lam_head(kind: str, meta: dict, intro: str) -> list[str]:
+    title = f"# {kind} comparison: time to relative suboptimality <= {meta['target']:g}"
+    return page_head(title, meta, intro)
+
+
 def _ridge_head(res: dict, name: str) -> str:
     return (
         f"| {res['case']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | "
@@ -117,16 +132,11 @@ def _logistic_head(res: dict, name: str) -> str:
 
 
 def ridge_markdown(results: list[dict], meta: dict) -> str:
-    title = f"# Ridge comparison: time to relative suboptimality <= {meta['target']:g}"
-    lines = page_head(
-        title,
+    lines = _single_lam_head(
+        "Ridge",
         meta,
         "Objective P = 1/2 ||y - Xw - b||^2 + lam/2 ||w||^2, lam = rho ||X||_2^2 (raw X). "
-        "rel. subopt = (P - P*)/P* against a certified reference. Competitors' tol calibrated "
-        "with the reference (loosest setting reaching the target); `fastridge` uses its own "
-        "certificate (tol = target * P*/P_null) without calibration. Times: median (min-max) of "
-        "interleaved rounds, wall clock of the whole fit call. "
-        "ratio = median / median of `fastridge`.",
+        + _METHOD,
     )
     lines += [
         "| case | n | p | nnz | rho | lam | solver | setting | median s | min-max s "
@@ -152,19 +162,13 @@ def ridge_markdown(results: list[dict], meta: dict) -> str:
 
 
 def logistic_markdown(results: list[dict], meta: dict) -> str:
-    title = f"# Logistic comparison: time to relative suboptimality <= {meta['target']:g}"
-    lines = page_head(
-        title,
+    lines = _single_lam_head(
+        "Logistic",
         meta,
         "Objective: binary P = sum_i log(1 + exp(-y_i (x_i.w + b))) + lam/2 ||w||^2; "
         "multinomial (K > 2) P = sum_i -log softmax(W x_i + b)[y_i] + lam/2 ||W||_F^2 "
         "(scikit-learn C = 1/lam), computed for every solver from the coefficients it "
-        "returns. rel. subopt = (P - P*)/P* against a certified reference. Competitors' "
-        "tol calibrated with the reference (loosest setting reaching the target); "
-        "`fastridge` uses its own certificate (tol = target * P*/P_null) without "
-        "calibration. Times: median (min-max) of interleaved rounds, wall clock of the "
-        "whole fit call. ratio = median / median of `fastridge`. (!) = some round missed "
-        "the target.",
+        "returns. " + _METHOD + " (!) = some round missed the target.",
     )
     lines += [
         "| case | n | p | nnz | K | lam | intercept | solver | setting | median s "
