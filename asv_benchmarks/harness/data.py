@@ -267,6 +267,24 @@ def write_cached_csr(fname, X, **arrays) -> None:
     tmp.replace(fname)
 
 
+def read_cached_dataset(cls, fname, key: str, stat: str, description: str, stem: str):
+    """A data set ``cls(key, X, y, <stat>, description, build_seconds, meta, stem)``
+    read back from its cache file; ``<stat>`` is the array ``stat`` converted with the
+    type of ``cls``'s field of that name (``float`` or ``int``)."""
+    X, z = read_cached_csr(fname)
+    convert = {"float": float, "int": int}[next(f.type for f in fields(cls) if f.name == stat)]
+    return cls(
+        key,
+        X,
+        z["y"],
+        convert(z[stat]),
+        description,
+        float(z["build_seconds"]),
+        json.loads(str(z["meta"])),
+        stem,
+    )
+
+
 def read_record(fname, cls):
     """A ``cls`` dataclass read back from :func:`write_record`'s file; array fields stay
     arrays, scalar ones are converted with the field's type (``float``, ``int``,
@@ -289,17 +307,7 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     stem = f"{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{spec_tag(spec)}"
     fname = cache_dir() / f"data-{stem}.npz"
     if fname.exists():
-        X, z = read_cached_csr(fname)
-        return Dataset(
-            key,
-            X,
-            z["y"],
-            float(z["sigma_max_sq"]),
-            DESCRIPTIONS[key],
-            float(z["build_seconds"]),
-            json.loads(str(z["meta"])),
-            stem,
-        )
+        return read_cached_dataset(Dataset, fname, key, "sigma_max_sq", DESCRIPTIONS[key], stem)
     if verbose:
         log(f"[data] building {key}{' (quick)' if quick else ''} -> {fname}")
     t0 = time.perf_counter()
