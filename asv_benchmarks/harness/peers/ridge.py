@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .base import FitOut, Solver, build, fastridge_api, fastridge_available
+from .base import FastridgeRunner, FitOut, Solver, build, fastridge_api
 
 
 class SklearnRidge(Solver):
@@ -174,32 +174,22 @@ class Glmnet(Solver):
         return f"thr={tol:.3g}"
 
 
-class Fastridge(Solver):
-    start_tol = 1e-8
-
-    def __init__(self, variant: str, threads: int):
-        self.variant = variant
-        self.threads = threads
-        self.name = {
-            "cert": "fastridge",
-            "cal": "fastridge-cal",
-            "tol": "fastridge-tol",
-            "csc-cd": "fastridge-csc-cd",
-        }[variant]
-        self.calibrate = variant == "cal"
-        self.probe_iters = None
-
-    def available(self):
-        return fastridge_available("ridge")
-
-    def prepare(self, ctx):
-        # Like glmnet's column-major copy, the CSC copy is made outside the timing.
-        return ctx.ds.X.tocsc() if self.variant == "csc-cd" else None
-
-    def fixed(self, ctx):
-        if self.variant in ("cert", "csc-cd"):
-            return ctx.target * ctx.ref.p_star / ctx.ref.p_null
-        return ctx.target
+class Fastridge(FastridgeRunner):
+    api = "ridge"
+    names = {
+        "cert": "fastridge",
+        "cal": "fastridge-cal",
+        "tol": "fastridge-tol",
+        "csc-cd": "fastridge-csc-cd",
+    }
+    labels = {
+        "cert": "certified",
+        "cal": "calibrated",
+        "tol": "plain",
+        "csc-cd": "certified, CSC input",
+    }
+    csc_variant = "csc-cd"
+    probe_iters = None
 
     def fit(self, ctx, state, tol, max_iter):
         fn, params = fastridge_api("ridge")
@@ -224,15 +214,6 @@ class Fastridge(Solver):
             not bool(conv),
             extra,
         )
-
-    def setting(self, tol):
-        label = {
-            "cert": "certified",
-            "cal": "calibrated",
-            "tol": "plain",
-            "csc-cd": "certified, CSC input",
-        }[self.variant]
-        return f"tol={tol:.3g} ({label})"
 
 
 def make_solvers(names: list[str], threads: int) -> list[Solver]:
