@@ -26,7 +26,7 @@ import numpy as np
 from .. import log
 from ..logistic_data import Dataset
 from .base import FastridgeRunner, FitOut, Solver, build, fastridge_api, quiet_fit
-from .ridge import glmnet_csc
+from .ridge import glmnet_available, glmnet_csc
 
 
 def _binary_or_multi(ds, coef, intercept):
@@ -116,11 +116,7 @@ class GlmnetLogistic(Solver):
         self.name = "glmnet" if path == 1 else "glmnet-path"
 
     def available(self):
-        try:
-            from glmnet._glmnet import lsolns, splognet  # noqa: F401
-        except Exception as e:  # pragma: no cover
-            return False, f"python-glmnet not importable: {e!r}"
-        return True, ""
+        return glmnet_available("lsolns", "splognet")
 
     def prepare(self, ctx):
         ds = ctx.ds

@@ -15,6 +15,7 @@ Job: run each solver on a case and return its ``(coef, intercept)`` in the objec
 
 from __future__ import annotations
 
+import importlib
 import time
 import warnings
 
@@ -80,6 +81,20 @@ class SklearnRidge(Solver):
         if self.solver == "sparse_cg" and p > n:
             return "sparse_cg ignores max_iter when p > n: no cap"
         return None
+
+
+def glmnet_available(*names: str) -> tuple[bool, str]:
+    """``Solver.available`` of a glmnet runner using ``glmnet._glmnet.<names>``."""
+    try:
+        mod = importlib.import_module("glmnet._glmnet")
+        for name in names:
+            if not hasattr(mod, name):  # as ``from glmnet._glmnet import <name>`` says
+                raise ImportError(
+                    f"cannot import name {name!r} from {mod.__name__!r} ({mod.__file__})"
+                )
+    except Exception as e:  # pragma: no cover
+        return False, f"python-glmnet not importable: {e!r}"
+    return True, ""
 
 
 def glmnet_csc(X) -> dict:
@@ -148,11 +163,7 @@ class Glmnet(Solver):
     start_tol = 1e-9
 
     def available(self):
-        try:
-            from glmnet._glmnet import solns, spelnet  # noqa: F401
-        except Exception as e:  # pragma: no cover
-            return False, f"python-glmnet not importable: {e!r}"
-        return True, ""
+        return glmnet_available("solns", "spelnet")
 
     def prepare(self, ctx):
         return glmnet_prepare(ctx.ds.X, ctx.ds.y, np.array([ctx.lam]))
