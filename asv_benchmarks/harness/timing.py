@@ -3,7 +3,8 @@
 Job: time one fit (:func:`timed`, the garbage collector paused), score it against the
 reference (:func:`run_once`, a :class:`Run`), run every calibrated solver once per
 round for ``--repeats`` rounds with the order rotated (:func:`time_interleaved`), and
-summarise the rounds (median, min, max seconds, worst suboptimality).
+summarise the rounds (median, min, max seconds, worst suboptimality).  Also what the
+single-lam comparisons share about a case: :class:`CaseCtx` and :func:`case_fields`.
 """
 
 from __future__ import annotations

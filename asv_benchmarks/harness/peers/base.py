@@ -2,7 +2,8 @@
 
 Job: :class:`Solver` is what calibration and timing drive (``prepare`` once per case,
 ``fit`` at a tolerance and iteration cap, ``setting`` for the table), :class:`FitOut`
-what a fit returns.  :func:`fastridge_api` is the only place the harness looks up a
+what a fit returns, :class:`FastridgeRunner` the common part of the single-lam
+fastridge runners.  :func:`fastridge_api` is the only place the harness looks up a
 fastridge function (public API only), with the set of its parameters so that runners
 pass only the keywords the installed version accepts.
 """
