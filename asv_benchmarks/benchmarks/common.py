@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from harness.sampling import draws_per_row, row_columns
 
 SMOKE = os.environ.get("FASTRIDGE_ASV_SMOKE", "") not in ("", "0")
 
@@ -65,9 +66,7 @@ def synthetic_csr(n: int, p: int, nnz_per_row: int, seed: int = 0) -> sp.csr_mat
     q /= q.sum()
     cdf = np.cumsum(q)
     cdf /= cdf[-1]
-    k = nnz_per_row
-    while k < 10 * nnz_per_row and np.sum(-np.expm1(k * np.log1p(-q))) < min(nnz_per_row, p):
-        k += 1
+    k = draws_per_row(q, nnz_per_row, min(nnz_per_row, p))
     perm = rng.permutation(p).astype(np.int32)
     indptr = np.zeros(n + 1, dtype=np.int64)
     idx_parts, val_parts = [], []
@@ -75,13 +74,9 @@ def synthetic_csr(n: int, p: int, nnz_per_row: int, seed: int = 0) -> sp.csr_mat
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         m = stop - start
-        ranks = np.searchsorted(cdf, rng.random((m, k)), side="right")
-        np.minimum(ranks, p - 1, out=ranks)
-        cols = np.sort(perm[ranks], axis=1)
-        keep = np.ones((m, k), dtype=bool)
-        keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
-        indptr[start + 1 : stop + 1] = keep.sum(axis=1)
-        idx_parts.append(cols[keep])
+        cols, counts = row_columns(rng, cdf, perm, m, k)
+        indptr[start + 1 : stop + 1] = counts
+        idx_parts.append(cols)
         val_parts.append(rng.standard_normal(idx_parts[-1].shape[0]))
     np.cumsum(indptr, out=indptr)
     X = sp.csr_matrix(

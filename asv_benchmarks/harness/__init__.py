@@ -5,6 +5,8 @@ line, call a function here); Python puts ``asv_benchmarks/`` on ``sys.path`` whe
 of them runs, so ``import harness`` needs no path edits.  One job per module:
 
 * :mod:`harness.data`, :mod:`harness.logistic_data`: data sets, quick versions, cache;
+* :mod:`harness.sampling`: the Zipf-like column draws of the synthetic matrices (also
+  used by the asv benchmarks' ``benchmarks.common``);
 * :mod:`harness.reference`, :mod:`harness.logistic_reference`: objectives and
   certified reference optima;
 * :mod:`harness.peers`: each solver's runner and the mapping of its objective to ours;

@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import log
+from .sampling import draws_per_row, row_columns
 
 # Bump when a generator changes: it is part of every cache file name.
 DATA_VERSION = 2
@@ -173,9 +174,7 @@ def make_synthetic(spec: SyntheticSpec) -> tuple[sp.csr_matrix, np.ndarray]:
     cdf = np.cumsum(q)
     cdf /= cdf[-1]
     # number of draws per row whose expected count of distinct columns is nnz_per_row
-    k = spec.nnz_per_row
-    while k < 10 * spec.nnz_per_row and np.sum(-np.expm1(k * np.log1p(-q))) < spec.nnz_per_row:
-        k += 1
+    k = draws_per_row(q, spec.nnz_per_row, spec.nnz_per_row)
     perm = rng0.permutation(p).astype(np.int32)
     w_true = rng0.standard_normal(p) / np.sqrt(spec.nnz_per_row)
 
@@ -185,14 +184,9 @@ def make_synthetic(spec: SyntheticSpec) -> tuple[sp.csr_matrix, np.ndarray]:
         stop = min(n, start + 10_000)
         rng = np.random.default_rng(chunk_seeds[c])
         m = stop - start
-        ranks = np.searchsorted(cdf, rng.random((m, k)), side="right")
-        np.minimum(ranks, p - 1, out=ranks)
-        cols = np.sort(perm[ranks], axis=1)
-        keep = np.ones((m, k), dtype=bool)
-        keep[:, 1:] = cols[:, 1:] != cols[:, :-1]
-        counts = keep.sum(axis=1)
+        cols, counts = row_columns(rng, cdf, perm, m, k)
         indptr[start + 1 : stop + 1] = counts
-        idx_parts.append(cols[keep].astype(np.int32))
+        idx_parts.append(cols.astype(np.int32))
         val_parts.append(rng.standard_normal(int(counts.sum())))
     np.cumsum(indptr, out=indptr)
     indices = np.concatenate(idx_parts)
@@ -267,6 +261,24 @@ def write_cached_csr(fname, X, **arrays) -> None:
     tmp.replace(fname)
 
 
+def read_cached_dataset(cls, fname, key: str, stat: str, description: str, stem: str):
+    """A data set ``cls(key, X, y, <stat>, description, build_seconds, meta, stem)``
+    read back from its cache file; ``<stat>`` is the array ``stat`` converted with the
+    type of ``cls``'s field of that name (``float`` or ``int``)."""
+    X, z = read_cached_csr(fname)
+    convert = {"float": float, "int": int}[next(f.type for f in fields(cls) if f.name == stat)]
+    return cls(
+        key,
+        X,
+        z["y"],
+        convert(z[stat]),
+        description,
+        float(z["build_seconds"]),
+        json.loads(str(z["meta"])),
+        stem,
+    )
+
+
 def read_record(fname, cls):
     """A ``cls`` dataclass read back from :func:`write_record`'s file; array fields stay
     arrays, scalar ones are converted with the field's type (``float``, ``int``,
@@ -289,17 +301,7 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     stem = f"{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{spec_tag(spec)}"
     fname = cache_dir() / f"data-{stem}.npz"
     if fname.exists():
-        X, z = read_cached_csr(fname)
-        return Dataset(
-            key,
-            X,
-            z["y"],
-            float(z["sigma_max_sq"]),
-            DESCRIPTIONS[key],
-            float(z["build_seconds"]),
-            json.loads(str(z["meta"])),
-            stem,
-        )
+        return read_cached_dataset(Dataset, fname, key, "sigma_max_sq", DESCRIPTIONS[key], stem)
     if verbose:
         log(f"[data] building {key}{' (quick)' if quick else ''} -> {fname}")
     t0 = time.perf_counter()

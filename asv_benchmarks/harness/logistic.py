@@ -13,31 +13,24 @@ import gc
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from . import log
 from .calibration import prepare_solvers
 from .cli import fill_harness_defaults, limit_threads, select_cases, solver_names
-from .logistic_data import QUICK_CASES, Case, Dataset, all_cases, load_dataset
+from .logistic_data import QUICK_CASES, Case, all_cases, load_dataset
 from .logistic_reference import Reference, objective, reference
 from .peers.logistic import DEFAULT_SOLVERS, FastridgeLogistic, make_solvers
-from .session import add_bandwidth, check_available, run_each, run_meta
-from .tables import logistic_markdown, write_json
-from .timing import summarise, time_interleaved
+from .session import add_bandwidth, check_available, run_cases, run_meta
+from .tables import logistic_markdown
+from .timing import CaseCtx, case_fields, summarise, time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
 
 
 @dataclass
-class Ctx:
-    case: Case
-    ds: Dataset
-    lam: float
-    ref: Reference
-    target: float
-    time_cap: float
+class Ctx(CaseCtx):
     max_dense_gb: float
 
     def objective(self, coef, intercept) -> float:
@@ -100,12 +93,7 @@ def run_case(case: Case, solvers: list, args, unavailable: dict) -> dict:
         f"independent {ref.indep_gap / ref.p_star:.1e}"
     )
     result = {
-        "case": case.name,
-        "dataset": case.dataset,
-        "description": ds.description,
-        "n": n,
-        "p": p,
-        "nnz": ds.nnz,
+        **case_fields(case, ds),
         "n_classes": ds.n_classes,
         "lam": lam,
         "C": 1.0 / lam,
@@ -181,21 +169,17 @@ def main(args) -> int:
             meta["machine"][mod] = f"unavailable ({type(e).__name__})"
     add_bandwidth(meta, args)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "logistic_comparison_quick" if args.quick else "logistic_comparison"
-    results = []
-    t_all = time.perf_counter()
-
-    def write():
-        meta["total_seconds"] = time.perf_counter() - t_all
-        write_json(out / f"{stem}.json", {"meta": meta, "results": results})
-        (out / f"{stem}.md").write_text(logistic_markdown(results, meta))
-
     def run_one(case):
         return run_case(case, solvers, args, unavailable)
 
-    run_each(cases, run_one, results, notes, lambda c: f"case {c.name}", write)
-    print(logistic_markdown(results, meta))
-    log(f"wrote {out / (stem + '.md')} and {out / (stem + '.json')}")
+    run_cases(
+        cases,
+        run_one,
+        meta,
+        notes,
+        args.out,
+        "logistic_comparison",
+        logistic_markdown,
+        total_seconds=True,
+    )
     return 0

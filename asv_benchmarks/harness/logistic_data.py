@@ -219,17 +219,7 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     stem = f"log-{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{cdata.spec_tag(spec)}"
     fname = cdata.cache_dir() / f"data-{stem}.npz"
     if fname.exists():
-        X, z = cdata.read_cached_csr(fname)
-        return Dataset(
-            key,
-            X,
-            z["y"],
-            int(z["n_classes"]),
-            DESCRIPTIONS[key],
-            float(z["build_seconds"]),
-            json.loads(str(z["meta"])),
-            stem,
-        )
+        return cdata.read_cached_dataset(Dataset, fname, key, "n_classes", DESCRIPTIONS[key], stem)
     if verbose:
         log(f"[data] building {key}{' (quick)' if quick else ''} -> {fname}")
     t0 = time.perf_counter()

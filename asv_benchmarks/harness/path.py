@@ -27,7 +27,7 @@ from .peers.path import SOLVERS, PathSolver, SklearnLoop
 from .reference import objective, reference
 from .session import add_bandwidth, check_available, run_each, run_meta
 from .tables import write_json
-from .timing import summarise_seconds, time_interleaved, timed
+from .timing import summarise_seconds, time_interleaved, timed, timed_fit
 
 DEFAULT_SOLVERS = list(SOLVERS)
 
@@ -80,15 +80,9 @@ class PathRun:
 
 
 def run_once(solver: PathSolver, ctx: PathCtx, state, tol, max_iter) -> PathRun:
-    t0 = time.perf_counter()
-    try:
-        out, secs = timed(solver.fit, ctx, state, tol, max_iter)
-    except Exception as e:
-        secs = time.perf_counter() - t0
-        log(f"      {solver.name} tol={tol:.1e}: ERROR {type(e).__name__}: {e}")
-        return PathRun(
-            tol, secs, math.inf, -1, 0, None, False, max_iter, f"{type(e).__name__}: {e}"
-        )
+    out, secs, error = timed_fit(solver, ctx, state, tol, max_iter)
+    if error is not None:
+        return PathRun(tol, secs, math.inf, -1, 0, None, False, max_iter, error)
     rel = ctx.suboptimality(out.coef, out.intercept)
     worst_at = int(np.argmax(rel))
     cert = out.extra.get("certificate")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .cv import CV_FOLDS
 from .data import RHO_MAX, RHO_MIN
-from .tables import fmt_t, machine_line
+from .tables import fmt_t, notes_lines, page_head, solver_rows
 
 
 def _ratio_line(res) -> str:
@@ -27,6 +27,10 @@ def _ratio_line(res) -> str:
         elif name in sol:
             parts.append(f"{name}: {e.get('status', '?')}")
     return f"- {res['dataset']}: fastridge path {fmt_t(base)} s; " + "; ".join(parts) + "."
+
+
+def _head(res, name) -> str:
+    return f"| {res['dataset']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | {name} |"
 
 
 def _cells(e, base) -> str:
@@ -87,13 +91,10 @@ def cv_table(cv_results: list[dict]) -> list[str]:
 
 
 def path_markdown(results, cv_results, meta) -> str:
-    lines = [
+    lines = page_head(
         f"# Ridge path comparison: {meta['n_lams']} lams, every point to relative "
-        f"suboptimality <= {meta['target']:g}"
-        + (" (QUICK smoke-test sizes)" if meta["quick"] else ""),
-        "",
-        machine_line(meta),
-        "",
+        f"suboptimality <= {meta['target']:g}",
+        meta,
         f"Grid lam = rho ||X||_2^2, rho geometric from {RHO_MAX:g} to {RHO_MIN:g} "
         f"({meta['n_lams']} values, decreasing), intercept on. worst rel. subopt = "
         "max over the grid of (P_j - P*_j)/P*_j against certified references. Competitors: "
@@ -103,24 +104,19 @@ def path_markdown(results, cv_results, meta) -> str:
         "calibration). Times: median (min-max) of interleaved rounds. "
         "work = passes over X (fastridge) or total iterations/passes (others). "
         "ratio = median / median of `fastridge`.",
-        "",
+    )
+    lines += [
         "| data | n | p | nnz | solver | setting | median s | min-max s | worst rel. subopt "
         "| work | ratio |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for res in results:
-        base = res["solvers"].get("fastridge", {}).get("median_seconds")
-        for name, e in res["solvers"].items():
-            head = f"| {res['dataset']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | {name} |"
-            lines.append(f"{head} {_cells(e, base)}")
+    lines += solver_rows(results, _head, _cells)
     if results:
         lines += ["", "Speed-ups (targets: >= 5x vs glmnet, >= 20x vs the scikit-learn loop):", ""]
         lines += [_ratio_line(r) for r in results]
     if cv_results:
         lines += cv_table(cv_results)
-    notes = meta.get("notes", [])
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    lines += notes_lines(meta.get("notes", []))
     return "\n".join(lines) + "\n"
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from . import log
 from .calibration import prepare_solvers
@@ -21,12 +19,12 @@ from .cli import (
     set_numba_threads,
     solver_names,
 )
-from .data import Case, Dataset, all_cases, load_dataset
+from .data import Case, all_cases, load_dataset
 from .peers.ridge import DEFAULT_SOLVERS, Fastridge, make_solvers
-from .reference import Reference, objective, reference
-from .session import add_bandwidth, check_available, run_each, run_meta
-from .tables import ridge_markdown, write_json
-from .timing import time_interleaved
+from .reference import objective, reference
+from .session import add_bandwidth, check_available, run_cases, run_meta
+from .tables import ridge_markdown
+from .timing import CaseCtx, case_fields, time_interleaved
 
 __all__ = ["DEFAULT_SOLVERS", "main"]
 
@@ -38,15 +36,7 @@ NOTES = [
 ]
 
 
-@dataclass
-class Ctx:
-    case: Case
-    ds: Dataset
-    lam: float
-    ref: Reference
-    target: float
-    time_cap: float
-
+class Ctx(CaseCtx):
     def objective(self, coef, intercept) -> float:
         return objective(self.ds.X, self.ds.y, self.lam, coef, intercept)
 
@@ -66,12 +56,7 @@ def run_case(case: Case, solvers: list, args, unavailable: dict) -> dict:
         f"P_null = {ref.p_null:.6g}, reference certificate/P* = {ref.gap / ref.p_star:.1e}"
     )
     result = {
-        "case": case.name,
-        "dataset": case.dataset,
-        "description": ds.description,
-        "n": n,
-        "p": p,
-        "nnz": ds.nnz,
+        **case_fields(case, ds),
         "rho": case.rho,
         "lam": lam,
         "sigma_max_sq": ds.sigma_max_sq,
@@ -122,19 +107,8 @@ def main(args) -> int:
     meta = run_meta(args, notes, keys)
     add_bandwidth(meta, args)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "ridge_comparison_quick" if args.quick else "ridge_comparison"
-    results = []
-
-    def write():
-        write_json(out / f"{stem}.json", {"meta": meta, "results": results})
-        (out / f"{stem}.md").write_text(ridge_markdown(results, meta))
-
     def run_one(case):
         return run_case(case, solvers, args, unavailable)
 
-    run_each(cases, run_one, results, notes, lambda c: f"case {c.name}", write)
-    print(ridge_markdown(results, meta))
-    log(f"wrote {out / (stem + '.md')} and {out / (stem + '.json')}")
+    run_cases(cases, run_one, meta, notes, args.out, "ridge_comparison", ridge_markdown)
     return 0

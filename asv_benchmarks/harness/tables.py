@@ -78,35 +78,73 @@ def solver_cells(e: dict, base: float | None) -> str:
     return f"{e.get('status', '?')} | - | - | {best} | - | - |"
 
 
+def page_head(title: str, meta: dict, intro: str) -> list[str]:
+    """The top of a comparison page: ``title`` (marked when the run was quick), the
+    machine line, ``intro``."""
+    quick = " (QUICK smoke-test sizes)" if meta["quick"] else ""
+    return [title + quick, "", machine_line(meta), "", intro, ""]
+
+
+def solver_rows(results: list[dict], head, cells) -> list[str]:
+    """One table row per (result, solver): ``head(res, name)`` then ``cells(entry,
+    base)``, ``base`` being the median seconds of the result's fastridge entry."""
+    lines = []
+    for res in results:
+        base = res["solvers"].get("fastridge", {}).get("median_seconds")
+        for name, e in res["solvers"].items():
+            lines.append(f"{head(res, name)} {cells(e, base)}")
+    return lines
+
+
+def notes_lines(notes: list[str]) -> list[str]:
+    """The notes section under a table (nothing when there are no notes)."""
+    return ["", "Notes:", ""] + [f"- {n}" for n in notes] if notes else []
+
+
+# how the single-lam comparisons measure, under their objectives
+_METHOD = (
+    "rel. subopt = (P - P*)/P* against a certified reference. Competitors' tol calibrated "
+    "with the reference (loosest setting reaching the target); `fastridge` uses its own "
+    "certificate (tol = target * P*/P_null) without calibration. Times: median (min-max) of "
+    "interleaved rounds, wall clock of the whole fit call. "
+    "ratio = median / median of `fastridge`."
+)
+
+
+def _single_lam_head(kind: str, meta: dict, intro: str) -> list[str]:
+    title = f"# {kind} comparison: time to relative suboptimality <= {meta['target']:g}"
+    return page_head(title, meta, intro)
+
+
+def _ridge_head(res: dict, name: str) -> str:
+    return (
+        f"| {res['case']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | "
+        f"{res['rho']:g} | {res['lam']:.4g} | {name} |"
+    )
+
+
+def _logistic_head(res: dict, name: str) -> str:
+    return (
+        f"| {res['case']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | "
+        f"{res['n_classes']} | {res['lam']:.4g} | "
+        f"{'yes' if res['fit_intercept'] else 'no'} | {name} |"
+    )
+
+
 def ridge_markdown(results: list[dict], meta: dict) -> str:
-    lines = [
-        "# Ridge comparison: time to relative suboptimality <= "
-        f"{meta['target']:g}" + (" (QUICK smoke-test sizes)" if meta["quick"] else ""),
-        "",
-        machine_line(meta),
-        "",
+    lines = _single_lam_head(
+        "Ridge",
+        meta,
         "Objective P = 1/2 ||y - Xw - b||^2 + lam/2 ||w||^2, lam = rho ||X||_2^2 (raw X). "
-        "rel. subopt = (P - P*)/P* against a certified reference. Competitors' tol calibrated "
-        "with the reference (loosest setting reaching the target); `fastridge` uses its own "
-        "certificate (tol = target * P*/P_null) without calibration. Times: median (min-max) of "
-        "interleaved rounds, wall clock of the whole fit call. "
-        "ratio = median / median of `fastridge`.",
-        "",
+        + _METHOD,
+    )
+    lines += [
         "| case | n | p | nnz | rho | lam | solver | setting | median s | min-max s "
         "| rel. subopt | iters | ratio |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for res in results:
-        base = res["solvers"].get("fastridge", {}).get("median_seconds")
-        for name, e in res["solvers"].items():
-            head = (
-                f"| {res['case']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | "
-                f"{res['rho']:g} | {res['lam']:.4g} | {name} |"
-            )
-            lines.append(f"{head} {solver_cells(e, base)}")
-    notes = meta.get("notes", [])
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    lines += solver_rows(results, _ridge_head, solver_cells)
+    lines += notes_lines(meta.get("notes", []))
     lines += [
         "",
         "Reference optima (Jacobi-PCG on the profiled normal equations, certified):",
@@ -124,40 +162,24 @@ def ridge_markdown(results: list[dict], meta: dict) -> str:
 
 
 def logistic_markdown(results: list[dict], meta: dict) -> str:
-    lines = [
-        "# Logistic comparison: time to relative suboptimality <= "
-        f"{meta['target']:g}" + (" (QUICK smoke-test sizes)" if meta["quick"] else ""),
-        "",
-        machine_line(meta),
-        "",
+    lines = _single_lam_head(
+        "Logistic",
+        meta,
         "Objective: binary P = sum_i log(1 + exp(-y_i (x_i.w + b))) + lam/2 ||w||^2; "
         "multinomial (K > 2) P = sum_i -log softmax(W x_i + b)[y_i] + lam/2 ||W||_F^2 "
         "(scikit-learn C = 1/lam), computed for every solver from the coefficients it "
-        "returns. rel. subopt = (P - P*)/P* against a certified reference. Competitors' "
-        "tol calibrated with the reference (loosest setting reaching the target); "
-        "`fastridge` uses its own certificate (tol = target * P*/P_null) without "
-        "calibration. Times: median (min-max) of interleaved rounds, wall clock of the "
-        "whole fit call. ratio = median / median of `fastridge`. (!) = some round missed "
-        "the target.",
-        "",
+        "returns. " + _METHOD + " (!) = some round missed the target.",
+    )
+    lines += [
         "| case | n | p | nnz | K | lam | intercept | solver | setting | median s "
         "| min-max s | rel. subopt | iters | ratio |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for res in results:
-        base = res["solvers"].get("fastridge", {}).get("median_seconds")
-        for name, e in res["solvers"].items():
-            head = (
-                f"| {res['case']} | {res['n']:,} | {res['p']:,} | {res['nnz']:,} | "
-                f"{res['n_classes']} | {res['lam']:.4g} | "
-                f"{'yes' if res['fit_intercept'] else 'no'} | {name} |"
-            )
-            lines.append(f"{head} {solver_cells(e, base)}")
+    lines += solver_rows(results, _logistic_head, solver_cells)
     notes = list(meta.get("notes", []))
     for res in results:
         notes += [f"{res['case']}: {a}" for a in res.get("anomalies", [])]
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    lines += notes_lines(notes)
     lines += [
         "",
         "Reference optima (certificate = bound on P(reference) - P*; 'own' from the "

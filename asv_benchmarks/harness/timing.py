@@ -3,7 +3,8 @@
 Job: time one fit (:func:`timed`, the garbage collector paused), score it against the
 reference (:func:`run_once`, a :class:`Run`), run every calibrated solver once per
 round for ``--repeats`` rounds with the order rotated (:func:`time_interleaved`), and
-summarise the rounds (median, min, max seconds, worst suboptimality).
+summarise the rounds (median, min, max seconds, worst suboptimality).  Also what the
+single-lam comparisons share about a case: :class:`CaseCtx` and :func:`case_fields`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gc
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +35,34 @@ class Run:
 
     def reached(self, target):
         return self.error is None and self.rel_subopt <= target
+
+
+@dataclass
+class CaseCtx:
+    """What one single-lam case's runs share (a harness subclasses it with its
+    ``objective(coef, intercept)``): the case, its data, lam, the reference, the
+    target suboptimality and the time cap per run."""
+
+    case: Any
+    ds: Any
+    lam: float
+    ref: Any
+    target: float
+    time_cap: float
+
+
+def case_fields(case, ds) -> dict:
+    """The first fields of a case's result: its name and data set, the data's
+    description and shape."""
+    n, p = ds.shape
+    return {
+        "case": case.name,
+        "dataset": case.dataset,
+        "description": ds.description,
+        "n": n,
+        "p": p,
+        "nnz": ds.nnz,
+    }
 
 
 def timed(fn, *args):
@@ -58,18 +88,25 @@ def median_time(fn, repeats):
     return float(np.median(times)), [float(t) for t in times], out
 
 
-def run_once(solver, ctx, state, tol: float, max_iter: int | None) -> Run:
-    """One timed fit; the suboptimality is computed with ``ctx.objective`` against
-    ``ctx.ref.p_star`` (any ctx with ``objective``, ``ref``, ``time_cap`` works)."""
+def timed_fit(solver, ctx, state, tol: float, max_iter: int | None):
+    """``(out, seconds, None)`` of one timed ``solver.fit``, or ``(None, seconds,
+    "<Error>: <message>")`` (logged) when the fit raises."""
     t0 = time.perf_counter()
     try:
         out, secs = timed(solver.fit, ctx, state, tol, max_iter)
     except Exception as e:
         secs = time.perf_counter() - t0
         log(f"      {solver.name} tol={tol:.1e}: ERROR {type(e).__name__}: {e}")
-        return Run(
-            tol, secs, math.inf, math.inf, None, False, max_iter, f"{type(e).__name__}: {e}"
-        )
+        return None, secs, f"{type(e).__name__}: {e}"
+    return out, secs, None
+
+
+def run_once(solver, ctx, state, tol: float, max_iter: int | None) -> Run:
+    """One timed fit; the suboptimality is computed with ``ctx.objective`` against
+    ``ctx.ref.p_star`` (any ctx with ``objective``, ``ref``, ``time_cap`` works)."""
+    out, secs, error = timed_fit(solver, ctx, state, tol, max_iter)
+    if error is not None:
+        return Run(tol, secs, math.inf, math.inf, None, False, max_iter, error)
     P = None
     if out.coef is None:
         rel = null = math.inf

@@ -2,7 +2,8 @@
 
 Job: :class:`Solver` is what calibration and timing drive (``prepare`` once per case,
 ``fit`` at a tolerance and iteration cap, ``setting`` for the table), :class:`FitOut`
-what a fit returns.  :func:`fastridge_api` is the only place the harness looks up a
+what a fit returns, :class:`FastridgeRunner` the common part of the single-lam
+fastridge runners.  :func:`fastridge_api` is the only place the harness looks up a
 fastridge function (public API only), with the set of its parameters so that runners
 pass only the keywords the installed version accepts.
 """
@@ -50,6 +51,41 @@ class Solver:
     def skip_reason(self, ctx) -> str | None:
         """Why this solver does not run on ctx's case at all (None: it runs)."""
         return None
+
+
+class FastridgeRunner(Solver):
+    """A fastridge runner of the single-lam comparisons, calling ``fastridge.<api>``.
+
+    ``variant`` is a key of ``names`` (the row name) and ``labels`` (the setting's
+    label): "cert" runs at the certified tol, "cal" is calibrated like a peer, and
+    ``csc_variant`` fits a CSC copy of X, made in :meth:`prepare` (outside the timing,
+    like glmnet's column-major copy) and also run at the certified tol."""
+
+    start_tol = 1e-8
+    api = "?"
+    names: dict = {}
+    labels: dict = {}
+    csc_variant = "?"
+
+    def __init__(self, variant: str, threads: int):
+        self.variant = variant
+        self.threads = threads
+        self.name = self.names[variant]
+        self.calibrate = variant == "cal"
+
+    def available(self):
+        return fastridge_available(self.api)
+
+    def prepare(self, ctx):
+        return ctx.ds.X.tocsc() if self.variant == self.csc_variant else None
+
+    def fixed(self, ctx):
+        if self.variant in ("cert", self.csc_variant):
+            return ctx.target * ctx.ref.p_star / ctx.ref.p_null
+        return ctx.target
+
+    def setting(self, tol):
+        return f"tol={tol:.3g} ({self.labels[self.variant]})"
 
 
 def fastridge_api(name: str):

@@ -25,8 +25,8 @@ import numpy as np
 
 from .. import log
 from ..logistic_data import Dataset
-from .base import FitOut, Solver, build, fastridge_api, fastridge_available, quiet_fit
-from .ridge import glmnet_csc
+from .base import FastridgeRunner, FitOut, Solver, build, fastridge_api, quiet_fit
+from .ridge import glmnet_available, glmnet_csc
 
 
 def _binary_or_multi(ds, coef, intercept):
@@ -116,11 +116,7 @@ class GlmnetLogistic(Solver):
         self.name = "glmnet" if path == 1 else "glmnet-path"
 
     def available(self):
-        try:
-            from glmnet._glmnet import lsolns, splognet  # noqa: F401
-        except Exception as e:  # pragma: no cover
-            return False, f"python-glmnet not importable: {e!r}"
-        return True, ""
+        return glmnet_available("lsolns", "splognet")
 
     def prepare(self, ctx):
         ds = ctx.ds
@@ -248,19 +244,16 @@ class SkglmLogistic(Solver):
         return FitOut(coef, b, None if n_iter is None else int(np.max(n_iter)), hit)
 
 
-class FastridgeLogistic(Solver):
-    start_tol = 1e-8
+class FastridgeLogistic(FastridgeRunner):
+    api = "logistic"
+    names = {"cert": "fastridge", "cal": "fastridge-cal", "cd": "fastridge-cd"}
+    labels = {"cert": "certified", "cal": "calibrated", "cd": "certified, CSC input"}
+    csc_variant = "cd"
 
     def __init__(self, variant: str, threads: int):
-        self.variant = variant
-        self.threads = threads
-        self.name = {"cert": "fastridge", "cal": "fastridge-cal", "cd": "fastridge-cd"}[variant]
-        self.calibrate = variant == "cal"
+        super().__init__(variant, threads)
         self.probe_iters = (2, 6) if variant == "cd" else None
         self.solver = "cd" if variant == "cd" else "auto"
-
-    def available(self):
-        return fastridge_available("logistic")
 
     def _kwargs(self, ctx, tol, max_iter):
         _, params = fastridge_api("logistic")
@@ -289,15 +282,6 @@ class FastridgeLogistic(Solver):
             return f"unavailable: {type(e).__name__}: {e}"
         return None
 
-    def prepare(self, ctx):
-        # like glmnet's column-major copy, the CSC copy for CD is made outside the timing
-        return ctx.ds.X.tocsc() if self.variant == "cd" else None
-
-    def fixed(self, ctx):
-        if self.variant in ("cert", "cd"):
-            return ctx.target * ctx.ref.p_star / ctx.ref.p_null
-        return ctx.target
-
     def fit(self, ctx, state, tol, max_iter):
         fn, _ = fastridge_api("logistic")
         X = ctx.ds.X if state is None else state
@@ -309,10 +293,6 @@ class FastridgeLogistic(Solver):
         extra["n_passes"] = int(res.n_passes)
         coef, b = _binary_or_multi(ctx.ds, res.coef, res.intercept)
         return FitOut(coef, b, int(res.n_iter), not bool(res.converged), extra)
-
-    def setting(self, tol):
-        label = {"cert": "certified", "cal": "calibrated", "cd": "certified, CSC input"}
-        return f"tol={tol:.3g} ({label[self.variant]})"
 
 
 def make_solvers(names: list[str], args) -> list[Solver]:

@@ -15,12 +15,13 @@ Job: run each solver on a case and return its ``(coef, intercept)`` in the objec
 
 from __future__ import annotations
 
+import importlib
 import time
 import warnings
 
 import numpy as np
 
-from .base import FitOut, Solver, build, fastridge_api, fastridge_available
+from .base import FastridgeRunner, FitOut, Solver, build, fastridge_api
 
 
 class SklearnRidge(Solver):
@@ -80,6 +81,20 @@ class SklearnRidge(Solver):
         if self.solver == "sparse_cg" and p > n:
             return "sparse_cg ignores max_iter when p > n: no cap"
         return None
+
+
+def glmnet_available(*names: str) -> tuple[bool, str]:
+    """``Solver.available`` of a glmnet runner using ``glmnet._glmnet.<names>``."""
+    try:
+        mod = importlib.import_module("glmnet._glmnet")
+        for name in names:
+            if not hasattr(mod, name):  # as ``from glmnet._glmnet import <name>`` says
+                raise ImportError(
+                    f"cannot import name {name!r} from {mod.__name__!r} ({mod.__file__})"
+                )
+    except Exception as e:  # pragma: no cover
+        return False, f"python-glmnet not importable: {e!r}"
+    return True, ""
 
 
 def glmnet_csc(X) -> dict:
@@ -148,11 +163,7 @@ class Glmnet(Solver):
     start_tol = 1e-9
 
     def available(self):
-        try:
-            from glmnet._glmnet import solns, spelnet  # noqa: F401
-        except Exception as e:  # pragma: no cover
-            return False, f"python-glmnet not importable: {e!r}"
-        return True, ""
+        return glmnet_available("solns", "spelnet")
 
     def prepare(self, ctx):
         return glmnet_prepare(ctx.ds.X, ctx.ds.y, np.array([ctx.lam]))
@@ -174,32 +185,22 @@ class Glmnet(Solver):
         return f"thr={tol:.3g}"
 
 
-class Fastridge(Solver):
-    start_tol = 1e-8
-
-    def __init__(self, variant: str, threads: int):
-        self.variant = variant
-        self.threads = threads
-        self.name = {
-            "cert": "fastridge",
-            "cal": "fastridge-cal",
-            "tol": "fastridge-tol",
-            "csc-cd": "fastridge-csc-cd",
-        }[variant]
-        self.calibrate = variant == "cal"
-        self.probe_iters = None
-
-    def available(self):
-        return fastridge_available("ridge")
-
-    def prepare(self, ctx):
-        # Like glmnet's column-major copy, the CSC copy is made outside the timing.
-        return ctx.ds.X.tocsc() if self.variant == "csc-cd" else None
-
-    def fixed(self, ctx):
-        if self.variant in ("cert", "csc-cd"):
-            return ctx.target * ctx.ref.p_star / ctx.ref.p_null
-        return ctx.target
+class Fastridge(FastridgeRunner):
+    api = "ridge"
+    names = {
+        "cert": "fastridge",
+        "cal": "fastridge-cal",
+        "tol": "fastridge-tol",
+        "csc-cd": "fastridge-csc-cd",
+    }
+    labels = {
+        "cert": "certified",
+        "cal": "calibrated",
+        "tol": "plain",
+        "csc-cd": "certified, CSC input",
+    }
+    csc_variant = "csc-cd"
+    probe_iters = None
 
     def fit(self, ctx, state, tol, max_iter):
         fn, params = fastridge_api("ridge")
@@ -224,15 +225,6 @@ class Fastridge(Solver):
             not bool(conv),
             extra,
         )
-
-    def setting(self, tol):
-        label = {
-            "cert": "certified",
-            "cal": "calibrated",
-            "tol": "plain",
-            "csc-cd": "certified, CSC input",
-        }[self.variant]
-        return f"tol={tol:.3g} ({label})"
 
 
 def make_solvers(names: list[str], threads: int) -> list[Solver]:
