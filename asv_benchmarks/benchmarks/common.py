@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from harness.sampling import draws_per_row, row_columns
+
+from .sampling import draws_per_row, row_columns
 
 SMOKE = os.environ.get("FASTRIDGE_ASV_SMOKE", "") not in ("", "0")
 

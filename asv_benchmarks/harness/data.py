@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from benchmarks.sampling import draws_per_row, row_columns
 
 from . import log
-from .sampling import draws_per_row, row_columns
 
 # Bump when a generator changes: it is part of every cache file name.
 DATA_VERSION = 2

@@ -4,7 +4,8 @@
 
 Job: :func:`draws_per_row` (how many draws a row needs for a given expected number
 of distinct columns) and :func:`row_columns` (the sorted distinct columns of a block
-of rows).  Only numpy: the asv benchmarks import it too.
+of rows).  Only numpy.  It lives in the asv package because asv imports
+nothing but ``benchmarks`` itself; the harness imports it from here.
 """
 
 from __future__ import annotations
