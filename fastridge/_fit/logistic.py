@@ -462,7 +462,8 @@ def _mean_spread_ratio(prob: LogisticProblem) -> float:
     """``max_j |mean_j| / spread_j`` of X's columns (one pass, only when warning)."""
     from .._solvers.logistic.certify import DataScales
 
-    ratio = DataScales(prob.Xv, prob.s, True, prob.n_threads).cancellation_ratio
+    scales = DataScales(prob.Xv, prob.s, True, prob.n_threads, operator_type=prob.operator_type)
+    ratio = scales.cancellation_ratio
     return float(np.sqrt(ratio))
 
 

@@ -2,6 +2,13 @@
 
 Path algorithms (``solver``):
 
+``subspace-cg``
+    One Jacobi-preconditioned Galerkin subspace per target
+    (:func:`fastridge._solvers.ridge.path_subspace.subspace_path`): the basis
+    is grown by products with ``H = Xc^T S Xc`` and every lam is solved in it,
+    ``w(lam) = Z (Z^T H Z + lam Z^T Z)^{-1} Z^T b``; points whose certificate
+    is still above ``tol`` are polished by warm-started Jacobi PCG.  What
+    ``auto`` picks when ``min(n, p) > 256``.
 ``multishift-cg``
     One Krylov sequence for the whole grid (:mod:`fastridge._solvers.ridge.multishift`):
     each iteration costs one product with ``H = Xc^T S Xc`` (primal) or
@@ -67,6 +74,7 @@ def ridge_path(
     tol: float = 1e-8,
     max_iter: int | None = None,
     n_threads: int | None = None,
+    operator_type=DesignOperator,
 ) -> PathResult:
     """Ridge regression over a grid of penalties, certified at every point.
 
@@ -101,9 +109,10 @@ def ridge_path(
         Fit the unpenalised intercept.
     sample_weight : float or array-like of shape (n,), optional
         Non-negative weights ``s_i``, not all zero.
-    solver : {"auto", "multishift-cg", "eigen", "cg", "cd"}, default="auto"
+    solver : {"auto", "subspace-cg", "multishift-cg", "eigen", "cg", "cd"}, default="auto"
         The path algorithm (module docstring).  ``auto``: ``eigen`` when
-        ``min(n, p) <= 256``, otherwise ``subspace-cg``.
+        ``min(n, p) <= 256``, otherwise ``subspace-cg`` (never
+        ``multishift-cg``; :func:`fastridge._solvers.auto_rules.ridge_path_solver`).
     tol : float, default=1e-8
         Relative accuracy of every point: ``certificate <= tol * P_null``.
     max_iter : int, optional
@@ -111,6 +120,9 @@ def ridge_path(
         iterations; CG iterations or CD epochs per lam for ``cg`` / ``cd``).
     n_threads : int, optional
         Threads for the kernels; None or -1 means all of Numba's threads.
+    operator_type : type, default=DesignOperator
+        The design operator class built on ``X`` (the contract of
+        :mod:`fastridge._operators.contract`; ``cd`` also needs column access).
 
     Returns
     -------
@@ -131,6 +143,7 @@ def ridge_path(
         tol=tol,
         max_iter=max_iter,
         n_threads=n_threads,
+        operator_type=operator_type,
     )[0]
 
 
