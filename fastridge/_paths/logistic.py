@@ -14,9 +14,9 @@ import warnings
 import numpy as np
 
 from .._fit.logistic import (
-    _MEAN_SPREAD_WARN,
+    MEAN_SPREAD_WARN,
     LogisticProblem,
-    _mean_spread_ratio,
+    mean_spread_ratio,
     prepare_logistic,
     solve_logistic,
 )
@@ -162,7 +162,7 @@ def logistic_path(
         classes=prob.classes,
     )
     if not result.converged:
-        _warn_not_converged(result, fits, prob.max_iter, _mean_spread_ratio(prob))
+        _warn_not_converged(result, fits, prob.max_iter, mean_spread_ratio(prob))
     object.__setattr__(result, "seconds", time.perf_counter() - t0)
     return result
 
@@ -246,7 +246,7 @@ def _warn_not_converged(result: PathResult, fits, max_iter: int, mean_ratio: flo
 
     bad = [f.lam for f in fits if not f.converged]
     rel = np.max(np.asarray(result.relative_certificate))
-    if mean_ratio > _MEAN_SPREAD_WARN:
+    if mean_ratio > MEAN_SPREAD_WARN:
         cause = (
             f"columns of X have means at least {mean_ratio:.3g} times their spread, so float64 "
             "rounding limits the accuracy that can be certified: centre X"
