@@ -23,7 +23,8 @@ class FitResult:
         The penalty ``lam`` of each target.
     certificate : float or ndarray
         Upper bound on ``P(w, b) - P*`` for the returned ``(w, b)`` (the
-        objective of DESIGN.md section 1), computed from the final iterate.
+        objective of docs/architecture.md, "1. The problems (exact
+        objectives)"), computed from the final iterate.
     p_null : float or ndarray
         ``P`` of the best intercept-only model (``w = 0``): the scale the
         stopping rule ``certificate <= tol * p_null`` is relative to.
