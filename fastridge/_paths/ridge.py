@@ -194,31 +194,15 @@ def path_with_predictions(
         n_threads=n_threads,
         operator_type=operator_type,
     )
-    Xv, Y, sw, scaled, op = setup.Xv, setup.Y, setup.sw, setup.scaled, setup.op
-    ybar, Yc, tol, fit_intercept = setup.ybar, setup.Yc, setup.tol, setup.fit_intercept
+    Xv, scaled, op, ybar = setup.Xv, setup.scaled, setup.op, setup.ybar
+    tol, fit_intercept = setup.tol, setup.fit_intercept
     nt, k, p, one_d = setup.n_threads, setup.k, setup.p, setup.one_d
-    with numba_threads(nt), blas_limit(setup.plan.blas_threads):
-        base = setup.problem
-        B, p_null = base.B, base.p_null
-        if default_args is not None:
-            lams_v = ridge_grid(op, B, p_null, *default_args)
-        else:
-            lams_v = scaled.lam
-        L = len(lams_v)
-        keeps = [] if rows is not None and solver == "subspace-cg" else None
-        Wt, cert_f64, n_iter_each, name, exact = run_path(
-            solver, op, Yc, B, p_null, lams_v, tol, max_iter, keeps
-        )
-        # Sound certificates (rounding included) for every point, as in ridge().
-        grid = grid_problem(op, Yc, B, p_null, lams_v, tol)
-        sound = sound_certificate(
-            grid,
-            np.ascontiguousarray(Wt.T),
-            cert_f64,
-            np.repeat(ybar, L),
-            np.repeat(abs_mean(scaled), L),
-            np.repeat(constant_targets(Y, sw), L),
-        )
+    p_null = setup.problem.p_null
+    keeps = [] if rows is not None and solver == "subspace-cg" else None
+    lams_v, Wt, cert_f64, sound, n_iter_each, name, exact = _solve_grid(
+        setup, solver, max_iter, default_args, keeps
+    )
+    L = len(lams_v)
     # Wt: (k*L, p), row t*L + j = target t at lams_v[j].
     coef = Wt.reshape(k, L, p).transpose(1, 0, 2)  # (L, k, p)
     intercept = (ybar[None, :] - coef @ op.mu) if fit_intercept else np.zeros((L, k))
@@ -253,6 +237,40 @@ def path_with_predictions(
         n_threads=nt,
     )
     return result, pred
+
+
+def _solve_grid(setup, solver, max_iter, default_args, keeps):
+    """Run the path algorithm on ``setup`` and certify every point soundly.
+
+    The grid is ``setup.scaled.lam``, or the default grid from ``B`` and
+    ``P_null`` when ``default_args`` is given.  Returns ``(lams, Wt, cert_f64,
+    sound, n_iter, name, exact)``: row ``t * L + j`` of ``Wt`` (kL, p) is
+    target ``t`` at ``lams[j]``; ``cert_f64`` the algorithm's float64
+    certificates, ``sound`` the :func:`sound_certificate` (rounding included,
+    as in :func:`fastridge.ridge`).
+    """
+    op, Yc, Y, sw, scaled = setup.op, setup.Yc, setup.Y, setup.sw, setup.scaled
+    tol, ybar = setup.tol, setup.ybar
+    with numba_threads(setup.n_threads), blas_limit(setup.plan.blas_threads):
+        B, p_null = setup.problem.B, setup.problem.p_null
+        if default_args is not None:
+            lams_v = ridge_grid(op, B, p_null, *default_args)
+        else:
+            lams_v = scaled.lam
+        L = len(lams_v)
+        Wt, cert_f64, n_iter_each, name, exact = run_path(
+            solver, op, Yc, B, p_null, lams_v, tol, max_iter, keeps
+        )
+        grid = grid_problem(op, Yc, B, p_null, lams_v, tol)
+        sound = sound_certificate(
+            grid,
+            np.ascontiguousarray(Wt.T),
+            cert_f64,
+            np.repeat(ybar, L),
+            np.repeat(abs_mean(scaled), L),
+            np.repeat(constant_targets(Y, sw), L),
+        )
+    return lams_v, Wt, cert_f64, sound, n_iter_each, name, exact
 
 
 def _warn_unconverged(name, ok, solver_ok, cert, p_null, tol, report, op) -> None:
