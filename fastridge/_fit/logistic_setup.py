@@ -16,6 +16,7 @@ import numpy as np
 from .. import _kernels as K
 from .._operators.design import DesignOperator
 from .._operators.softmax import SoftmaxOperator
+from .results import XvShape
 from .threads import resolve_n_threads
 from .validation import (
     canonical_csc,
@@ -40,7 +41,7 @@ _MAX_ABS_X = 1e30
 
 
 @dataclass(frozen=True)
-class LogisticProblem:
+class LogisticProblem(XvShape):
     """A validated logistic problem without its penalty: what every ``lam`` of a path shares.
 
     Built by :func:`prepare_logistic` (all validation and any conversion of
@@ -61,14 +62,6 @@ class LogisticProblem:
     # The operators the solvers build on Xv (fastridge._operators.contract).
     operator_type: type = DesignOperator
     softmax_operator_type: type = SoftmaxOperator
-
-    @property
-    def n(self) -> int:
-        return self.Xv.shape[0]
-
-    @property
-    def p(self) -> int:
-        return self.Xv.shape[1]
 
     @property
     def n_classes(self) -> int:

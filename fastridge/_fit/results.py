@@ -1,4 +1,4 @@
-"""Result objects returned by the public functions."""
+"""Result objects returned by the public functions, and the shape of a set-up's ``Xv``."""
 
 from __future__ import annotations
 
@@ -74,3 +74,19 @@ class FitResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(cert == 0, 0.0, cert / pn)
         return float(rel) if rel.ndim == 0 else rel
+
+
+class XvShape:
+    """``n`` and ``p`` (rows and columns) of the validated design ``self.Xv``.
+
+    Mixed into the set-up dataclasses (:class:`fastridge._fit.ridge.RidgeSetup`,
+    :class:`fastridge._fit.logistic_setup.LogisticProblem`).
+    """
+
+    @property
+    def n(self) -> int:
+        return self.Xv.shape[0]
+
+    @property
+    def p(self) -> int:
+        return self.Xv.shape[1]
