@@ -3,8 +3,10 @@
 Both implement the Protocols of :mod:`fastridge._operators.contract`; every
 product agrees to 1e-12 (relative, in norm) with the same pass count, and
 every solver that needs no column access gives the same iterates (1e-10),
-iteration counts and pass counts through either operator: the proof that
-another operator can be dropped in.
+iteration counts and pass counts through either operator, and so do the
+ridge and logistic paths and the RidgeCV engines (K-fold, leave-one-out,
+exact and stochastic GCV) built on them: the proof that another operator can
+be dropped in (docs/architecture.md, "7. The operator contract").
 """
 
 from __future__ import annotations
@@ -13,20 +15,23 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from fastridge._cv.ridge import kfold_scores, loo_gcv
 from fastridge._fit.logistic import prepare_logistic, solve_logistic
 from fastridge._fit.validation import check_X
 from fastridge._operators import DesignProducts, OperatorBase, SoftmaxProducts
 from fastridge._operators.design import DesignOperator
 from fastridge._operators.softmax import SoftmaxOperator
+from fastridge._paths.logistic import logistic_path
+from fastridge._paths.ridge import path_with_predictions, ridge_path
 from fastridge._solvers.ridge import SOLVERS, RidgeProblem
 from tests._reference_operator import ReferenceOperator, ReferenceSoftmaxOperator
 
 FORMATS = ["dense", "csr", "csc"]
 
 
-def _raw_data(fmt, dtype, n=60, p=12, k=2, seed=0):
+def _raw_data(fmt, dtype, n=60, p=12, k=2, seed=0, shift=1.0):
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p)) * rng.uniform(0.5, 3.0, p) + rng.uniform(-2, 2, p)
+    X = rng.standard_normal((n, p)) * rng.uniform(0.5, 3.0, p) + shift * rng.uniform(-2, 2, p)
     X[rng.random((n, p)) < 0.3] = 0.0
     X = X.astype(dtype)
     Y = X.astype(np.float64) @ rng.standard_normal((p, k)) + rng.standard_normal((n, k))
@@ -198,3 +203,175 @@ def test_logistic_newton_through_both_operators(fmt, n_classes, p, weighted):
     assert (res.n_iter, res.n_passes, res.solver) == (ref.n_iter, ref.n_passes, ref.solver)
     if n_classes == 3 or (p == 60 and fmt == "dense"):
         assert res.solver == "newton-cg"
+
+
+# ---------------------------------------------------------------------------
+# paths and cross-validation engines through both operators
+# ---------------------------------------------------------------------------
+
+BOTH = [(DesignOperator, SoftmaxOperator), (ReferenceOperator, ReferenceSoftmaxOperator)]
+
+
+class _Recorder:
+    """Builds operators of class ``cls`` and keeps them, to sum their passes."""
+
+    def __init__(self, cls):
+        self.cls, self.ops = cls, []
+
+    def __call__(self, *args, **kwargs):
+        op = self.cls(*args, **kwargs)
+        self.ops.append(op)
+        return op
+
+    @property
+    def n_passes(self) -> int:
+        return sum(op.n_passes for op in self.ops)
+
+
+def _recording_path(paths: list):
+    """``path_with_predictions`` that appends each ``PathResult`` to ``paths``."""
+
+    def path(*args, **kwargs):
+        out = path_with_predictions(*args, **kwargs)
+        paths.append(out[0])
+        return out
+
+    return path
+
+
+def _weights(rng, n, weighted):
+    return rng.uniform(0.2, 2.0, n) if weighted else None
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", ["subspace-cg", "multishift-cg", "eigen", "cg"])
+@pytest.mark.parametrize(("n", "p"), [(60, 12), (24, 40)], ids=["tall", "wide"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_path_through_both_operators(fmt, dtype, solver, n, p, fit_intercept, weighted):
+    # Small column means and lam >= 50: every iteration is well conditioned (the
+    # unpreconditioned multi-shift CG included), so rounding differences between
+    # the operators stay far below 1e-10 and no stopping decision flips.
+    Xv, Y, rng = _raw_data(fmt, dtype, n=n, p=p, k=2, seed=7, shift=0.1)
+    kw = dict(fit_intercept=fit_intercept, sample_weight=_weights(rng, n, weighted), tol=1e-10)
+    lams = np.geomspace(5000.0, 50.0, 5)
+    a, b = (
+        ridge_path(Xv, Y, lams, solver=solver, n_threads=1, operator_type=cls, **kw)
+        for cls, _ in BOTH
+    )
+    _close(a.coef, b.coef, 1e-10)
+    _close(a.intercept, b.intercept, 1e-10)
+    assert np.array_equal(a.n_iter, b.n_iter) and a.n_passes == b.n_passes
+    assert a.solver == b.solver and a.converged and b.converged
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("n_classes", "p", "multi_class"),
+    [(2, 12, "auto"), (2, 60, "auto"), (3, 12, "multinomial"), (3, 12, "ovr")],
+)
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_logistic_path_through_both_operators(
+    fmt, n_classes, p, multi_class, fit_intercept, weighted
+):
+    # The default grid (its lam_max gradient goes through the operator too),
+    # kept at large lam so that the inner CG stays short (see above).
+    Xv, Y, rng = _raw_data(fmt, np.float64, n=80, p=p, seed=5)
+    y = np.digitize(Y[:, 0], np.quantile(Y[:, 0], np.linspace(0, 1, n_classes + 1)[1:-1]))
+    kw = dict(
+        n_lams=4,
+        lam_min_ratio=0.1,
+        fit_intercept=fit_intercept,
+        sample_weight=_weights(rng, len(y), weighted),
+        solver="newton-cg",
+        tol=1e-10,
+        n_threads=1,
+        multi_class=multi_class,
+    )
+    a, b = (
+        logistic_path(Xv, y, operator_type=op, softmax_operator_type=sm, **kw) for op, sm in BOTH
+    )
+    _close(a.lams, b.lams, 1e-10)
+    _close(a.coef, b.coef, 1e-10)
+    _close(a.intercept, b.intercept, 1e-10)
+    assert np.array_equal(a.n_iter, b.n_iter) and a.n_passes == b.n_passes
+    assert a.solver == b.solver and a.converged and b.converged
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("scoring", ["r2", "neg_mean_squared_error"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_cv_kfold_through_both_operators(fmt, scoring, fit_intercept, weighted):
+    Xv, Y, rng = _raw_data(fmt, np.float64, n=60, p=12, k=2, seed=9)
+    sw = _weights(rng, 60, weighted)
+    folds = [(np.setdiff1d(np.arange(60), t), t) for t in np.array_split(rng.permutation(60), 3)]
+    lams = np.array([3.0, 300.0, 30.0])  # any order: the engine restores it
+    runs = []
+    for cls, _ in BOTH:
+        paths = []
+        scores = kfold_scores(
+            Xv,
+            Y,
+            False,
+            sw,
+            lams,
+            folds,
+            fit_intercept=fit_intercept,
+            scoring=scoring,
+            per_target=True,
+            tol=1e-10,
+            n_threads=1,
+            path=_recording_path(paths),
+            operator_type=cls,
+        )
+        runs.append((scores, paths))
+    (a, paths_a), (b, paths_b) = runs
+    _close(a, b, 1e-10)
+    for pa, pb in zip(paths_a, paths_b, strict=True):
+        _close(pa.coef, pb.coef, 1e-10)
+        assert np.array_equal(pa.n_iter, pb.n_iter) and pa.n_passes == pb.n_passes
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("method", ["loo", "gcv", "gcv-stochastic"])
+@pytest.mark.parametrize(("n", "p"), [(60, 12), (24, 40)], ids=["tall", "wide"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_cv_gcv_through_both_operators(fmt, method, n, p, fit_intercept, weighted):
+    Xv, Y, rng = _raw_data(fmt, np.float64, n=n, p=p, k=2, seed=11)
+    sw = _weights(rng, n, weighted)
+    # The exact methods on the default grid; the stochastic one where its probes converge fast.
+    alphas = np.geomspace(300.0, 3.0, 4) if method == "gcv-stochastic" else None
+    runs = []
+    for cls, _ in BOTH:
+        rec = _Recorder(cls)
+        out = loo_gcv(
+            Xv,
+            Y,
+            sw,
+            alphas,
+            method=method,
+            store=method == "loo",
+            fit_intercept=fit_intercept,
+            tol=1e-10,
+            n_threads=1,
+            n_probes=4,
+            random_state=0,
+            operator_type=rec,
+        )
+        runs.append((*out, rec.n_passes))
+    (al_a, g_a, path_a, passes_a), (al_b, g_b, path_b, passes_b) = runs
+    _close(al_a, al_b, 1e-10)
+    for name in ("error", "error_se", "df", "df_se", "rss"):
+        _close(getattr(g_a, name), getattr(g_b, name), 1e-10)
+    if method == "loo":
+        _close(g_a.loo_errors, g_b.loo_errors, 1e-10)
+    else:
+        assert g_a.loo_errors is None and g_b.loo_errors is None
+    if path_a is not None:
+        _close(path_a.coef, path_b.coef, 1e-10)
+        assert path_a.converged and path_b.converged
+    assert passes_a == passes_b

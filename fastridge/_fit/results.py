@@ -1,4 +1,4 @@
-"""Result objects returned by the public functions."""
+"""Result objects returned by the public functions, and the shape of a set-up's ``Xv``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ class FitResult:
         The penalty ``lam`` of each target.
     certificate : float or ndarray
         Upper bound on ``P(w, b) - P*`` for the returned ``(w, b)`` (the
-        objective of DESIGN.md section 1), computed from the final iterate.
+        objective of docs/architecture.md, "1. The problems (exact
+        objectives)"), computed from the final iterate.
     p_null : float or ndarray
         ``P`` of the best intercept-only model (``w = 0``): the scale the
         stopping rule ``certificate <= tol * p_null`` is relative to.
@@ -73,3 +74,19 @@ class FitResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(cert == 0, 0.0, cert / pn)
         return float(rel) if rel.ndim == 0 else rel
+
+
+class XvShape:
+    """``n`` and ``p`` (rows and columns) of the validated design ``self.Xv``.
+
+    Mixed into the set-up dataclasses (:class:`fastridge._fit.ridge.RidgeSetup`,
+    :class:`fastridge._fit.logistic_setup.LogisticProblem`).
+    """
+
+    @property
+    def n(self) -> int:
+        return self.Xv.shape[0]
+
+    @property
+    def p(self) -> int:
+        return self.Xv.shape[1]

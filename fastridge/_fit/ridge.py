@@ -13,7 +13,7 @@ from .._operators.design import DesignOperator
 from .._solvers.ridge import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from .._solvers.ridge.rounding import sound_certificate
 from .._solvers.stopping import certified_limit, is_certified
-from .results import FitResult
+from .results import FitResult, XvShape
 from .scaling import ScaledProblem, abs_mean, check_X_scale, constant_targets, scale_problem
 from .threads import blas_limit, numba_threads, resolve_n_threads
 from .validation import (
@@ -250,7 +250,7 @@ class RidgePlan:
 
 
 @dataclass(frozen=True)
-class RidgeSetup:
+class RidgeSetup(XvShape):
     """A validated, centred (and rescaled) ridge problem with its operator.
 
     What :func:`fastridge.ridge`, :func:`fastridge.ridge_path`, ``RidgeCV`` and
@@ -270,14 +270,6 @@ class RidgeSetup:
     Yc: np.ndarray  # (n, k) centred targets, fitting units
     op: object  # the design operator, built with targets=Yc
     problem: RidgeProblem  # at plan.lam (lam = 1 for a grid)
-
-    @property
-    def n(self) -> int:
-        return self.Xv.shape[0]
-
-    @property
-    def p(self) -> int:
-        return self.Xv.shape[1]
 
     @property
     def k(self) -> int:

@@ -1,8 +1,9 @@
 """The design operator: ``X`` with centring and sample weights, never copied.
 
-Notation (DESIGN.md section 1): ``s`` are the sample weights (ones when none
-are given), ``S = sum_i s_i``, ``mu = X^T s / S`` the weighted column means
-when an intercept is fitted (``mu = 0`` otherwise), and the centred design is
+Notation (docs/architecture.md, "1. The problems (exact objectives)"): ``s``
+are the sample weights (ones when none are given), ``S = sum_i s_i``,
+``mu = X^T s / S`` the weighted column means when an intercept is fitted
+(``mu = 0`` otherwise), and the centred design is
 
     Xc = X - 1 mu^T.
 
@@ -13,7 +14,8 @@ matrices are ``A^T A = Xc^T S Xc`` (primal, p x p) and ``A A^T`` (dual, n x n).
 The contract it implements is :mod:`fastridge._operators.contract`; the raw
 kernel calls are in :mod:`.stored`, the compensated set-up in :mod:`.careful`.
 
-Passes over ``X`` per call (the unit of cost in DESIGN.md section 5):
+Passes over ``X`` per call (the unit of cost in docs/architecture.md,
+"5. Performance model"):
 
 ==================  ====  ====  =====
 product             CSR   CSC   dense

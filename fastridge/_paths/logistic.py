@@ -14,14 +14,15 @@ import warnings
 import numpy as np
 
 from .._fit.logistic import (
-    _MEAN_SPREAD_WARN,
+    MEAN_SPREAD_WARN,
     LogisticProblem,
-    _mean_spread_ratio,
+    mean_spread_ratio,
     prepare_logistic,
     solve_logistic,
 )
 from .._fit.threads import numba_threads
 from .._operators.design import DesignOperator
+from .._operators.softmax import SoftmaxOperator
 from .grid import check_grid, geometric_grid, lam_max_from_gradient
 from .results import PathResult
 
@@ -40,6 +41,8 @@ def logistic_path(
     max_iter: int | None = None,
     n_threads: int | None = None,
     multi_class: str = "auto",
+    operator_type: type = DesignOperator,
+    softmax_operator_type: type = SoftmaxOperator,
 ) -> PathResult:
     """L2-regularised logistic regression along a decreasing grid of ``lam``, certified.
 
@@ -94,6 +97,11 @@ def logistic_path(
         when ``n >= p``, 1e-2 otherwise (glmnet's convention).
     fit_intercept, sample_weight, solver, tol, max_iter, n_threads, multi_class
         As for :func:`fastridge.logistic` (``max_iter`` per ``lam``).
+    operator_type, softmax_operator_type : type
+        The operator classes built on ``X`` (the contract of
+        :mod:`fastridge._operators.contract`), as for
+        :func:`fastridge._fit.logistic.prepare_logistic`; the default grid's
+        gradient also goes through ``operator_type``.
 
     Returns
     -------
@@ -123,6 +131,8 @@ def logistic_path(
         max_iter=max_iter,
         n_threads=n_threads,
         multi_class=multi_class,
+        operator_type=operator_type,
+        softmax_operator_type=softmax_operator_type,
     )
     grid, default = check_grid(lams, n_lams, lam_min_ratio, prob.n, prob.p)
     passes = 0
@@ -152,7 +162,7 @@ def logistic_path(
         classes=prob.classes,
     )
     if not result.converged:
-        _warn_not_converged(result, fits, prob.max_iter, _mean_spread_ratio(prob))
+        _warn_not_converged(result, fits, prob.max_iter, mean_spread_ratio(prob))
     object.__setattr__(result, "seconds", time.perf_counter() - t0)
     return result
 
@@ -191,7 +201,7 @@ def _lam_max(prob: LogisticProblem) -> tuple[float, int]:
         Y = onehot
     G = s[:, None] * (q[None, :] - Y)
     with numba_threads(prob.n_threads):
-        op = DesignOperator(prob.Xv, None, False, prob.n_threads)
+        op = prob.operator_type(prob.Xv, None, False, prob.n_threads)
         grad = op.rmatvec(np.ascontiguousarray(G))  # (p, columns)
         passes = op.n_passes
         if kind == "multinomial":
@@ -211,7 +221,7 @@ def _lam_max(prob: LogisticProblem) -> tuple[float, int]:
             return max(valid), passes
         # grad F(0) = 0: the largest diagonal entry of the Hessian at 0,
         # curvature * max_j sum_i s_i xc_ij^2 (scales like c^2 with X).
-        hess = DesignOperator(prob.Xv, s, prob.fit_intercept, prob.n_threads)
+        hess = prob.operator_type(prob.Xv, s, prob.fit_intercept, prob.n_threads)
         fallback = curvature * float(np.max(hess.col_sq_norms(), initial=0.0))
         passes += hess.n_passes
     return lam_max_from_gradient(0.0, 0.0, fallback), passes
@@ -236,7 +246,7 @@ def _warn_not_converged(result: PathResult, fits, max_iter: int, mean_ratio: flo
 
     bad = [f.lam for f in fits if not f.converged]
     rel = np.max(np.asarray(result.relative_certificate))
-    if mean_ratio > _MEAN_SPREAD_WARN:
+    if mean_ratio > MEAN_SPREAD_WARN:
         cause = (
             f"columns of X have means at least {mean_ratio:.3g} times their spread, so float64 "
             "rounding limits the accuracy that can be certified: centre X"

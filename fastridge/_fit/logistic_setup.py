@@ -1,0 +1,191 @@
+"""The validated logistic problem (without its penalty): labels, weights, ``X`` and options.
+
+:func:`prepare_logistic` does all validation and any conversion of ``X`` once;
+the :class:`LogisticProblem` it returns is shared by every ``lam`` of a path
+(:func:`fastridge._fit.logistic_solve.solve_logistic` fits one).  Labels are
+encoded as scikit-learn orders ``classes_``: ``classes`` sorted, ``codes[i]``
+the index of ``y_i``; a binary problem takes ``y_i = +1`` for ``classes[1]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _kernels as K
+from .._operators.design import DesignOperator
+from .._operators.softmax import SoftmaxOperator
+from .results import XvShape
+from .threads import resolve_n_threads
+from .validation import (
+    canonical_csc,
+    check_flag,
+    check_max_iter,
+    check_sample_weight,
+    check_tol,
+    check_X,
+)
+
+#: Solver names accepted by :func:`fastridge.logistic`.
+LOGISTIC_SOLVERS = ("auto", "newton-cg", "cd")
+#: ``multi_class`` values accepted by :func:`fastridge.logistic`.
+MULTI_CLASS = ("auto", "multinomial", "ovr")
+# Newton iterations allowed by default; Newton-CG typically needs 5-20.
+_DEFAULT_MAX_ITER = 100
+# Largest |X_ij| accepted.  Beyond it a margin x.w overflows exp() (at
+# |x.w| > 709) for any coefficient above 1e-27 and the loss saturates, so
+# the Hessian underflows to 0 and Newton cannot move: reject with a message
+# instead of returning a silent non-answer.
+_MAX_ABS_X = 1e30
+
+
+@dataclass(frozen=True)
+class LogisticProblem(XvShape):
+    """A validated logistic problem without its penalty: what every ``lam`` of a path shares.
+
+    Built by :func:`prepare_logistic` (all validation and any conversion of
+    ``X`` happen there, once);
+    :func:`fastridge._fit.logistic_solve.solve_logistic` fits one ``lam``.
+    """
+
+    Xv: object  # validated dense ndarray or Compressed (CSC for solver="cd")
+    classes: np.ndarray  # sorted distinct labels
+    codes: np.ndarray  # (n,) class index of each sample
+    s: np.ndarray  # (n,) float64 sample weights (ones when none were given)
+    fit_intercept: bool
+    solver: str
+    multi_class: str
+    tol: float
+    max_iter: int
+    n_threads: int
+    # The operators the solvers build on Xv (fastridge._operators.contract).
+    operator_type: type = DesignOperator
+    softmax_operator_type: type = SoftmaxOperator
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def kind(self) -> str:
+        """``"binary"``, ``"multinomial"`` or ``"ovr"``: the model that is fitted."""
+        if self.n_classes == 2:
+            return "binary"
+        return "ovr" if self.multi_class == "ovr" else "multinomial"
+
+    @property
+    def n_models(self) -> int:
+        """Coefficient vectors: 1 for a binary problem, ``K`` otherwise."""
+        return 1 if self.n_classes == 2 else self.n_classes
+
+
+def prepare_logistic(
+    X,
+    y,
+    *,
+    fit_intercept: bool = True,
+    sample_weight=None,
+    solver: str = "auto",
+    tol: float = 1e-8,
+    max_iter: int | None = None,
+    n_threads: int | None = None,
+    multi_class: str = "auto",
+    operator_type: type = DesignOperator,
+    softmax_operator_type: type = SoftmaxOperator,
+) -> LogisticProblem:
+    """Validate the arguments of :func:`fastridge.logistic` (all but ``lam`` and ``coef_init``).
+
+    ``operator_type`` / ``softmax_operator_type`` build the operators the
+    solvers use (the contract of :mod:`fastridge._operators.contract`).
+    """
+    if solver not in LOGISTIC_SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(LOGISTIC_SOLVERS)}")
+    if multi_class not in MULTI_CLASS:
+        raise ValueError(
+            f"unknown multi_class {multi_class!r}; choose one of {', '.join(MULTI_CLASS)}"
+        )
+    tol = check_tol(tol)
+    fit_intercept = check_flag(fit_intercept, "fit_intercept")
+    Xv = check_X(X)
+    n = Xv.shape[0]
+    _check_magnitude(Xv)
+    classes, codes = _encode_labels(y, n)
+    n_classes = len(classes)
+    sw = check_sample_weight(sample_weight, n)
+    max_iter = check_max_iter(max_iter, _DEFAULT_MAX_ITER)
+    if solver == "cd" and n_classes > 2 and multi_class != "ovr":
+        raise ValueError(
+            'solver="cd" fits binary problems only: use multi_class="ovr" or '
+            'solver="newton-cg" for more than two classes'
+        )
+    if solver == "cd" and not isinstance(Xv, np.ndarray):
+        Xv = canonical_csc(Xv)  # once here, not once per class (a copy for CSR)
+    if fit_intercept and sw is not None:
+        class_weight = np.bincount(codes, weights=sw, minlength=n_classes)
+        if not (class_weight > 0).all():
+            empty = classes[int(np.flatnonzero(class_weight <= 0)[0])]
+            raise ValueError(
+                f"class {empty!r} has zero total sample weight: with an intercept the "
+                "problem has no minimiser (that class's intercept runs to -inf); drop "
+                "its rows or give them weight"
+            )
+    return LogisticProblem(
+        Xv=Xv,
+        classes=classes,
+        codes=codes,
+        s=np.ones(n) if sw is None else sw,
+        fit_intercept=bool(fit_intercept),
+        solver=solver,
+        multi_class=multi_class,
+        tol=tol,
+        max_iter=max_iter,
+        n_threads=resolve_n_threads(n_threads),
+        operator_type=operator_type,
+        softmax_operator_type=softmax_operator_type,
+    )
+
+
+def _check_magnitude(Xv) -> None:
+    """Reject entries whose size makes ``exp`` of any non-tiny margin overflow."""
+    values = Xv if isinstance(Xv, np.ndarray) else Xv.data
+    big = K.max_abs(values)
+    if big > _MAX_ABS_X:
+        raise ValueError(
+            f"X has an entry of absolute value {big:.3g} > {_MAX_ABS_X:g}: exp(x . w) "
+            "overflows for such features and the logistic loss saturates; rescale X "
+            "(for example with sklearn.preprocessing.MaxAbsScaler)"
+        )
+
+
+def _encode_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, codes)``: sorted distinct labels (scikit-learn's ``classes_``) and indices."""
+    ya = np.asarray(y)
+    if ya.ndim == 2 and ya.shape[1] == 1:
+        ya = ya[:, 0]
+    if ya.ndim != 1 or ya.shape[0] != n:
+        raise ValueError(f"y must be one-dimensional with {n} entries, got shape {ya.shape}")
+    if ya.dtype.kind == "c":
+        raise TypeError("y is complex")
+    if ya.dtype.kind == "f" and not np.isfinite(ya).all():
+        raise ValueError("y contains NaN or infinity")
+    if ya.dtype.kind == "O":
+        # Missing labels (None, or NaN from pandas) are not a class; np.unique
+        # would count every NaN of an object array as a class of its own.
+        missing = np.equal(ya, None) | (ya != ya)
+        if missing.any():
+            pos = int(np.flatnonzero(missing)[0])
+            raise ValueError(f"y contains NaN or None (a missing label) at position {pos}")
+    if ya.dtype.kind == "f" and np.any(ya != np.round(ya)):
+        # scikit-learn's type_of_target calls such a target "continuous" and
+        # its classifiers refuse it; fitting one class per distinct value
+        # would be meaningless.
+        raise ValueError(
+            "Unknown label type: continuous. y has non-integer float values (for example "
+            f"{float(ya[np.flatnonzero(ya != np.round(ya))[0]])!r}): logistic regression needs "
+            "class labels; use fastridge.ridge for a real-valued target"
+        )
+    classes, codes = np.unique(ya, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"y has a single class ({classes[0]!r}): at least two are needed")
+    return classes, codes.reshape(-1).astype(np.intp)
