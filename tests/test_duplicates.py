@@ -3,7 +3,7 @@
 scipy's matrix is the sum of the parts stored at one ``(row, column)``; the
 fits must be of that matrix and their certificates must bound the true gap
 (mpmath references, which sum duplicates exactly).  Duplicates are summed
-once at validation (``fastridge._fit.validation.canonical_copy``), exactly; a
+once at validation (``fastridge._fit.duplicates.canonical_copy``), exactly; a
 matrix without duplicates is not copied.
 """
 

@@ -16,10 +16,10 @@ import numpy as np
 from .. import _kernels as K
 from .._operators.design import DesignOperator
 from .._operators.softmax import SoftmaxOperator
+from .duplicates import canonical_csc
 from .results import XvShape
 from .threads import resolve_n_threads
 from .validation import (
-    canonical_csc,
     check_flag,
     check_max_iter,
     check_sample_weight,

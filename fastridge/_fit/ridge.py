@@ -13,12 +13,12 @@ from .._operators.design import DesignOperator
 from .._solvers.ridge import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from .._solvers.ridge.rounding import sound_certificate
 from .._solvers.stopping import certified_limit, is_certified
+from .duplicates import canonical_csc
 from .results import FitResult, XvShape
 from .scaling import ScaledProblem, abs_mean, check_X_scale, constant_targets, scale_problem
 from .threads import blas_limit, numba_threads, resolve_n_threads
 from .validation import (
     Compressed,
-    canonical_csc,
     check_coef_init,
     check_flag,
     check_lam,

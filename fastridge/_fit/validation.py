@@ -14,26 +14,26 @@ never modified.  Copies are made only where stated:
 * non-C-contiguous dense arrays are copied to C order;
 * a sparse ``X`` with duplicate entries (the same ``(row, column)`` stored
   more than once; scipy's matrix is their exact sum) is replaced by a sorted,
-  duplicate-free copy (:func:`canonical_copy`) when it is validated for a fit:
+  duplicate-free copy (:func:`fastridge._fit.duplicates.canonical_copy`) when it is validated for a fit:
   each value is the exact sum of its parts rounded once to float64, stored in
   the input's dtype when every sum is exact in it (float64 otherwise).
-  Unsorted indices without duplicates and explicit zeros are not copied; nor
-  is ``X`` copied for a prediction (a product sums duplicates as it goes).
+  Unsorted indices without duplicates and explicit zeros are not copied.  A
+  prediction copies likewise only a matrix with duplicates
+  (:func:`check_predict_X`: a product would sum the parts in order).
 * ``np.memmap`` and read-only arrays are used as they are (views, no copy).
 """
 
 from __future__ import annotations
 
-import math
 import numbers
-from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import scipy.sparse as sp
 
 from .. import _kernels as K
 from .._kernels import _duplicates as D
+from .compressed import Compressed
+from .duplicates import canonical_copy
 
 _STRUCTURE_MESSAGES = {
     K._validate.INDPTR_START_NOT_ZERO: "indptr[0] must be 0",
@@ -45,32 +45,6 @@ _STRUCTURE_MESSAGES = {
 }
 
 _FLOAT_TYPES = (np.float32, np.float64)
-
-
-@dataclass(frozen=True)
-class Compressed:
-    """A validated CSR or CSC matrix as its three arrays (shared with the caller's).
-
-    ``rounded`` marks a :func:`canonical_copy` some of whose values are the
-    float64 nearest to the exact sum of duplicates rather than that sum: the
-    caller's matrix is then ``X + E`` with ``|E_ij| <= u |X_ij|``
-    (``u = 2^-53``), which the certificates include.
-    """
-
-    format: str  # "csr" or "csc"
-    shape: tuple[int, int]
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
-    rounded: bool = False
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
-
-    @property
-    def nnz(self) -> int:
-        return int(self.indptr[-1])
 
 
 def _reject_complex(a, name: str) -> None:
@@ -373,79 +347,3 @@ def check_coef_init(coef_init, p: int, k: int) -> np.ndarray:
     if not np.isfinite(W0).all():
         raise ValueError("coef_init contains NaN or infinity")
     return W0
-
-
-def canonical_copy(Xv: Compressed, name: str = "X") -> Compressed:
-    """A sorted copy of ``Xv`` without duplicates: each value the exact sum of its parts.
-
-    The parts are summed in float64 pairs (error-free TwoSums,
-    :func:`fastridge._kernels._duplicates.cs_sum_duplicates`; the rare group
-    whose sum a pair cannot hold is redone with ``math.fsum``), so each value
-    is the float64 nearest to the exact sum -- never a sum rounded part by part
-    in the data's dtype, which can lose everything (``v + 1e17 - 1e17``).
-    The copy keeps float32 data when every sum is exactly a float32, else it
-    is float64; when some sum is not even a float64 (``0.1 + 0.2``) the copy
-    is marked ``rounded`` (relative error at most ``u`` per entry: sums of
-    floats are exact in the subnormal range).  Explicit zeros are kept.
-    """
-    indptr, indices, values, status, m = D.cs_sum_duplicates(Xv.indptr, Xv.indices, Xv.data)
-    indices, values, status = indices[:m].copy(), values[:m].copy(), status[:m]
-    redo = np.flatnonzero(status == D.SUM_REDO)
-    if len(redo):
-        major = np.searchsorted(indptr, redo, side="right") - 1
-        for pos, i in zip(redo, major, strict=True):
-            sl = slice(Xv.indptr[i], Xv.indptr[i + 1])
-            parts = Xv.data[sl][Xv.indices[sl] == indices[pos]].astype(np.float64).tolist()
-            total, exact = _exact_sum(parts)
-            if not math.isfinite(total):
-                raise ValueError(f"{name} has duplicate entries whose sum overflows float64")
-            values[pos] = total
-            status[pos] = D.SUM_EXACT if exact else D.SUM_ROUNDED
-    rounded = bool((status == D.SUM_ROUNDED).any())
-    if Xv.dtype == np.float32 and not rounded:
-        as32 = values.astype(np.float32)
-        if np.array_equal(as32.astype(np.float64), values):
-            values = as32
-    return Compressed(Xv.format, Xv.shape, values, indices, indptr, rounded)
-
-
-def _exact_sum(parts: list[float]) -> tuple[float, bool]:
-    """The float64 nearest to ``sum(parts)`` and whether it is the exact sum.
-
-    ``math.fsum`` is correctly rounded but raises ``OverflowError`` when a
-    partial sum overflows even though the total is finite (``1e308 + 1e308 -
-    1e308``); those groups are summed in exact rationals instead (slow, and
-    only reached by such groups).  A total that is not finite is returned as
-    ``inf`` (the caller refuses it).
-    """
-    try:
-        total = math.fsum(parts)  # correctly rounded
-        return total, math.fsum([*parts, -total]) == 0.0
-    except OverflowError:
-        pass
-    exact = sum((Fraction(v) for v in parts), Fraction(0))
-    try:
-        total = float(exact)  # correctly rounded (Fraction.__float__ rounds to nearest)
-    except OverflowError:
-        return math.inf, False
-    return total, Fraction(total) == exact
-
-
-def canonical_csc(Xv: Compressed) -> Compressed:
-    """CSC with strictly sorted indices, as coordinate descent needs (copies when it must).
-
-    ``Xv`` comes from :func:`check_X`, which has already summed duplicates
-    exactly (:func:`canonical_copy`); so only the layout changes here, never a
-    value (scipy's ``sum_duplicates`` would sum in the data's dtype).
-    """
-    if Xv.format == "csc" and K.cs_is_strictly_sorted(Xv.indptr, Xv.indices):
-        return Xv
-    if D.cs_has_duplicates(Xv.indptr, Xv.indices, Xv.shape[1 if Xv.format == "csr" else 0]):
-        Xv = canonical_copy(Xv)  # not reached through check_X
-        if Xv.format == "csc":
-            return Xv
-    cls = sp.csr_matrix if Xv.format == "csr" else sp.csc_matrix
-    M = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape)
-    M = M.tocsc() if Xv.format == "csr" else M.copy()  # copy of X
-    M.sort_indices()
-    return Compressed("csc", Xv.shape, M.data, M.indices, M.indptr, Xv.rounded)

@@ -5,7 +5,7 @@ is the exact sum of its parts.  :func:`cs_has_duplicates` detects repeated
 ``(major, minor)`` pairs (unsorted indices alone are not duplicates);
 :func:`cs_sum_duplicates` sums them with error-free transformations, so that
 each summed value is the float64 nearest to the exact sum of its parts
-(``fastridge._fit.validation.canonical_copy``).
+(``fastridge._fit.duplicates.canonical_copy``).
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ class DesignOperator(StoredX):
         kind = "dense" if isinstance(X, np.ndarray) else X.format  # or "csr"/"csc"
         nnz = X.nnz if kind != "dense" else n * p
         # X holds the caller's duplicate sums rounded to float64 (relative error
-        # <= u per entry; fastridge._fit.validation.canonical_copy): the bounds add it.
+        # <= u per entry; fastridge._fit.duplicates.canonical_copy): the bounds add it.
         x_rounded = bool(getattr(X, "rounded", False))
         # Below PARALLEL_MIN_NNZ stored entries the single-threaded twins run:
         # waking the thread pool costs more than such a pass.
