@@ -51,6 +51,13 @@ def _mp(v) -> mpmath.mpf:
     return mpmath.mpf(float(v))
 
 
+def _fraction(v) -> Fraction:
+    """``v`` (a numpy integer or float of any width) as an exact rational."""
+    if isinstance(v, np.integer | int):
+        return Fraction(int(v))
+    return Fraction(*np.asarray(v)[()].as_integer_ratio())
+
+
 def dense_rows(X) -> list[list[mpmath.mpf]]:
     """Rows of ``X`` as exact mpf lists (sparse duplicates summed exactly)."""
     if sp.issparse(X):
@@ -61,7 +68,7 @@ def dense_rows(X) -> list[list[mpmath.mpf]]:
         exact: dict[tuple[int, int], Fraction] = {}
         for i, j, v in zip(coo.row, coo.col, coo.data):
             key = (int(i), int(j))
-            exact[key] = exact.get(key, Fraction(0)) + Fraction(float(v))
+            exact[key] = exact.get(key, Fraction(0)) + _fraction(v)
         rows = [[mpmath.mpf(0)] * p for _ in range(n)]
         for (i, j), q in exact.items():
             rows[i][j] = mpmath.mpf(q.numerator) / q.denominator

@@ -296,3 +296,53 @@ def test_reference_sums_parts_exactly():
     )
     rows = hp.dense_rows(X)
     assert rows[0][0] == hp.mpmath.mpf(1e-300) and rows[0][1] == 2
+
+
+@pytest.mark.parametrize("est", [False, True])
+def test_integer_parts_are_summed_before_any_cast(est):
+    """int64 parts ``(2^60 + v, -2^60)`` sum to ``v``; cast to float64 one by one they give 0."""
+    rng = np.random.default_rng(8)
+    V = rng.integers(-5, 6, (20, 3))
+    y = V @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.standard_normal(20)
+    parts = np.array([[2**60 + v, -(2**60)] for v in V.ravel()], dtype=np.int64).ravel()
+    rows = np.repeat(np.arange(20), 3).repeat(2)
+    cols = np.tile(np.arange(3), 20).repeat(2)
+    X = sp.coo_matrix((parts, (rows, cols)), shape=(20, 3))
+    want = fastridge.ridge(V.astype(np.float64), y, 1.0, tol=1e-12).coef
+    if est:
+        coef = fastridge.Ridge(alpha=1.0, tol=1e-12).fit(X, y).coef_
+    else:
+        res = fastridge.ridge(X, y, 1.0, tol=1e-12)
+        assert res.converged
+        ref = hp.ridge_reference(X, y, 1.0)
+        assert hp.ridge_gaps(ref, res.coef, res.intercept)[0] <= res.certificate
+        coef = res.coef
+    np.testing.assert_allclose(coef, want, rtol=1e-10)
+
+
+def test_long_double_and_large_integer_conversion():
+    """Long-double parts are summed before the cast; integers beyond 2^53 are flagged."""
+    data = np.array([1, -1], dtype=np.longdouble)
+    data[0] += np.longdouble(2) ** -60
+    if data[0] == 1:  # long double is float64 on this platform: nothing to test
+        pytest.skip("np.longdouble has no extra precision here")
+    X = sp.csr_matrix((data, np.array([0, 0]), np.array([0, 2])), shape=(1, 1))
+    Xv = check_X(X)
+    assert Xv.data[0] == 2.0**-60 and not Xv.rounded
+    big = sp.csr_matrix(np.array([[2**60 + 1, 3]], dtype=np.int64))
+    assert check_X(big).rounded
+    assert not check_X(sp.csr_matrix(np.array([[2**52, 3]], dtype=np.int64))).rounded
+
+
+def test_coo_with_a_row_index_out_of_range_is_refused():
+    """scipy's ``tocsr`` writes out of bounds for such a COO (heap corruption); refused."""
+    for bad in (-1, 3):
+        X = sp.coo_matrix(([1.0, 2.0, 3.0], ([0, 1, 2], [0, 0, 0])), shape=(3, 1))
+        X.row = np.array([0, bad, 2])
+        with pytest.raises(ValueError, match="row index outside"):
+            fastridge.ridge(X, [1.0, 2.0, 3.0], 1.0)
+        with pytest.raises(ValueError, match="row index outside"):
+            fastridge.Ridge().fit(X, [1.0, 2.0, 3.0])
+        model = fastridge.Ridge().fit(np.eye(3)[:, :1], [1.0, 2.0, 3.0])
+        with pytest.raises(ValueError, match="row index outside"):
+            model.predict(X)

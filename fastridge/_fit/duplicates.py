@@ -77,6 +77,66 @@ def _exact_sum(parts: list[float]) -> tuple[float, bool]:
     return total, Fraction(total) == exact
 
 
+def conversion_rounds(data: np.ndarray) -> bool:
+    """Whether casting integer or long-double ``data`` to float64 rounds some value.
+
+    Integers up to ``2^53`` in magnitude are floats exactly (larger ones are
+    flagged even when they happen to be exact: the flag only widens the
+    certificate by the unit roundoff).  Booleans, float16 and float32 convert
+    exactly.
+    """
+    if data.size == 0 or (data.dtype.itemsize <= 4 and data.dtype.kind in "fb"):
+        return False
+    if data.dtype.kind in "iu":
+        return bool(data.max() > 2**53 or (data.dtype.kind == "i" and data.min() < -(2**53)))
+    if data.dtype.kind == "f":  # float128 / long double
+        return not np.array_equal(data.astype(np.float64).astype(data.dtype), data)
+    return False
+
+
+def _as_exact(values: np.ndarray) -> list:
+    """Python ints (integer data) or Fractions (floating data) equal to ``values``."""
+    if values.dtype.kind in "iub":
+        return [int(v) for v in values]
+    return [Fraction(*v.as_integer_ratio()) for v in values]
+
+
+def canonical_copy_exact(Xv: Compressed, name: str = "X") -> Compressed:
+    """:func:`canonical_copy` for integer or long-double data, summed in exact arithmetic.
+
+    Each group of parts is summed as Python integers (or rationals) and rounded
+    once to float64; ``rounded`` marks a copy where some sum is not a float64.
+    Object arithmetic, O(nnz) Python operations: reached only by such data
+    with duplicates.
+    """
+    n_major = len(Xv.indptr) - 1
+    major = np.repeat(np.arange(n_major), np.diff(Xv.indptr))
+    order = np.lexsort((Xv.indices, major))
+    major, minor = major[order], Xv.indices[order]
+    starts = np.flatnonzero(np.r_[True, (major[1:] != major[:-1]) | (minor[1:] != minor[:-1])])
+    exact = np.empty(len(order), dtype=object)
+    exact[:] = _as_exact(Xv.data[order])
+    sums = np.add.reduceat(exact, starts) if len(starts) else exact[:0]
+    values = np.empty(len(starts), dtype=np.float64)
+    rounded = False
+    for g, total in enumerate(sums):
+        try:
+            values[g] = float(total)  # correctly rounded (int and Fraction)
+        except OverflowError:
+            raise ValueError(f"{name} has duplicate entries whose sum overflows float64") from None
+        if not math.isfinite(values[g]):
+            raise ValueError(f"{name} has duplicate entries whose sum overflows float64")
+        rounded = rounded or Fraction(values[g]) != total
+    indptr = np.zeros(n_major + 1, dtype=np.int64)
+    np.cumsum(np.bincount(major[starts], minlength=n_major), out=indptr[1:])
+    indices = np.ascontiguousarray(minor[starts])
+    if indices.dtype != np.int64 and indptr[-1] <= np.iinfo(indices.dtype).max:
+        indptr = indptr.astype(indices.dtype)
+    else:
+        indices = indices.astype(np.int64)
+    return Compressed(Xv.format, Xv.shape, values, indices, indptr, rounded)
+
+
 def canonical_csc(Xv: Compressed) -> Compressed:
     """CSC with strictly sorted indices, as coordinate descent needs (copies when it must).
 

@@ -14,9 +14,11 @@ never modified.  Copies are made only where stated:
 * non-C-contiguous dense arrays are copied to C order;
 * a sparse ``X`` with duplicate entries (the same ``(row, column)`` stored
   more than once; scipy's matrix is their exact sum) is replaced by a sorted,
-  duplicate-free copy (:func:`fastridge._fit.duplicates.canonical_copy`) when it is validated for a fit:
-  each value is the exact sum of its parts rounded once to float64, stored in
-  the input's dtype when every sum is exact in it (float64 otherwise).
+  duplicate-free copy (:func:`fastridge._fit.duplicates.canonical_copy`) when
+  it is validated for a fit: each value is the exact sum of its parts rounded
+  once to float64, stored in the input's dtype when every sum is exact in it
+  (float64 otherwise); integer and long-double parts are summed exactly
+  before any cast.  Integers beyond 2^53 mark the matrix ``rounded``.
   Unsorted indices without duplicates and explicit zeros are not copied.  A
   prediction copies likewise only a matrix with duplicates
   (:func:`check_predict_X`: a product would sum the parts in order).
@@ -33,7 +35,7 @@ import scipy.sparse as sp
 from .. import _kernels as K
 from .._kernels import _duplicates as D
 from .compressed import Compressed
-from .duplicates import canonical_copy
+from .duplicates import canonical_copy, canonical_copy_exact, conversion_rounds
 
 _STRUCTURE_MESSAGES = {
     K._validate.INDPTR_START_NOT_ZERO: "indptr[0] must be 0",
@@ -106,11 +108,19 @@ def check_X(X, *, name: str = "X", canonical: bool = True):
             msg = _STRUCTURE_MESSAGES[code].format(pos=pos, n_minor=n_minor)
             raise ValueError(f"{name} has a broken sparse structure: {msg}")
         indices, indptr = _common_index_dtype(indices, indptr)
+        _check_finite(data, name)
+        rounded = False
         if data.dtype not in _FLOAT_TYPES:
+            if canonical and not X.has_canonical_format:
+                if D.cs_has_duplicates(indptr, indices, n_minor):
+                    # summed from the integers / long doubles themselves (casting
+                    # each part to float64 first would round it before the sum)
+                    raw = Compressed(X.format, (n, p), data, indices, indptr)
+                    return canonical_copy_exact(raw, name)
+            rounded = conversion_rounds(data)
             data = data.astype(np.float64)  # documented copy of data
         data = np.ascontiguousarray(data)
-        _check_finite(data, name)
-        Xv = Compressed(X.format, (n, p), data, indices, indptr)
+        Xv = Compressed(X.format, (n, p), data, indices, indptr, rounded)
         if canonical and not X.has_canonical_format:
             if D.cs_has_duplicates(indptr, indices, n_minor):
                 Xv = canonical_copy(Xv, name)  # documented copy (duplicates only)
@@ -136,8 +146,16 @@ def _coo_to_csr(X):
     duplicates in the data's dtype; :func:`canonical_copy` sums them exactly)."""
     n = X.shape[0]
     row, col = np.asarray(X.row), np.asarray(X.col)
+    if row.ndim != 1 or row.shape != col.shape or row.shape != np.shape(X.data):
+        raise ValueError("X is a malformed COO matrix: row, col and data differ in length")
+    if row.dtype.kind not in "iu" or col.dtype.kind not in "iu":
+        raise TypeError("X has non-integer row or column indices")
     if row.size and (row.min() < 0 or row.max() >= n):
-        return X.tocsr()  # broken structure: scipy's error
+        # scipy's tocsr does not check and writes out of bounds
+        bad = int(np.flatnonzero((row < 0) | (row >= n))[0])
+        raise ValueError(
+            f"X has a broken sparse structure: stored entry {bad} has a row index outside [0, {n})"
+        )
     order = np.argsort(row, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
@@ -207,12 +225,19 @@ def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
     is 0); the certificate would then be for another matrix than the caller's.
     Here a COO ``X`` becomes a CSR with the same stored entries first
     (:func:`_coo_to_csr`), which scikit-learn passes through unchanged, and
-    :func:`check_X` / :func:`check_predict_X` sum the duplicates exactly.
+    :func:`check_X` / :func:`check_predict_X` sum the duplicates exactly; a
+    sparse ``X`` of integers (or long doubles) is converted by :func:`check_X`
+    first, its duplicates summed in exact arithmetic.
     """
     from sklearn.utils.validation import validate_data as sk_validate_data
 
     if sp.issparse(X) and X.format == "coo":
         X = _coo_to_csr(X)
+    if sp.issparse(X) and X.format in ("csr", "csc") and X.dtype not in _FLOAT_TYPES:
+        # scikit-learn would cast each integer part to float64 before the sum
+        Xv = check_X(X)
+        cls = sp.csr_matrix if Xv.format == "csr" else sp.csc_matrix
+        X = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape)
     return sk_validate_data(estimator, X, y, **kwargs)
 
 
