@@ -109,10 +109,11 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
       margins ``m_i = x_i . w + b`` (error at most
       ``gamma_p ||x_i|| ||w|| + u (|z_i| + |b| + |m_i|)``; ``|dr/dm| <= 1/4``)
       and from the centring;
-    * ``||Xc_j|| ||d|| |db|``: ``b`` off ``b*`` by ``|db| <= (|f'(b)| + err f') / f''(b)``
-      (one Newton step; ``b`` is at the rounding level of the 1-D problem).
+    * ``||Xc_j|| ||d|| |db|``: ``b`` off ``b*`` by ``|db| <= F' / f''(b)``
+      (one Newton step; ``b`` is at the rounding level of the 1-D problem),
+      with ``F' = |fl(f'(b))| + err f'`` a bound on the exact ``|f'(b)|``.
 
-    The certificate is ``(||g|| + ||e||)^2 / (2 lam) + |f'(b)| |db|`` (the last
+    The certificate is ``(||g|| + ||e||)^2 / (2 lam) + F' |db|`` (the last
     term bounds ``f(b) - f(b*)`` by convexity), rounded up, and at most
     ``P(w, b)`` (since ``P* >= 0``).  A non-finite value (overflow) means
     "not certified": ``inf`` is returned.
@@ -138,21 +139,25 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         du = s * (0.25 * dm + 4.0 * EPS * np.abs(r))
         if fit_intercept:
             err_sum = gamma_k(n + 2) * float(np.abs(u).sum())
+            # |f'(b)| in exact arithmetic: the computed sum, its rounding and the
+            # errors of its terms (at a float64 b next to b* the computed f'(b)
+            # can be 0 while the exact one is f'' ulp(b) / 2)
+            fprime_bound = abs(fprime) + (err_sum + float(du.sum())) * (1.0 + 4.0 * EPS)
             du = du + s * ((float(du.sum()) + err_sum) / S + 2.0 * EPS * abs(fprime) / S)
             sig = expit(m)
             d = s * sig * (1.0 - sig)
             h = float(d.sum())
-            db = (abs(fprime) + err_sum) / h if h > 0 else np.inf
+            db = fprime_bound / h if h > 0 else np.inf
             d_norm = float(np.linalg.norm(d))
         else:
-            db, d_norm, fprime = 0.0, 0.0, 0.0
+            db, d_norm, fprime, fprime_bound = 0.0, 0.0, 0.0, 0.0
         e = (
             gamma_k(n + 2 + xe) * scales.col_norm * float(np.linalg.norm(up))
             + scales.xc_norm * (float(np.linalg.norm(du)) + d_norm * db)
             + 2.0 * EPS * lam * np.abs(w)
         )
         bound = half_sq_over(safe_norm(g) + safe_norm(e), lam)
-        bound += abs(fprime) * db if db > 0 else 0.0
+        bound += fprime_bound * db if db > 0 else 0.0
         bound *= 1.0 + 8.0 * EPS  # the rounding of this formula itself
         # P* >= 0 (loss and penalty are non-negative), so P(w, b) itself is a
         # certificate: it caps the bound where the intercept has no curvature
