@@ -39,10 +39,15 @@ def canonical_copy(Xv: Compressed, name: str = "X") -> Compressed:
     redo = np.flatnonzero(status == D.SUM_REDO)
     if len(redo):
         major = np.searchsorted(indptr, redo, side="right") - 1
+        slice_parts: dict[int, dict[int, list[float]]] = {}
         for pos, i in zip(redo, major, strict=True):
-            sl = slice(Xv.indptr[i], Xv.indptr[i + 1])
-            parts = Xv.data[sl][Xv.indices[sl] == indices[pos]].astype(np.float64).tolist()
-            total, exact = _exact_sum(parts)
+            if i not in slice_parts:  # one scan of each slice, however many groups redo
+                sl = slice(Xv.indptr[i], Xv.indptr[i + 1])
+                by_index: dict[int, list[float]] = {}
+                for j, v in zip(Xv.indices[sl].tolist(), Xv.data[sl].astype(np.float64).tolist()):
+                    by_index.setdefault(j, []).append(v)
+                slice_parts[i] = by_index
+            total, exact = _exact_sum(slice_parts[i][int(indices[pos])])
             if not math.isfinite(total):
                 raise ValueError(f"{name} has duplicate entries whose sum overflows float64")
             values[pos] = total
