@@ -86,7 +86,8 @@ def dd_dot(a, b):
 
 @njit(cache=True, nogil=True, inline="always")
 def _minor(indices, k, lo, dense):
-    return k - lo if dense else indices[k]
+    # np.int64: an unsigned (uint64) index view would unify with k - lo to float64.
+    return k - lo if dense else np.int64(indices[k])
 
 
 @njit(cache=True, nogil=True)
