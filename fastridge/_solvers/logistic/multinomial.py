@@ -42,7 +42,7 @@ import scipy.linalg as sla
 
 from ..._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
 from ..linesearch import backtrack
-from ..pcg import pcg
+from ..pcg import ScalarSteps, pcg
 from ..stopping import exceeds
 from .certify import EPS, DataScales, gamma_k, half_sq_over, safe_norm
 from .intercept import B_STEP_RTOL, F_RTOL, MIN_B_STEP
@@ -338,12 +338,12 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
 
 def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
     """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``."""
-    system = _JointSystem(op, P, s, lam, g, diag, diag_b, fit_intercept)
-    pcg(system, stop, _MAX_INNER)
+    system = _JointSystem(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
+    pcg(system, _MAX_INNER)
     return system.V, system.c, system.XV
 
 
-class _JointSystem:
+class _JointSystem(ScalarSteps):
     """The vector work of :func:`_pcg` (see :class:`fastridge._solvers.pcg.PCGSystem`).
 
     The ``W``-block vectors are handled flat (``(p, K)`` C-contiguous viewed
@@ -351,8 +351,9 @@ class _JointSystem:
     :mod:`fastridge._kernels._vector`; the ``K`` intercept entries with NumPy.
     """
 
-    def __init__(self, op, P, s, lam, g, diag, diag_b, fit_intercept):
+    def __init__(self, op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
         p, k = g.shape
+        self.stop = stop
         self.op, self.P, self.s, self.lam = op, P, s, lam
         self.p, self.k, self.fit_intercept = p, k, fit_intercept
         self.minv = (1.0 / (diag + lam)).ravel()
