@@ -112,39 +112,23 @@ def multishift_cg(
     while len(active) and it < max_iter:
         it += 1
         live = np.unique(target[active])  # targets whose base CG must continue
-        Q = matvec(P[:, live] if len(live) < k else P)
-        pq = np.einsum("ij,ij->j", P[:, live], Q) + sigma0 * np.einsum(
-            "ij,ij->j", P[:, live], P[:, live]
-        )
-        alpha = np.zeros(k)
-        alpha[live] = np.where(pq > 0, rr[live] / np.where(pq > 0, pq, 1.0), 0.0)
-        # Base step for the live targets.
-        R[live] -= (alpha[live] * (Q + sigma0 * P[:, live])).T
-        rr_new = rr.copy()
-        rr_new[live] = np.einsum("ij,ij->i", R[live], R[live])
-        beta = np.zeros(k)
-        beta[live] = rr_new[live] / np.where(rr[live] > 0, rr[live], 1.0)
-
-        # Shift scalars for the active systems.
+        alpha, beta, rr_new = _base_step(matvec, P, R, rr, live, sigma0)
         ta = target[active]
-        a_k, a_km1, b_km1 = alpha[ta], alpha_prev[ta], beta_prev[ta]
-        z_k, z_km1 = zeta[active], zeta_prev[active]
-        denom = a_k * b_km1 * (z_km1 - z_k) + z_km1 * a_km1 * (1.0 + delta[active] * a_k)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z_next = np.where(denom != 0, z_k * z_km1 * a_km1 / denom, 0.0)
-            ratio = np.where(z_k != 0, z_next / z_k, 0.0)
-        alpha_s = np.zeros(k * L)
-        beta_s = np.zeros(k * L)
-        zeta_next = np.zeros(k * L)
-        alpha_s[active] = a_k * ratio
-        beta_s[active] = ratio**2 * beta[ta]
-        zeta_next[active] = z_next
+        z_k = zeta[active]
+        alpha_s, beta_s, zeta_next = _shift_scalars(
+            (alpha[ta], alpha_prev[ta], beta_prev[ta], beta[ta]),
+            z_k,
+            zeta_prev[active],
+            delta[active],
+            active,
+            k * L,
+        )
         if update is None:
             multishift_update_serial(Xs, Ps, R, target, active, alpha_s, zeta_next, beta_s)
         else:
             update(Xs, Ps, R, target, active, alpha_s, zeta_next, beta_s)
         zeta_prev[active] = z_k
-        zeta[active] = z_next
+        zeta[active] = zeta_next[active]
         n_iter[active] = it
 
         P[:, live] = R[live].T + beta[live] * P[:, live]
@@ -159,3 +143,44 @@ def multishift_cg(
         n_iter=n_iter.reshape(k, L),
         n_products=it,
     )
+
+
+def _base_step(matvec, P, R, rr, live, sigma0):
+    """One CG step of the base system for the ``live`` targets: ``(alpha, beta, r.r)``.
+
+    Updates ``R`` in place (``P`` is left to the caller, after the shifted
+    systems have used ``beta``).
+    """
+    k = P.shape[1]
+    Q = matvec(P[:, live] if len(live) < k else P)
+    pq = np.einsum("ij,ij->j", P[:, live], Q) + sigma0 * np.einsum(
+        "ij,ij->j", P[:, live], P[:, live]
+    )
+    alpha = np.zeros(k)
+    alpha[live] = np.where(pq > 0, rr[live] / np.where(pq > 0, pq, 1.0), 0.0)
+    R[live] -= (alpha[live] * (Q + sigma0 * P[:, live])).T
+    rr_new = rr.copy()
+    rr_new[live] = np.einsum("ij,ij->i", R[live], R[live])
+    beta = np.zeros(k)
+    beta[live] = rr_new[live] / np.where(rr[live] > 0, rr[live], 1.0)
+    return alpha, beta, rr_new
+
+
+def _shift_scalars(base, z_k, z_km1, delta, active, size):
+    """``(alpha^j, beta^j, zeta_{k+1})`` (flat, of ``size``, zero off ``active``).
+
+    ``base`` is ``(alpha_k, alpha_{k-1}, beta_{k-1}, beta_k)`` of each active
+    system's target; the recurrence is the module docstring's.
+    """
+    a_k, a_km1, b_km1, b_k = base
+    denom = a_k * b_km1 * (z_km1 - z_k) + z_km1 * a_km1 * (1.0 + delta * a_k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_next = np.where(denom != 0, z_k * z_km1 * a_km1 / denom, 0.0)
+        ratio = np.where(z_k != 0, z_next / z_k, 0.0)
+    alpha_s = np.zeros(size)
+    beta_s = np.zeros(size)
+    zeta_next = np.zeros(size)
+    alpha_s[active] = a_k * ratio
+    beta_s[active] = ratio**2 * b_k
+    zeta_next[active] = z_next
+    return alpha_s, beta_s, zeta_next
