@@ -151,6 +151,12 @@ def _moment_entry(a1h, a1l, a2h, a2l, aBh, aBl, j, si, x, SY, i):
 
 
 @njit(cache=True, nogil=True)
+def _zero_moments(p, k):
+    """The pair accumulators of the moment kernels, zeroed: ``a1``, ``a2`` (p,), ``aB`` (p, k)."""
+    return np.zeros(p), np.zeros(p), np.zeros(p), np.zeros(p), np.zeros((p, k)), np.zeros((p, k))
+
+
+@njit(cache=True, nogil=True)
 def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
     """Accurate centred column moments of a CSR (or dense) ``X``, one serial pass.
 
@@ -162,13 +168,7 @@ def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
     the raw sums cancel.
     """
     p = out.shape[0]
-    k = SY.shape[1]
-    a1h = np.zeros(p)
-    a1l = np.zeros(p)
-    a2h = np.zeros(p)
-    a2l = np.zeros(p)
-    aBh = np.zeros((p, k))
-    aBl = np.zeros((p, k))
+    a1h, a1l, a2h, a2l, aBh, aBl = _zero_moments(p, SY.shape[1])
     n = indptr.shape[0] - 1
     for i in range(n):
         si = s[i]
@@ -184,13 +184,7 @@ def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
 def dd_moments_major_dot(indptr, indices, data, s, SY, center, out):
     """:func:`dd_moments_major_scatter` for a CSC ``X`` (slices are columns)."""
     p = out.shape[0]
-    k = SY.shape[1]
-    a1h = np.zeros(p)
-    a1l = np.zeros(p)
-    a2h = np.zeros(p)
-    a2l = np.zeros(p)
-    aBh = np.zeros((p, k))
-    aBl = np.zeros((p, k))
+    a1h, a1l, a2h, a2l, aBh, aBl = _zero_moments(p, SY.shape[1])
     for j in range(p):
         for kk in range(indptr[j], indptr[j + 1]):
             i = indices[kk]
