@@ -157,6 +157,14 @@ def _zero_moments(p, k):
 
 
 @njit(cache=True, nogil=True)
+def _zero_sums(k, rsq):
+    """Zero ``rsq`` (k,); return the pair accumulator ``(rs_h, rs_l)`` of ``1^T S e``, zeroed."""
+    for r in range(k):
+        rsq[r] = 0.0
+    return np.zeros(k), np.zeros(k)
+
+
+@njit(cache=True, nogil=True)
 def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
     """Accurate centred column moments of a CSR (or dense) ``X``, one serial pass.
 
@@ -228,10 +236,7 @@ def dd_gradient_rows(indptr, indices, data, dense, s, Yc, W, mu, c_hi, c_lo, lam
     n = indptr.shape[0] - 1
     acc_h = np.zeros((p, k))
     acc_l = np.zeros((p, k))
-    rs_h = np.zeros(k)
-    rs_l = np.zeros(k)
-    for r in range(k):
-        rsq[r] = 0.0
+    rs_h, rs_l = _zero_sums(k, rsq)
     for i in range(n):
         lo_k = indptr[i]
         hi_k = indptr[i + 1]
@@ -274,10 +279,7 @@ def dd_gradient_cols(indptr, indices, data, s, Yc, W, mu, c_hi, c_lo, lam, G, rs
                 zl[i, r] = lo
     th = np.empty((n, k))
     tl = np.empty((n, k))
-    rs_h = np.zeros(k)
-    rs_l = np.zeros(k)
-    for r in range(k):
-        rsq[r] = 0.0
+    rs_h, rs_l = _zero_sums(k, rsq)
     for i in range(n):
         for r in range(k):
             e = _residual(Yc[i, r], zh[i, r], zl[i, r], c_hi[r], c_lo[r])
