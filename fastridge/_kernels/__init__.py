@@ -1,4 +1,4 @@
-"""Numba kernels (layer 1 of DESIGN.md section 3): arrays in, arrays out.
+"""Numba kernels (layer 1 of docs/architecture.md, "3. Layers"): arrays in, arrays out.
 
 Nothing here knows about centring, weights or solvers; see
 :mod:`fastridge._operators.design` for the design operator built on these.

@@ -22,6 +22,16 @@ from __future__ import annotations
 from numba import njit
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _coordinate(dot, j, mu, q, lam, w, curv):
+    """``(gneg_j, delta)`` from ``dot = x_j^T (s r)``; ``w_j += delta`` (0 if ``curv_j`` is 0)."""
+    gneg = dot - mu[j] * q - lam * w[j]
+    delta = gneg / curv[j] if curv[j] > 0.0 else 0.0
+    if delta != 0.0:
+        w[j] += delta
+    return gneg, delta
+
+
 @njit(cache=True, nogil=True)
 def cd_epoch_csc(indptr, indices, data, s, mu, S, curv, lam, w, r, q_box):
     """One cyclic epoch on a CSC matrix; see the module docstring."""
@@ -35,15 +45,12 @@ def cd_epoch_csc(indptr, indices, data, s, mu, S, curv, lam, w, r, q_box):
         for k in range(lo, hi):
             i = indices[k]
             dot += data[k] * s[i] * r[i]
-        gneg = dot - mu[j] * q - lam * w[j]
+        gneg, delta = _coordinate(dot, j, mu, q, lam, w, curv)
         gsq += gneg * gneg
-        if curv[j] > 0.0:
-            delta = gneg / curv[j]
-            if delta != 0.0:
-                w[j] += delta
-                for k in range(lo, hi):
-                    r[indices[k]] -= delta * data[k]
-                q -= delta * S * mu[j]
+        if delta != 0.0:
+            for k in range(lo, hi):
+                r[indices[k]] -= delta * data[k]
+            q -= delta * S * mu[j]
     q_box[0] = q
     return gsq
 
@@ -58,14 +65,11 @@ def cd_epoch_dense(X, s, mu, S, curv, lam, w, r, q_box):
         dot = 0.0
         for i in range(n):
             dot += X[i, j] * s[i] * r[i]
-        gneg = dot - mu[j] * q - lam * w[j]
+        gneg, delta = _coordinate(dot, j, mu, q, lam, w, curv)
         gsq += gneg * gneg
-        if curv[j] > 0.0:
-            delta = gneg / curv[j]
-            if delta != 0.0:
-                w[j] += delta
-                for i in range(n):
-                    r[i] -= delta * X[i, j]
-                q -= delta * S * mu[j]
+        if delta != 0.0:
+            for i in range(n):
+                r[i] -= delta * X[i, j]
+            q -= delta * S * mu[j]
     q_box[0] = q
     return gsq

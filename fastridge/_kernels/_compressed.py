@@ -13,7 +13,7 @@ kernel                 on CSR (``M = X``)    on CSC (``M = X^T``)
 ``cs_gram``            ``X^T (d * (X v))``   ``X (d * (X^T u))``
 =====================  ====================  ====================
 
-Conventions (DESIGN.md section 4):
+Conventions (docs/architecture.md, "4. Numba conventions"):
 
 * ``data`` is float32 or float64, ``indices``/``indptr`` one integer type;
   every product accumulates in float64 and writes float64 outputs.

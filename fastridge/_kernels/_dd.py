@@ -86,7 +86,8 @@ def dd_dot(a, b):
 
 @njit(cache=True, nogil=True, inline="always")
 def _minor(indices, k, lo, dense):
-    return k - lo if dense else indices[k]
+    # np.int64: an unsigned (uint64) index view would unify with k - lo to float64.
+    return k - lo if dense else np.int64(indices[k])
 
 
 @njit(cache=True, nogil=True)
@@ -150,6 +151,20 @@ def _moment_entry(a1h, a1l, a2h, a2l, aBh, aBl, j, si, x, SY, i):
 
 
 @njit(cache=True, nogil=True)
+def _zero_moments(p, k):
+    """The pair accumulators of the moment kernels, zeroed: ``a1``, ``a2`` (p,), ``aB`` (p, k)."""
+    return np.zeros(p), np.zeros(p), np.zeros(p), np.zeros(p), np.zeros((p, k)), np.zeros((p, k))
+
+
+@njit(cache=True, nogil=True)
+def _zero_sums(k, rsq):
+    """Zero ``rsq`` (k,); return the pair accumulator ``(rs_h, rs_l)`` of ``1^T S e``, zeroed."""
+    for r in range(k):
+        rsq[r] = 0.0
+    return np.zeros(k), np.zeros(k)
+
+
+@njit(cache=True, nogil=True)
 def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
     """Accurate centred column moments of a CSR (or dense) ``X``, one serial pass.
 
@@ -161,13 +176,7 @@ def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
     the raw sums cancel.
     """
     p = out.shape[0]
-    k = SY.shape[1]
-    a1h = np.zeros(p)
-    a1l = np.zeros(p)
-    a2h = np.zeros(p)
-    a2l = np.zeros(p)
-    aBh = np.zeros((p, k))
-    aBl = np.zeros((p, k))
+    a1h, a1l, a2h, a2l, aBh, aBl = _zero_moments(p, SY.shape[1])
     n = indptr.shape[0] - 1
     for i in range(n):
         si = s[i]
@@ -183,13 +192,7 @@ def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
 def dd_moments_major_dot(indptr, indices, data, s, SY, center, out):
     """:func:`dd_moments_major_scatter` for a CSC ``X`` (slices are columns)."""
     p = out.shape[0]
-    k = SY.shape[1]
-    a1h = np.zeros(p)
-    a1l = np.zeros(p)
-    a2h = np.zeros(p)
-    a2l = np.zeros(p)
-    aBh = np.zeros((p, k))
-    aBl = np.zeros((p, k))
+    a1h, a1l, a2h, a2l, aBh, aBl = _zero_moments(p, SY.shape[1])
     for j in range(p):
         for kk in range(indptr[j], indptr[j + 1]):
             i = indices[kk]
@@ -233,10 +236,7 @@ def dd_gradient_rows(indptr, indices, data, dense, s, Yc, W, mu, c_hi, c_lo, lam
     n = indptr.shape[0] - 1
     acc_h = np.zeros((p, k))
     acc_l = np.zeros((p, k))
-    rs_h = np.zeros(k)
-    rs_l = np.zeros(k)
-    for r in range(k):
-        rsq[r] = 0.0
+    rs_h, rs_l = _zero_sums(k, rsq)
     for i in range(n):
         lo_k = indptr[i]
         hi_k = indptr[i + 1]
@@ -279,10 +279,7 @@ def dd_gradient_cols(indptr, indices, data, s, Yc, W, mu, c_hi, c_lo, lam, G, rs
                 zl[i, r] = lo
     th = np.empty((n, k))
     tl = np.empty((n, k))
-    rs_h = np.zeros(k)
-    rs_l = np.zeros(k)
-    for r in range(k):
-        rsq[r] = 0.0
+    rs_h, rs_l = _zero_sums(k, rsq)
     for i in range(n):
         for r in range(k):
             e = _residual(Yc[i, r], zh[i, r], zl[i, r], c_hi[r], c_lo[r])

@@ -1,20 +1,21 @@
 """Preconditioned conjugate gradients, written once.
 
 :func:`pcg` is the Jacobi-PCG iteration on a symmetric positive definite
-system ``A x = b`` with ``x_0 = 0``, run until ``||r|| <= stop``:
+system ``A x = b``, or on several independent ones held as columns:
 
     alpha = r.z / d.A d,   x += alpha d,   r -= alpha A d,   z = M^{-1} r,
     beta = r_new.z_new / r.z,   d = z + beta d.
 
-The vector work lives in a *system* object (:class:`PCGSystem`), so that
-each caller keeps its own storage and floating-point order (the binary
-Newton step uses NumPy vectors, the multinomial one a flat ``(p K)`` block
-updated by the fused kernels of :mod:`fastridge._kernels._vector` plus its
-``K`` intercept entries).  The block forms (:func:`shift_and_dot`,
-:func:`step_and_precondition`, :func:`new_direction`: several independent
-systems sharing one multi-vector product per iteration) are the steps of the
-ridge CG (:mod:`fastridge._solvers.ridge.cg`), whose loop adds per-target
-true-residual checks and restarts.
+It is the only such loop in the package.  The vector work lives in a
+*system* object (:class:`PCGSystem`), so that each caller keeps its own
+storage, floating-point order and stopping rule: the binary Newton step
+(:class:`VectorSystem`, NumPy vectors, ``||r|| <= stop``), the multinomial
+one (a flat ``(p K)`` block updated by the fused kernels of
+:mod:`fastridge._kernels._vector` plus its ``K`` intercept entries), and the
+ridge CG (:mod:`fastridge._solvers.ridge.cg`: several targets sharing one
+multi-vector product per iteration, with the block steps
+:func:`shift_and_dot`, :func:`step_and_precondition`, :func:`new_direction`,
+per-target certified stopping checks and restarts).
 """
 
 from __future__ import annotations
@@ -27,49 +28,108 @@ from .._kernels import _vector as V
 
 
 class PCGSystem(Protocol):
-    """The vector work of one PCG run; ``rz0`` is ``r_0 . z_0`` of the start."""
+    """The vector work of one PCG run (one system, or several as columns).
 
-    rz0: float
+    ``rz0`` is ``r_0 . z_0`` of the start (a float, or one per running column).
+    :class:`ScalarSteps` and :class:`BlockSteps` give ``step_length`` and
+    ``settle`` for the two shapes.
+    """
 
-    def residual_norm(self) -> float:
-        """``||r||`` compared with ``stop`` before each iteration."""
+    rz0: float | np.ndarray
 
-    def curvature(self) -> float:
+    def running(self) -> bool:
+        """Asked before each iteration: is there anything left to solve?"""
+
+    def curvature(self):
         """Form ``q = A d`` (one product) and return ``d . q``."""
 
-    def step(self, alpha: float) -> float:
-        """``x += alpha d``, ``r -= alpha q``, ``z = M^{-1} r``; return ``r . z``."""
+    def step_length(self, rz, pq):
+        """``alpha = r.z / d.A d``, or None to stop (no curvature)."""
 
-    def new_direction(self, beta: float) -> None:
+    def step(self, alpha):
+        """``x += alpha d``, ``r -= alpha q``, ``z = M^{-1} r``; return ``r . z``.
+
+        A block system may defer ``z`` (and return None) to :meth:`settle`,
+        when its stopping check must come first.
+        """
+
+    def settle(self, rz_new, rz):
+        """``(beta, r.z)`` for the columns still running, or None to stop.
+
+        Where a system checks its stopping rule, restarts or drops columns,
+        or asks a monitor whether to go on.
+        """
+
+    def new_direction(self, beta) -> None:
         """``d = z + beta d``."""
 
 
-def pcg(system: PCGSystem, stop: float, max_iter: int, nan_curvature_stops: bool = True) -> None:
-    """Run PCG on ``system`` until ``||r|| <= stop``, ``max_iter`` products or no curvature.
+def pcg(system: PCGSystem, max_iter: int) -> int:
+    """The Jacobi-PCG loop: run ``system`` for at most ``max_iter`` products.
 
-    It stops when ``d . A d`` is not positive: with ``nan_curvature_stops``
-    also when it is NaN (``not d.Ad > 0``); without, only when ``d.Ad <= 0``
-    (a NaN continues, as the binary Newton step always did).
+    It stops when ``system.running()`` is False, when ``step_length`` or
+    ``settle`` return None, or at ``max_iter``; returns the iterations done.
     """
     rz = system.rz0
-    for _ in range(max_iter):
-        if system.residual_norm() <= stop:
+    n_iter = 0
+    while n_iter < max_iter and system.running():
+        n_iter += 1
+        alpha = system.step_length(rz, system.curvature())
+        if alpha is None:
             break
-        pq = system.curvature()
-        if (not pq > 0.0) if nan_curvature_stops else pq <= 0:
+        settled = system.settle(system.step(alpha), rz)
+        if settled is None:
             break
-        alpha = rz / pq
-        rz_new = system.step(alpha)
-        beta = rz_new / rz
+        beta, rz = settled
         system.new_direction(beta)
-        rz = rz_new
+    return n_iter
 
 
-class VectorSystem:
+class ScalarSteps:
+    """One system, run until ``||r|| <= stop``; it stops when ``d . A d`` is not positive.
+
+    With ``nan_curvature_stops`` also when it is NaN (``not d.Ad > 0``);
+    without, only when ``d.Ad <= 0`` (a NaN continues, as the binary Newton
+    step always did).
+    """
+
+    stop: float
+    nan_curvature_stops: bool = True
+
+    def running(self) -> bool:
+        return not self.residual_norm() <= self.stop
+
+    def step_length(self, rz: float, pq: float):
+        if (not pq > 0.0) if self.nan_curvature_stops else pq <= 0:
+            return None
+        return rz / pq
+
+    def settle(self, rz_new: float, rz: float):
+        return rz_new / rz, rz_new
+
+
+class BlockSteps:
+    """Independent systems as columns, one multi-vector product per iteration.
+
+    A column whose ``d . A d`` is not positive takes no step (``alpha = 0``):
+    that only happens when ``d = 0``, i.e. ``r = 0``, already solved.
+    """
+
+    @staticmethod
+    def step_length(rz: np.ndarray, pq: np.ndarray) -> np.ndarray:
+        return np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0)
+
+    @staticmethod
+    def beta(rz_new: np.ndarray, rz: np.ndarray) -> np.ndarray:
+        """``r_new.z_new / r.z`` per column (0 where ``r.z`` is 0)."""
+        return rz_new / np.where(rz > 0, rz, 1.0)
+
+
+class VectorSystem(ScalarSteps):
     """``(H + lam I) x = rhs`` on NumPy vectors with ``hessp(v) = H v`` and ``M^{-1} = minv``."""
 
-    def __init__(self, hessp, lam: float, rhs: np.ndarray, minv: np.ndarray):
-        self.hessp, self.lam, self.minv = hessp, lam, minv
+    def __init__(self, hessp, lam: float, rhs: np.ndarray, minv: np.ndarray, stop: float):
+        self.hessp, self.lam, self.minv, self.stop = hessp, lam, minv, stop
         self.x = np.zeros_like(rhs)
         self.r = rhs.copy()
         self.z = minv * self.r

@@ -1,7 +1,7 @@
 """Coordinate descent (proximal Newton, glmnet style) for binary L2-logistic regression.
 
-Objective (DESIGN.md section 1), labels ``y_i in {-1, +1}``, margins
-``m_i = x_i . w + b``:
+Objective (docs/architecture.md, "1. The problems (exact objectives)"),
+labels ``y_i in {-1, +1}``, margins ``m_i = x_i . w + b``:
 
     P(w, b) = sum_i s_i log(1 + exp(-y_i m_i)) + lam/2 ||w||^2,
 
@@ -109,39 +109,60 @@ def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logistic
     counts outer iterations, ``n_passes`` the setup passes, epochs and
     products; ``solver`` is ``"cd"``.
     """
+    plain, X, p_null, point = _start(problem, w0)
+    w, b, n_iter, passes = _outer_iterations(problem, plain, X, p_null, point, max_iter)
+    # The certificate with its rounding-error bound (fastridge._solvers.logistic.newton).
+    s, fit_intercept = problem.s, problem.fit_intercept
+    scales = DataScales(
+        X, s, fit_intercept, problem.n_threads, operator_type=problem.operator_type
+    )
+    b, certificate = certify_binary(plain, scales, problem.y, s, problem.lam, fit_intercept, w, b)
+    passes += plain.n_passes + scales.n_passes
+    return LogisticSolverOutput(
+        coef=w,
+        intercept=float(b),
+        certificate=certificate,
+        p_null=p_null,
+        n_iter=n_iter,
+        n_passes=passes,
+        solver="cd",
+    )
+
+
+def _start(problem: BinaryProblem, w0: np.ndarray):
+    """``(plain operator, X by columns, P_null, (w, z = X w, b))`` at the safe start."""
     X, y, s, lam = problem.X, problem.y, problem.s, problem.lam
-    fit_intercept, tol, n_threads = problem.fit_intercept, problem.tol, problem.n_threads
-    operator_type = problem.operator_type
+    fit_intercept = problem.fit_intercept
     # Uncentred products with X, stored by columns: a canonical CSC copy for
     # CSR (documented), CSC as is when canonical.
-    plain = operator_type(X, s, False, n_threads).with_column_access()
+    plain = problem.operator_type(X, s, False, problem.n_threads).with_column_access()
     X = plain.column_view()
-    n, p = X.shape
-    dense = isinstance(X, np.ndarray)
-    zeros = np.zeros(n)
+    zeros = np.zeros(X.shape[0])
     b = profile_intercept(zeros, y, s, 0.0) if fit_intercept else 0.0
     p_null = binary_loss(y * b, s)
-    limit = certified_limit(tol, p_null)
     w, z, b, _ = safe_start(plain, y, s, lam, fit_intercept, w0, b, p_null)
+    return plain, X, p_null, (w, z, b)
+
+
+def _outer_iterations(problem: BinaryProblem, plain, X, p_null, point, max_iter: int):
+    """Proximal Newton steps until certified, ``max_iter`` or stalled: ``(w, b, n_iter, epochs)``.
+
+    Ends on margins recomputed from ``w`` (``exact``), not updated ones.
+    """
+    y, s, lam, fit_intercept = problem.y, problem.s, problem.lam, problem.fit_intercept
+    limit = certified_limit(problem.tol, p_null)
+    w, z, b = point
+    dense = isinstance(X, np.ndarray)
     S = float(s.sum())
     exact = True  # z was computed from w (not updated incrementally)
     stalled = False  # a line search found no decrease
     n_iter = 0
     passes = 0
     g0_norm = None
-    moments = np.empty((p, 3))
+    moments = np.empty((X.shape[1], 3))
     while True:
         m = z + b
-        sig = expit(m)
-        g = s * (-y * expit(-y * m))
-        if fit_intercept:
-            # Centred residual: X^T g is then Xc^T g, without the leak
-            # mu f'(b) of an intercept known to rounding (large column means).
-            g -= s * (g.sum() / S)
-        d = s * sig * (1.0 - sig)
-        # One pass: X^T d, (X*X)^T d and X^T g (column-parallel on CSC).
-        plain.moments(d, g[:, None], out=moments)  # counted in plain.n_passes
-        grad = moments[:, 2] + lam * w
+        g, d, grad = _newton_model(plain, y, s, lam, fit_intercept, S, w, m, moments)
         certificate = half_sq_over(safe_norm(grad), lam)
         if certificate <= limit or n_iter >= max_iter or stalled:
             if exact:
@@ -157,37 +178,48 @@ def cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logistic
         if g0_norm is None:
             g0_norm = g_norm
         eta = min(_ETA_MAX, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else _ETA_MAX
-        Sd = float(d.sum())
-        dw, e, used = _epochs(
-            X, dense, d, g, moments, Sd, fit_intercept, lam, w, (eta * g_norm) ** 2
+        accepted, used = _outer_step(
+            problem, X, dense, (w, z, b), m, (g, d, grad, moments), eta * g_norm
         )
         passes += used
-        # Backtracking line search on F(w) = min_b P(w, b) along dw.
-        c = -float(d @ e) / Sd if fit_intercept and Sd > 0.0 else 0.0
-        f_old = binary_loss(y * m, s) + 0.5 * lam * float(w @ w)
-        slope = float(grad @ dw)
-        resolvable = -slope > F_RTOL * abs(f_old)
-        t, accepted = _line_search(
-            y, s, lam, fit_intercept, (w, z, b), (dw, e, c), f_old, slope, resolvable
-        )
-        if t < _MIN_STEP:
+        if accepted is None:
             stalled = True  # no decrease along the step: keep the best point, stop honestly
             continue
         w, z, b = accepted
         exact = False
-    # The certificate with its rounding-error bound (fastridge._solvers.logistic.newton).
-    scales = DataScales(X, s, fit_intercept, n_threads, operator_type=operator_type)
-    b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
-    passes += plain.n_passes + scales.n_passes
-    return LogisticSolverOutput(
-        coef=w,
-        intercept=float(b),
-        certificate=certificate,
-        p_null=p_null,
-        n_iter=n_iter,
-        n_passes=passes,
-        solver="cd",
+    return w, b, n_iter, passes
+
+
+def _newton_model(plain, y, s, lam, fit_intercept, S, w, m, moments):
+    """``(g, d, grad F)`` at margins ``m``; fills ``moments`` (one pass)."""
+    sig = expit(m)
+    g = s * (-y * expit(-y * m))
+    if fit_intercept:
+        # Centred residual: X^T g is then Xc^T g, without the leak
+        # mu f'(b) of an intercept known to rounding (large column means).
+        g -= s * (g.sum() / S)
+    d = s * sig * (1.0 - sig)
+    # One pass: X^T d, (X*X)^T d and X^T g (column-parallel on CSC).
+    plain.moments(d, g[:, None], out=moments)  # counted in plain.n_passes
+    return g, d, moments[:, 2] + lam * w
+
+
+def _outer_step(problem: BinaryProblem, X, dense, point, m, model, stop_norm):
+    """CD epochs on the Newton model, then the line search: ``((w, z, b) or None, epochs)``."""
+    y, s, lam, fit_intercept = problem.y, problem.s, problem.lam, problem.fit_intercept
+    w, z, b = point
+    g, d, grad, moments = model
+    Sd = float(d.sum())
+    dw, e, used = _epochs(X, dense, d, g, moments, Sd, fit_intercept, lam, w, stop_norm**2)
+    # Backtracking line search on F(w) = min_b P(w, b) along dw.
+    c = -float(d @ e) / Sd if fit_intercept and Sd > 0.0 else 0.0
+    f_old = binary_loss(y * m, s) + 0.5 * lam * float(w @ w)
+    slope = float(grad @ dw)
+    resolvable = -slope > F_RTOL * abs(f_old)
+    t, accepted = _line_search(
+        y, s, lam, fit_intercept, (w, z, b), (dw, e, c), f_old, slope, resolvable
     )
+    return (None if t < _MIN_STEP else accepted), used
 
 
 def _epochs(X, dense, d, g, moments, Sd, fit_intercept, lam, w, stop):

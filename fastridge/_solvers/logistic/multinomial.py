@@ -1,8 +1,8 @@
 """Truncated Newton (Newton-CG) for multinomial L2-logistic regression, certified.
 
-Objective (DESIGN.md section 1), ``K`` classes, labels ``y_i`` in ``0..K-1``,
-coefficients ``W`` (p, K), unpenalised intercepts ``b`` (K,), margins
-``M = X W + 1 b^T``:
+Objective (docs/architecture.md, "1. The problems (exact objectives)"),
+``K`` classes, labels ``y_i`` in ``0..K-1``, coefficients ``W`` (p, K),
+unpenalised intercepts ``b`` (K,), margins ``M = X W + 1 b^T``:
 
     P(W, b) = sum_i s_i (logsumexp(m_i) - m_{i, y_i}) + lam/2 ||W||_F^2.
 
@@ -42,7 +42,7 @@ import scipy.linalg as sla
 
 from ..._kernels._vector import new_direction_1d, shift_and_dot_1d, step_and_precondition_1d
 from ..linesearch import backtrack
-from ..pcg import pcg
+from ..pcg import ScalarSteps, pcg
 from ..stopping import exceeds
 from .certify import EPS, DataScales, gamma_k, half_sq_over, safe_norm
 from .intercept import B_STEP_RTOL, F_RTOL, MIN_B_STEP
@@ -87,30 +87,42 @@ def _loss(M: np.ndarray, codes: np.ndarray, s: np.ndarray) -> tuple[float, np.nd
     return float(s @ (lse - picked)), P
 
 
-def _profile_intercepts(Z, Yoh, codes, s, b):
-    """``argmin_b sum_i s_i (logsumexp(z_i + b) - (z_i + b)_{y_i})`` by damped Newton.
+def _intercept_newton_step(P, Yoh, s):
+    """``(g, step)``: the intercepts' gradient and Newton step (zero-sum), or ``(g, None)``.
 
     The Hessian ``sum_i s_i (diag p_i - p_i p_i^T)`` annihilates ``1_K`` and the
     gradient is orthogonal to it; adding ``1 1^T`` (scaled) makes the system
-    regular without changing the solution on the complement.  Returns
-    ``(b, f, P)``: ``b`` with zero sum, the loss and the probabilities there.
+    regular without changing the solution on the complement.  None: every
+    probability saturated at 0 or 1 (no curvature left in ``b``), or the
+    curvature was lost to rounding (separable data).
     """
-    k = Z.shape[1]
+    k = P.shape[1]
+    g = s @ (P - Yoh)
+    sP = s[:, None] * P
+    H = np.diag(sP.sum(axis=0)) - sP.T @ P
+    scale = np.trace(H) / k
+    if not scale > 0.0:
+        return g, None
+    try:
+        step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
+    except np.linalg.LinAlgError:
+        return g, None
+    return g, step - step.mean()
+
+
+def _profile_intercepts(Z, Yoh, codes, s, b):
+    """``argmin_b sum_i s_i (logsumexp(z_i + b) - (z_i + b)_{y_i})`` by damped Newton.
+
+    Steps from :func:`_intercept_newton_step`.  Returns ``(b, f, P)``: ``b`` with
+    zero sum, the loss and the probabilities there.
+    """
     b = b - b.mean()
     f0, P = _loss(Z + b, codes, s)
     n_short = 0  # consecutive heavily damped steps
     for _ in range(_MAX_B_NEWTON):
-        g = s @ (P - Yoh)
-        sP = s[:, None] * P
-        H = np.diag(sP.sum(axis=0)) - sP.T @ P
-        scale = np.trace(H) / k
-        if not scale > 0.0:
-            break  # every probability saturated at 0 or 1: no curvature left in b
-        try:
-            step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
-        except np.linalg.LinAlgError:
-            break  # curvature lost to rounding (separable data): keep the current b
-        step -= step.mean()
+        g, step = _intercept_newton_step(P, Yoh, s)
+        if step is None:
+            break  # no curvature left in b (or lost to rounding): keep the current b
         if np.max(np.abs(step)) <= B_STEP_RTOL * max(1.0, np.max(np.abs(b))):
             return b, f0, P  # converged: the step is at the level of g's rounding
         # A decrease below the rounding of f cannot be seen: take the full step.
@@ -145,76 +157,106 @@ def newton_cg_multinomial(
     The output's ``coef`` is (K, p) with ``sum_k coef_k = 0`` and its
     ``intercept`` (K,) sums to zero; ``solver`` is ``"newton-cg"``.
     """
-    X, codes, n_classes, s = problem.X, problem.codes, problem.n_classes, problem.s
-    lam, fit_intercept, tol = problem.lam, problem.fit_intercept, problem.tol
-    n_threads = problem.n_threads
-    operator_type, softmax_type = problem.operator_type, problem.softmax_type
-    n = codes.shape[0]
-    k = int(n_classes)
-    op = softmax_type(X, k, n_threads)
-    Yoh = np.zeros((n, k))
-    Yoh[np.arange(n), codes] = 1.0
-    zeros_nk = np.zeros((n, k))
-    if fit_intercept:
-        freq = np.maximum(s @ Yoh, np.finfo(float).tiny)
-        b, p_null, _ = _profile_intercepts(zeros_nk, Yoh, codes, s, np.log(freq))
-    else:
-        b = np.zeros(k)
-        p_null = _loss(zeros_nk, codes, s)[0]
+    model = _Model(problem)
+    W, b, n_iter = _newton_iterations(model, W0, max_iter)
+    return _certified_output(model, W, b, n_iter)
 
-    def profiled(Z, b):
+
+class _Model:
+    """The problem's data and the profiled objective ``F`` (module docstring)."""
+
+    def __init__(self, problem: MultinomialProblem):
+        self.problem = problem
+        codes, s = problem.codes, problem.s
+        self.codes, self.s, self.lam = codes, s, problem.lam
+        self.fit_intercept, self.tol = problem.fit_intercept, problem.tol
+        n = codes.shape[0]
+        k = int(problem.n_classes)
+        self.op = problem.softmax_type(problem.X, k, problem.n_threads)
+        self.Yoh = np.zeros((n, k))
+        self.Yoh[np.arange(n), codes] = 1.0
+        self.zeros_nk = np.zeros((n, k))
+        if self.fit_intercept:
+            freq = np.maximum(s @ self.Yoh, np.finfo(float).tiny)
+            b, p_null, _ = _profile_intercepts(self.zeros_nk, self.Yoh, codes, s, np.log(freq))
+        else:
+            b = np.zeros(k)
+            p_null = _loss(self.zeros_nk, codes, s)[0]
+        self.b0, self.p_null = b, p_null
+        self.S = float(s.sum())
+
+    def profiled(self, Z, b):
         """``(b*, loss, P)`` at margins ``Z`` (``b`` fixed at 0 without intercept)."""
-        if fit_intercept:
-            return _profile_intercepts(Z, Yoh, codes, s, b)
-        return (b, *_loss(Z + b, codes, s))
+        if self.fit_intercept:
+            return _profile_intercepts(Z, self.Yoh, self.codes, self.s, b)
+        return (b, *_loss(Z + b, self.codes, self.s))
 
-    S = float(s.sum())
-
-    def state(P, W):
+    def state(self, P, W):
         """grad F, the Jacobi diagonal of H_W and its b-block, from ``P`` (one pass)."""
+        s = self.s
         B = s[:, None] * P * (1.0 - P)
-        G = s[:, None] * (P - Yoh)
-        if fit_intercept:
+        G = s[:, None] * (P - self.Yoh)
+        if self.fit_intercept:
             # Centred residual (1^T G = 0 at b*): X^T G is then Xc^T G, with no
             # leak mu (1^T G) from intercepts known to rounding (large means).
-            G -= np.multiply.outer(s, G.sum(axis=0) / S)
-        XtG, diag = op.grad_diag(G, B)
-        return XtG + lam * W, diag, B.sum(axis=0)
+            G -= np.multiply.outer(s, G.sum(axis=0) / self.S)
+        XtG, diag = self.op.grad_diag(G, B)
+        return XtG + self.lam * W, diag, B.sum(axis=0)
 
+
+def _newton_iterations(model: _Model, W0: np.ndarray, max_iter: int):
+    """Newton-CG from ``W0`` until certified, ``max_iter`` or no descent; ``(W, b, n_iter)``."""
+    op, lam, tol, p_null = model.op, model.lam, model.tol, model.p_null
     W = np.array(W0, dtype=np.float64, order="C")
-    Z = op.dot(W) if np.any(W) else zeros_nk.copy()
-    b, loss, P = profiled(Z, b)
-    g, diag, diag_b = state(P, W)
+    Z = op.dot(W) if np.any(W) else model.zeros_nk.copy()
+    b, loss, P = model.profiled(Z, model.b0)
+    g, diag, diag_b = model.state(P, W)
     g0_norm = np.linalg.norm(g)
     certificate = half_sq_over(safe_norm(g), lam)
     n_iter = 0
     while exceeds(certificate, tol, p_null) and n_iter < max_iter:
         n_iter += 1
         stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
-        V, c, XV = _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
-        f_old = loss + 0.5 * lam * np.vdot(W, W)
-        slope = float(np.vdot(g, V))
-        resolvable = -slope > F_RTOL * abs(f_old)
-        if not slope < 0.0:
-            break  # no descent direction left (rounding level): stop honestly
-
-        def trial(t, W=W, Z=Z, b=b, V=V, XV=XV, c=c):
-            W_new = W + t * V
-            Z_new = Z + t * XV
-            b_new, loss_new, P_new = profiled(Z_new, b + t * c if fit_intercept else b)
-            f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
-            return f_new, (W_new, Z_new, b_new, loss_new, P_new)
-
-        # A decrease below the rounding of f cannot be tested (not resolvable):
-        # near the optimum the (accurate) full step is taken.
-        t, accepted = backtrack(
-            trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=MIN_STEP
-        )
-        if t < MIN_STEP:
-            break  # no decrease found along the step: keep the best point, stop honestly
+        V, c, XV = _pcg(op, P, model.s, lam, g, diag, diag_b, model.fit_intercept, stop)
+        accepted = _line_search(model, (W, Z, b, loss), g, (V, c, XV))
+        if accepted is None:
+            break  # no descent or no decrease along the step: keep the best point, stop honestly
         W, Z, b, loss, P = accepted
-        g, diag, diag_b = state(P, W)
+        g, diag, diag_b = model.state(P, W)
         certificate = half_sq_over(safe_norm(g), lam)
+    return W, b, n_iter
+
+
+def _line_search(model: _Model, point, g, direction):
+    """Backtracking (Armijo) on ``F`` along ``(V, c)``: ``(W, Z, b, loss, P)`` or None."""
+    W, Z, b, loss = point
+    V, c, XV = direction
+    lam, fit_intercept = model.lam, model.fit_intercept
+    f_old = loss + 0.5 * lam * np.vdot(W, W)
+    slope = float(np.vdot(g, V))
+    resolvable = -slope > F_RTOL * abs(f_old)
+    if not slope < 0.0:
+        return None  # no descent direction left (rounding level)
+
+    def trial(t):
+        W_new = W + t * V
+        Z_new = Z + t * XV
+        b_new, loss_new, P_new = model.profiled(Z_new, b + t * c if fit_intercept else b)
+        f_new = loss_new + 0.5 * lam * np.vdot(W_new, W_new)
+        return f_new, (W_new, Z_new, b_new, loss_new, P_new)
+
+    # A decrease below the rounding of f cannot be tested (not resolvable):
+    # near the optimum the (accurate) full step is taken.
+    t, accepted = backtrack(
+        trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=MIN_STEP
+    )
+    return None if t < MIN_STEP else accepted
+
+
+def _certified_output(model: _Model, W: np.ndarray, b, n_iter: int) -> LogisticSolverOutput:
+    """Project ``W`` to class-mean-free, certify from scratch, and package the output."""
+    problem, op, s, lam = model.problem, model.op, model.s, model.lam
+    fit_intercept, Yoh, codes = model.fit_intercept, model.Yoh, model.codes
     # Every minimiser has sum_k W_k = 0: the loss is invariant to adding one
     # vector to every class and the penalty is smallest for the class-mean-free
     # W, so this projection never increases P (it removes what CG's
@@ -226,22 +268,23 @@ def newton_cg_multinomial(
         W -= mean
     # Certify from scratch: margins recomputed from W (no accumulated updates).
     Z = op.dot(W)
-    b, _, P = profiled(Z, b)
+    b, _, P = model.profiled(Z, b)
     if fit_intercept:
         b, P = _polish_intercepts(Z, Yoh, codes, s, b, P)
-    g, _, _ = state(P, W)
-    scales = DataScales(X, s, fit_intercept, n_threads, operator_type=operator_type)
+    g, _, _ = model.state(P, W)
+    scales = DataScales(
+        problem.X, s, fit_intercept, problem.n_threads, operator_type=problem.operator_type
+    )
     certificate = _rounding_safe_certificate(
         op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept
     )
-    passes = op.n_passes + scales.n_passes
     return LogisticSolverOutput(
         coef=np.ascontiguousarray(W.T),
         intercept=b - b.mean(),
         certificate=certificate,
-        p_null=p_null,
+        p_null=model.p_null,
         n_iter=n_iter,
-        n_passes=passes,
+        n_passes=op.n_passes + scales.n_passes,
         solver="newton-cg",
     )
 
@@ -255,20 +298,12 @@ _POLISH_STEPS = 2
 
 def _polish_intercepts(Z, Yoh, codes, s, b, P):
     """Plain Newton steps on the intercepts, each kept only if it shrinks ``||1^T G||``."""
-    k = Z.shape[1]
     gnorm = float(np.linalg.norm(s @ (P - Yoh)))
     for _ in range(_POLISH_STEPS):
-        g = s @ (P - Yoh)
-        sP = s[:, None] * P
-        H = np.diag(sP.sum(axis=0)) - sP.T @ P
-        scale = np.trace(H) / k
-        if not scale > 0.0:
+        step = _intercept_newton_step(P, Yoh, s)[1]
+        if step is None:
             break
-        try:
-            step = sla.solve(H + scale * np.ones((k, k)), -g, assume_a="sym", check_finite=False)
-        except np.linalg.LinAlgError:
-            break
-        b_new = b + (step - step.mean())
+        b_new = b + step
         P_new = _softmax(Z + b_new)[1]
         g_new = float(np.linalg.norm(s @ (P_new - Yoh)))
         if not g_new < gnorm:
@@ -338,12 +373,12 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
 
 def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
     """Jacobi-PCG on the joint system ``H (V, c) = (-g, 0)``; returns ``(V, c, X V)``."""
-    system = _JointSystem(op, P, s, lam, g, diag, diag_b, fit_intercept)
-    pcg(system, stop, _MAX_INNER)
+    system = _JointSystem(op, P, s, lam, g, diag, diag_b, fit_intercept, stop)
+    pcg(system, _MAX_INNER)
     return system.V, system.c, system.XV
 
 
-class _JointSystem:
+class _JointSystem(ScalarSteps):
     """The vector work of :func:`_pcg` (see :class:`fastridge._solvers.pcg.PCGSystem`).
 
     The ``W``-block vectors are handled flat (``(p, K)`` C-contiguous viewed
@@ -351,8 +386,9 @@ class _JointSystem:
     :mod:`fastridge._kernels._vector`; the ``K`` intercept entries with NumPy.
     """
 
-    def __init__(self, op, P, s, lam, g, diag, diag_b, fit_intercept):
+    def __init__(self, op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
         p, k = g.shape
+        self.stop = stop
         self.op, self.P, self.s, self.lam = op, P, s, lam
         self.p, self.k, self.fit_intercept = p, k, fit_intercept
         self.minv = (1.0 / (diag + lam)).ravel()

@@ -1,7 +1,7 @@
 """Truncated Newton (Newton-CG) for binary L2-logistic regression, certified.
 
-Objective (DESIGN.md section 1), labels ``y_i in {-1, +1}``, margins
-``m_i = x_i . w + b``:
+Objective (docs/architecture.md, "1. The problems (exact objectives)"),
+labels ``y_i in {-1, +1}``, margins ``m_i = x_i . w + b``:
 
     P(w, b) = sum_i s_i log(1 + exp(-y_i m_i)) + lam/2 ||w||^2.
 

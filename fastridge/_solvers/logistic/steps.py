@@ -153,7 +153,8 @@ def _solve_dense(H: np.ndarray, lam: float, g: np.ndarray) -> np.ndarray:
 
 def _pcg(hessp, lam: float, rhs: np.ndarray, minv: np.ndarray, stop: float):
     """Jacobi-PCG on ``(H + lam I) x = rhs`` (``hessp(v) = H v``) until ``||r|| <= stop``."""
-    system = VectorSystem(hessp, lam, rhs, minv)
+    system = VectorSystem(hessp, lam, rhs, minv, stop)
     # d.Ad NaN continues here (the binary step's behaviour since it was written).
-    pcg(system, stop, _MAX_INNER, nan_curvature_stops=False)
+    system.nan_curvature_stops = False
+    pcg(system, _MAX_INNER)
     return system.x

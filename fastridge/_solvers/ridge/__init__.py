@@ -1,4 +1,4 @@
-"""Ridge solvers (layer 3 of DESIGN.md section 3) and the rule that picks one.
+"""Ridge solvers (layer 3 of docs/architecture.md, "3. Layers") and the rule that picks one.
 
 Every solver has the signature ``solver(problem, W0, max_iter) -> SolverOutput``
 and stops on the certificate ``||g(w)||^2 / (2 lam) <= tol * P_null``.

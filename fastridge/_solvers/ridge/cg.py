@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..pcg import BlockSteps, pcg
 from ..pcg import colwise_dot as _colwise_dot
 from ..pcg import new_direction as _new_direction
 from ..pcg import shift_and_dot as _shift_and_dot
@@ -52,64 +53,97 @@ def cg_primal(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None
     where a check just failed; <= 1 means "at tol"); returning True stops CG
     there (the running targets are then certified from their gradient).
     """
-    op, lam_all = problem.op, problem.lam
-    W = np.array(usable_warm_start(problem, W0), dtype=np.float64, order="C")
-    R_all = -problem.gradient(W) if np.any(W) else problem.B.copy()
-    Minv_all = 1.0 / (op.col_sq_norms()[:, None] + lam_all[None, :])
-    thresh_all = problem.grad_sq_threshold
-    certificate = _colwise_dot(R_all, R_all) / (2.0 * lam_all)
-    idx = np.flatnonzero(_colwise_dot(R_all, R_all) > thresh_all)
-    # The initial residual is exact, so targets below the threshold are done.
-    Wa = np.ascontiguousarray(W[:, idx])
-    Ra = np.ascontiguousarray(R_all[:, idx])
-    Minv = np.ascontiguousarray(Minv_all[:, idx])
-    lam, thresh = lam_all[idx], thresh_all[idx]
-    Za = Minv * Ra
-    Pa = Za.copy()
-    rz = _colwise_dot(Ra, Za)
-    n_iter = 0
-    n_iter_each = np.zeros(problem.k, dtype=np.int64)
-    while len(idx) and n_iter < max_iter:
-        n_iter += 1
-        n_iter_each[idx] += 1
-        Q = op.gram_matvec(Pa)
-        pq = _shift_and_dot(Q, Pa, lam)
-        # pq > 0 unless P = 0, which only happens when r = 0 (already certified).
-        alpha = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0)
-        rr, rz_new = _step_and_precondition(Wa, Ra, Za, Pa, Q, alpha, Minv)
-        beta = rz_new / np.where(rz > 0, rz, 1.0)
-        maybe_done = np.flatnonzero(rr <= thresh)
-        keep = np.ones(len(idx), dtype=bool)
-        if len(maybe_done):
-            cols = idx[maybe_done]
-            W[:, cols] = Wa[:, maybe_done]
-            G = problem.gradient(W, cols)
-            cert = problem.certificate_from_gradient(G, cols)
-            certificate[cols] = cert
-            ok = is_certified(cert, problem.tol, problem.p_null[cols])
-            keep[maybe_done[ok]] = False
-            # Recursive residual drifted: restart those targets from the true one.
-            for c, g in zip(maybe_done[~ok], G[:, ~ok].T):
-                Ra[:, c] = -g
-                Za[:, c] = Minv[:, c] * Ra[:, c]
-                rz_new[c] = Ra[:, c] @ Za[:, c]
-                beta[c] = 0.0
-                rr[c] = g @ g
-        if not keep.all():
-            idx, lam, thresh = idx[keep], lam[keep], thresh[keep]
-            Wa, Ra, Za, Pa = (np.ascontiguousarray(a[:, keep]) for a in (Wa, Ra, Za, Pa))
-            Minv = np.ascontiguousarray(Minv[:, keep])
-            rz_new, beta = rz_new[keep], beta[keep]
-        _new_direction(Pa, Za, beta)
-        rz = rz_new
-        if monitor is not None and len(idx) and monitor(rr[keep] / thresh):
-            break
+    system = _PrimalSystem(problem, W0, monitor)
+    n_iter = pcg(system, max_iter)
+    W, idx, certificate = system.W, system.idx, system.certificate
     if len(idx):
-        W[:, idx] = Wa
+        W[:, idx] = system.Wa
         certificate[idx] = problem.certificate_from_gradient(problem.gradient(W, idx), idx)
     return SolverOutput(
-        W=W, certificate=certificate, n_iter=n_iter, solver="cg-primal", n_iter_each=n_iter_each
+        W=W,
+        certificate=certificate,
+        n_iter=n_iter,
+        solver="cg-primal",
+        n_iter_each=system.n_iter_each,
     )
+
+
+class _PrimalSystem(BlockSteps):
+    """The vector work of :func:`cg_primal` (see :class:`fastridge._solvers.pcg.PCGSystem`)."""
+
+    def __init__(self, problem: RidgeProblem, W0: np.ndarray, monitor):
+        self.problem, self.monitor = problem, monitor
+        op, lam_all = problem.op, problem.lam
+        W = np.array(usable_warm_start(problem, W0), dtype=np.float64, order="C")
+        R_all = -problem.gradient(W) if np.any(W) else problem.B.copy()
+        Minv_all = 1.0 / (op.col_sq_norms()[:, None] + lam_all[None, :])
+        thresh_all = problem.grad_sq_threshold
+        self.W = W
+        self.certificate = _colwise_dot(R_all, R_all) / (2.0 * lam_all)
+        # The initial residual is exact, so targets below the threshold are done.
+        self.idx = idx = np.flatnonzero(_colwise_dot(R_all, R_all) > thresh_all)
+        self.Wa = np.ascontiguousarray(W[:, idx])
+        self.Ra = np.ascontiguousarray(R_all[:, idx])
+        self.Minv = np.ascontiguousarray(Minv_all[:, idx])
+        self.lam, self.thresh = lam_all[idx], thresh_all[idx]
+        self.Za = self.Minv * self.Ra
+        self.Pa = self.Za.copy()
+        self.rz0 = _colwise_dot(self.Ra, self.Za)
+        self.n_iter_each = np.zeros(problem.k, dtype=np.int64)
+
+    def running(self) -> bool:
+        return len(self.idx) > 0
+
+    def curvature(self) -> np.ndarray:
+        self.n_iter_each[self.idx] += 1
+        self.Q = self.problem.op.gram_matvec(self.Pa)
+        return _shift_and_dot(self.Q, self.Pa, self.lam)
+
+    def step(self, alpha: np.ndarray) -> np.ndarray:
+        self.rr, rz_new = _step_and_precondition(
+            self.Wa, self.Ra, self.Za, self.Pa, self.Q, alpha, self.Minv
+        )
+        return rz_new
+
+    def settle(self, rz_new: np.ndarray, rz: np.ndarray):
+        beta = self.beta(rz_new, rz)
+        maybe_done = np.flatnonzero(self.rr <= self.thresh)
+        keep = np.ones(len(self.idx), dtype=bool)
+        if len(maybe_done):
+            keep[maybe_done[self._check(maybe_done, rz_new, beta)]] = False
+        rr = self.rr
+        if not keep.all():
+            self.idx, self.lam, self.thresh = self.idx[keep], self.lam[keep], self.thresh[keep]
+            self.Wa, self.Ra, self.Za, self.Pa, self.Minv = (
+                np.ascontiguousarray(a[:, keep])
+                for a in (self.Wa, self.Ra, self.Za, self.Pa, self.Minv)
+            )
+            rz_new, beta = rz_new[keep], beta[keep]
+        if self.monitor is not None and len(self.idx) and self.monitor(rr[keep] / self.thresh):
+            return None
+        return beta, rz_new
+
+    def _check(self, maybe_done, rz_new, beta) -> np.ndarray:
+        """Certify ``maybe_done`` from their gradient; restart the others (True: certified)."""
+        problem, W = self.problem, self.W
+        cols = self.idx[maybe_done]
+        W[:, cols] = self.Wa[:, maybe_done]
+        G = problem.gradient(W, cols)
+        cert = problem.certificate_from_gradient(G, cols)
+        self.certificate[cols] = cert
+        ok = is_certified(cert, problem.tol, problem.p_null[cols])
+        # Recursive residual drifted: restart those targets from the true one.
+        Ra, Za = self.Ra, self.Za
+        for c, g in zip(maybe_done[~ok], G[:, ~ok].T):
+            Ra[:, c] = -g
+            Za[:, c] = self.Minv[:, c] * Ra[:, c]
+            rz_new[c] = Ra[:, c] @ Za[:, c]
+            beta[c] = 0.0
+            self.rr[c] = g @ g
+        return ok
+
+    def new_direction(self, beta: np.ndarray) -> None:
+        _new_direction(self.Pa, self.Za, beta)
 
 
 def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None) -> SolverOutput:
@@ -118,81 +152,109 @@ def cg_dual(problem: RidgeProblem, W0: np.ndarray, max_iter: int, monitor=None) 
     ``monitor`` as in :func:`cg_primal`, given ``ratio * ||rho||^2 / threshold``
     (the estimate of ``||g||^2`` that triggers a true check).
     """
-    op, lam = problem.op, problem.lam
-    sqrt_s = op.sqrt_s[:, None]
-    Ys = sqrt_s * problem.Yc
-    W0 = usable_warm_start(problem, W0)
-    if np.any(W0):
-        # The dual point implied by w0 (exact at the optimum: alpha* = (y_s - A w*) / lam).
-        alpha = (Ys - sqrt_s * op.matvec(W0)) / lam
-        R = Ys - op.dual_gram_matvec(alpha) - lam * alpha
-    else:
-        alpha = np.zeros_like(Ys)
-        R = Ys.copy()
-    row_sq = op.row_sq_norms()
-    Minv = 1.0 / (row_sq[:, None] + lam[None, :])
-    frob_sq = float(row_sq.sum())
-    thresh = problem.grad_sq_threshold
-    # ratio[j] estimates ||A^T rho||^2 / ||rho||^2, only to decide when a true
-    # check is worth its passes.  Start from the initial residual (one pass);
-    # each check lowers it to the observed value.  ||A||_F^2 bounds it.
-    rr0 = _colwise_dot(R, R)
-    AtR = op.rmatvec(sqrt_s * R)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(rr0 > 0, _colwise_dot(AtR, AtR) / rr0, frob_sq)
-    ratio = np.minimum(ratio, frob_sq)
-    del AtR
-    certificate = np.full(problem.k, np.inf)
-    W = np.zeros((op.p, problem.k))
-    active = np.ones(problem.k, dtype=bool)
+    system = _DualSystem(problem, W0, monitor)
+    n_iter = pcg(system, max_iter)
+    if system.active.any():
+        system.check(np.flatnonzero(system.active))
+    return SolverOutput(
+        W=system.W,
+        certificate=system.certificate,
+        n_iter=n_iter,
+        solver="cg-dual",
+        alpha=system.alpha,
+    )
 
-    def check(cols: np.ndarray) -> np.ndarray:
+
+class _DualSystem(BlockSteps):
+    """The vector work of :func:`cg_dual` (see :class:`fastridge._solvers.pcg.PCGSystem`).
+
+    Full-width arrays with an ``active`` mask; ``z`` is formed in
+    :meth:`settle`, after the check, for the targets still running.
+    """
+
+    def __init__(self, problem: RidgeProblem, W0: np.ndarray, monitor):
+        self.problem, self.monitor = problem, monitor
+        op, lam = problem.op, problem.lam
+        self.sqrt_s = sqrt_s = op.sqrt_s[:, None]
+        Ys = sqrt_s * problem.Yc
+        W0 = usable_warm_start(problem, W0)
+        if np.any(W0):
+            # The dual point implied by w0 (exact at the optimum: alpha* = (y_s - A w*) / lam).
+            self.alpha = (Ys - sqrt_s * op.matvec(W0)) / lam
+            self.R = Ys - op.dual_gram_matvec(self.alpha) - lam * self.alpha
+        else:
+            self.alpha = np.zeros_like(Ys)
+            self.R = Ys.copy()
+        R = self.R
+        row_sq = op.row_sq_norms()
+        self.Minv = 1.0 / (row_sq[:, None] + lam[None, :])
+        frob_sq = float(row_sq.sum())
+        self.thresh = problem.grad_sq_threshold
+        # ratio[j] estimates ||A^T rho||^2 / ||rho||^2, only to decide when a true
+        # check is worth its passes.  Start from the initial residual (one pass);
+        # each check lowers it to the observed value.  ||A||_F^2 bounds it.
+        rr0 = _colwise_dot(R, R)
+        AtR = op.rmatvec(sqrt_s * R)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(rr0 > 0, _colwise_dot(AtR, AtR) / rr0, frob_sq)
+        self.ratio = np.minimum(ratio, frob_sq)
+        del AtR
+        self.certificate = np.full(problem.k, np.inf)
+        self.W = np.zeros((op.p, problem.k))
+        self.active = np.ones(problem.k, dtype=bool)
+        rr = _colwise_dot(R, R)
+        first = np.flatnonzero(self.ratio * rr <= self.thresh)
+        if len(first):
+            self.active[first[self.check(first)]] = False
+        Z = self.Minv * R
+        self.P = Z.copy()
+        self.rz0 = _colwise_dot(R, Z)[self.active]
+
+    def check(self, cols: np.ndarray) -> np.ndarray:
         """True certificate of ``w = A^T alpha`` for ``cols``; stores ``W``; returns ok."""
-        W[:, cols] = op.rmatvec(sqrt_s * alpha[:, cols])
-        G = problem.gradient(W, cols)
+        problem, lam, R, ratio = self.problem, self.problem.lam, self.R, self.ratio
+        self.W[:, cols] = self.problem.op.rmatvec(self.sqrt_s * self.alpha[:, cols])
+        G = problem.gradient(self.W, cols)
         cert = problem.certificate_from_gradient(G, cols)
-        certificate[cols] = cert
+        self.certificate[cols] = cert
         rho_sq = _colwise_dot(R[:, cols], R[:, cols])
         with np.errstate(divide="ignore", invalid="ignore"):
             observed = np.where(rho_sq > 0, 2.0 * lam[cols] * cert / rho_sq, ratio[cols])
         ratio[cols] = np.minimum(ratio[cols], observed)
         return is_certified(cert, problem.tol, problem.p_null[cols])
 
-    rr = _colwise_dot(R, R)
-    first = np.flatnonzero(ratio * rr <= thresh)
-    if len(first):
-        active[first[check(first)]] = False
-    Z = Minv * R
-    P = Z.copy()
-    rz = _colwise_dot(R, Z)
-    n_iter = 0
-    while active.any() and n_iter < max_iter:
-        n_iter += 1
-        idx = np.flatnonzero(active)
-        Pa = P[:, idx]
-        Q = op.dual_gram_matvec(Pa) + lam[idx] * Pa
-        pq = _colwise_dot(Pa, Q)
-        a = np.where(pq > 0, rz[idx] / np.where(pq > 0, pq, 1.0), 0.0)
-        alpha[:, idx] += a * Pa
-        R[:, idx] -= a * Q
+    def running(self) -> bool:
+        return bool(self.active.any())
+
+    def curvature(self) -> np.ndarray:
+        self.idx = idx = np.flatnonzero(self.active)
+        self.Pa = Pa = self.P[:, idx]
+        self.Q = self.problem.op.dual_gram_matvec(Pa) + self.problem.lam[idx] * Pa
+        return _colwise_dot(Pa, self.Q)
+
+    def step(self, a: np.ndarray) -> None:
+        idx = self.idx
+        self.alpha[:, idx] += a * self.Pa
+        self.R[:, idx] -= a * self.Q
+
+    def settle(self, rz_new: None, rz: np.ndarray):
+        idx, R, ratio, thresh = self.idx, self.R, self.ratio, self.thresh
         rr = _colwise_dot(R[:, idx], R[:, idx])
         trigger = ratio[idx] * rr <= thresh[idx]
         if trigger.any():
             cols = idx[trigger]
-            ok = check(cols)
-            active[cols[ok]] = False
-        idx_s = np.flatnonzero(active)
+            self.active[cols[self.check(cols)]] = False
+        self.idx_s = idx_s = np.flatnonzero(self.active)
         if len(idx_s) == 0:
-            break
-        if monitor is not None:
+            return None
+        if self.monitor is not None:
             rr_s = _colwise_dot(R[:, idx_s], R[:, idx_s])
-            if monitor(ratio[idx_s] * rr_s / thresh[idx_s]):
-                break
-        Zs = Minv[:, idx_s] * R[:, idx_s]
-        rz_new = _colwise_dot(R[:, idx_s], Zs)
-        beta = rz_new / np.where(rz[idx_s] > 0, rz[idx_s], 1.0)
-        P[:, idx_s] = Zs + beta * P[:, idx_s]
-        rz[idx_s] = rz_new
-    if active.any():
-        check(np.flatnonzero(active))
-    return SolverOutput(W=W, certificate=certificate, n_iter=n_iter, solver="cg-dual", alpha=alpha)
+            if self.monitor(ratio[idx_s] * rr_s / thresh[idx_s]):
+                return None
+        self.Zs = self.Minv[:, idx_s] * R[:, idx_s]
+        rz_new = _colwise_dot(R[:, idx_s], self.Zs)
+        return self.beta(rz_new, rz[self.active[idx]]), rz_new
+
+    def new_direction(self, beta: np.ndarray) -> None:
+        idx_s = self.idx_s
+        self.P[:, idx_s] = self.Zs + beta * self.P[:, idx_s]

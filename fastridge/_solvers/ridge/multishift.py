@@ -90,72 +90,110 @@ def multishift_cg(
     B = np.asarray(B, dtype=np.float64)
     m, k = B.shape
     shifts = np.asarray(shifts, dtype=np.float64)
-    L = len(shifts)
     sigma0 = float(shifts.min())
-    delta = np.tile(shifts - sigma0, k)  # flat index s = t * L + j
-    target = np.repeat(np.arange(k), L)
-    limit = _TARGET_FRACTION * np.asarray(threshold, dtype=np.float64).reshape(k * L)
-
-    Xs = np.zeros((k * L, m))
-    Ps = np.repeat(B.T, L, axis=0)  # p^j_0 = b
     R = B.T.copy()  # base residuals, (k, m) (a copy: B is the caller's)
     P = B.copy()  # base directions, (m, k)
     rr = np.einsum("ij,ij->j", B, B)
-    zeta = np.ones(k * L)
-    zeta_prev = np.ones(k * L)
     alpha_prev = np.ones(k)
     beta_prev = np.zeros(k)
-    n_iter = np.zeros(k * L, dtype=np.int64)
-    active = np.flatnonzero(rr[target] > limit)
+    sh = _Shifted(B, shifts, sigma0, threshold)
+    active = np.flatnonzero(rr[sh.target] > sh.limit)
     update = multishift_update if m * len(active) >= _PARALLEL_MIN_WORK else None
     it = 0
     while len(active) and it < max_iter:
         it += 1
-        live = np.unique(target[active])  # targets whose base CG must continue
-        Q = matvec(P[:, live] if len(live) < k else P)
-        pq = np.einsum("ij,ij->j", P[:, live], Q) + sigma0 * np.einsum(
-            "ij,ij->j", P[:, live], P[:, live]
-        )
-        alpha = np.zeros(k)
-        alpha[live] = np.where(pq > 0, rr[live] / np.where(pq > 0, pq, 1.0), 0.0)
-        # Base step for the live targets.
-        R[live] -= (alpha[live] * (Q + sigma0 * P[:, live])).T
-        rr_new = rr.copy()
-        rr_new[live] = np.einsum("ij,ij->i", R[live], R[live])
-        beta = np.zeros(k)
-        beta[live] = rr_new[live] / np.where(rr[live] > 0, rr[live], 1.0)
-
-        # Shift scalars for the active systems.
-        ta = target[active]
-        a_k, a_km1, b_km1 = alpha[ta], alpha_prev[ta], beta_prev[ta]
-        z_k, z_km1 = zeta[active], zeta_prev[active]
-        denom = a_k * b_km1 * (z_km1 - z_k) + z_km1 * a_km1 * (1.0 + delta[active] * a_k)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z_next = np.where(denom != 0, z_k * z_km1 * a_km1 / denom, 0.0)
-            ratio = np.where(z_k != 0, z_next / z_k, 0.0)
-        alpha_s = np.zeros(k * L)
-        beta_s = np.zeros(k * L)
-        zeta_next = np.zeros(k * L)
-        alpha_s[active] = a_k * ratio
-        beta_s[active] = ratio**2 * beta[ta]
-        zeta_next[active] = z_next
-        if update is None:
-            multishift_update_serial(Xs, Ps, R, target, active, alpha_s, zeta_next, beta_s)
-        else:
-            update(Xs, Ps, R, target, active, alpha_s, zeta_next, beta_s)
-        zeta_prev[active] = z_k
-        zeta[active] = z_next
-        n_iter[active] = it
-
+        live = np.unique(sh.target[active])  # targets whose base CG must continue
+        alpha, beta, rr_new = _base_step(matvec, P, R, rr, live, sigma0)
+        sh.advance(active, R, (alpha, alpha_prev, beta_prev, beta), it, update)
         P[:, live] = R[live].T + beta[live] * P[:, live]
         rr = rr_new
         alpha_prev, beta_prev = alpha, beta
-        done = zeta[active] ** 2 * rr[target[active]] <= limit[active]
+        done = sh.zeta[active] ** 2 * rr[sh.target[active]] <= sh.limit[active]
         active = active[~done]
-    residual_sq = (zeta**2 * rr[target]).reshape(k, L)
+    L = len(shifts)
+    residual_sq = (sh.zeta**2 * rr[sh.target]).reshape(k, L)
     return MultishiftOutput(
-        X=Xs.reshape(k, L, m),
+        X=sh.Xs.reshape(k, L, m),
         residual_sq=residual_sq,
-        n_iter=n_iter.reshape(k, L),
+        n_iter=sh.n_iter.reshape(k, L),
         n_products=it,
     )
+
+
+class _Shifted:
+    """The shifted systems, flat index ``s = t * L + j`` (target ``t``, shift ``j``)."""
+
+    def __init__(self, B, shifts, sigma0, threshold):
+        m, k = B.shape
+        L = len(shifts)
+        self.delta = np.tile(shifts - sigma0, k)
+        self.target = np.repeat(np.arange(k), L)
+        self.limit = _TARGET_FRACTION * np.asarray(threshold, dtype=np.float64).reshape(k * L)
+        self.Xs = np.zeros((k * L, m))
+        self.Ps = np.repeat(B.T, L, axis=0)  # p^j_0 = b
+        self.zeta = np.ones(k * L)
+        self.zeta_prev = np.ones(k * L)
+        self.n_iter = np.zeros(k * L, dtype=np.int64)
+
+    def advance(self, active, R, base, it, update):
+        """Step the ``active`` systems from the base scalars ``(alpha_k, alpha_{k-1},
+        beta_{k-1}, beta_k)`` (per target) and the new base residuals ``R``."""
+        ta = self.target[active]
+        z_k = self.zeta[active]
+        alpha_s, beta_s, zeta_next = _shift_scalars(
+            tuple(a[ta] for a in base),
+            z_k,
+            self.zeta_prev[active],
+            self.delta[active],
+            active,
+            len(self.zeta),
+        )
+        args = (self.Xs, self.Ps, R, self.target, active, alpha_s, zeta_next, beta_s)
+        if update is None:
+            multishift_update_serial(*args)
+        else:
+            update(*args)
+        self.zeta_prev[active] = z_k
+        self.zeta[active] = zeta_next[active]
+        self.n_iter[active] = it
+
+
+def _base_step(matvec, P, R, rr, live, sigma0):
+    """One CG step of the base system for the ``live`` targets: ``(alpha, beta, r.r)``.
+
+    Updates ``R`` in place (``P`` is left to the caller, after the shifted
+    systems have used ``beta``).
+    """
+    k = P.shape[1]
+    Q = matvec(P[:, live] if len(live) < k else P)
+    pq = np.einsum("ij,ij->j", P[:, live], Q) + sigma0 * np.einsum(
+        "ij,ij->j", P[:, live], P[:, live]
+    )
+    alpha = np.zeros(k)
+    alpha[live] = np.where(pq > 0, rr[live] / np.where(pq > 0, pq, 1.0), 0.0)
+    R[live] -= (alpha[live] * (Q + sigma0 * P[:, live])).T
+    rr_new = rr.copy()
+    rr_new[live] = np.einsum("ij,ij->i", R[live], R[live])
+    beta = np.zeros(k)
+    beta[live] = rr_new[live] / np.where(rr[live] > 0, rr[live], 1.0)
+    return alpha, beta, rr_new
+
+
+def _shift_scalars(base, z_k, z_km1, delta, active, size):
+    """``(alpha^j, beta^j, zeta_{k+1})`` (flat, of ``size``, zero off ``active``).
+
+    ``base`` is ``(alpha_k, alpha_{k-1}, beta_{k-1}, beta_k)`` of each active
+    system's target; the recurrence is the module docstring's.
+    """
+    a_k, a_km1, b_km1, b_k = base
+    denom = a_k * b_km1 * (z_km1 - z_k) + z_km1 * a_km1 * (1.0 + delta * a_k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_next = np.where(denom != 0, z_k * z_km1 * a_km1 / denom, 0.0)
+        ratio = np.where(z_k != 0, z_next / z_k, 0.0)
+    alpha_s = np.zeros(size)
+    beta_s = np.zeros(size)
+    zeta_next = np.zeros(size)
+    alpha_s[active] = a_k * ratio
+    beta_s[active] = ratio**2 * b_k
+    zeta_next[active] = z_next
+    return alpha_s, beta_s, zeta_next

@@ -6,7 +6,8 @@ For targets ``Y`` (n, k), weights ``s`` and penalties ``lam`` (k,), with
     P(w) = 1/2 sum_i s_i (yc_i - xc_i . w)^2 + lam/2 ||w||^2
 
 per target, where ``xc_i = x_i - mu`` (see :mod:`fastridge._operators.design`).
-Minimising the objective of DESIGN.md over ``b`` for fixed ``w`` gives
+Minimising the ridge objective (docs/architecture.md, "1. The problems
+(exact objectives)") over ``b`` for fixed ``w`` gives
 ``b = ybar - mu . w`` and exactly this ``P(w)``, so a certificate for ``P(w)``
 certifies ``(w, b)``.  ``P`` is ``lam``-strongly convex with gradient
 
