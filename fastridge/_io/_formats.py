@@ -19,7 +19,8 @@ from ._common import (
     resolve_dtype,
     where,
 )
-from ._folder import csr_no_copy, read_csr_folder
+from ._folder import read_csr_folder
+from ._folder_layout import csr_no_copy
 from ._svmlight import check_zero_based, read_svmlight_reading
 
 # Names returned by detect_format, and accepted by read_matrix(format=...).
