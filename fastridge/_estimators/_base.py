@@ -8,7 +8,7 @@ of docs/architecture.md ("3. Layers").
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 
 # A private module, but the long-standing base of scikit-learn's own linear
 # classifiers; its subclasses also get check_class_weight_balanced_linear_classifier
@@ -77,3 +77,27 @@ class LinearClassifier(SparseInput, LinearClassifierMixin, BaseEstimator):
             np.asarray(res.intercept, dtype=dtype), (coef.shape[0],)
         ).copy()
         store_result(self, res)
+
+
+class LinearRegressor(SparseInput, MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Shared prediction code of :class:`Ridge` and :class:`RidgeCV`."""
+
+    def _validate_fit_data(self, X, y):
+        """``(X, y)`` of ``fit`` validated as scikit-learn's (dtype and sparse format kept)."""
+        return validate_data(
+            self, X, y, accept_sparse=SPARSE, dtype=FLOATS, multi_output=True, y_numeric=True
+        )
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted values ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Same formats as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        return linear_scores(self, X)

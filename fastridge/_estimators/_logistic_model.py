@@ -53,11 +53,12 @@ class LogisticProba:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Dense, CSR or CSC.
 
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
+            Log-probabilities, columns in the order of ``classes_``.
         """
         d = self.decision_function(X)
         if d.ndim == 1:  # log sigma(-d), log sigma(d)

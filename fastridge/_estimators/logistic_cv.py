@@ -301,14 +301,9 @@ class LogisticRegressionCV(LogisticRegression):
             s.Cs,
             folds,
             score_fn,
-            sample_weight=s.sw_fit,
             score_weight=s.sw_score,
-            fit_intercept=self.fit_intercept,
-            solver=s.solver,
-            tol=self.tol,
-            max_iter=self.max_iter,
             multi_class=s.multi_class,
-            n_threads=s.n_threads,
+            **self._fit_kwargs(s),
         )
         store_cv(
             self, s.classes, s.Cs, res.coefs, res.intercepts, res.scores, res.n_iter, res.paths
@@ -363,6 +358,17 @@ class LogisticRegressionCV(LogisticRegression):
             split_params, l1_ratios_, l1_axis, legacy in (True, "warn"),
         )  # fmt: skip
 
+    def _fit_kwargs(self, s: _Setup) -> dict:
+        """The options of every fit: the folds' paths and the refit."""
+        return {
+            "sample_weight": s.sw_fit,
+            "fit_intercept": self.fit_intercept,
+            "solver": s.solver,
+            "tol": self.tol,
+            "max_iter": self.max_iter,
+            "n_threads": s.n_threads,
+        }
+
     def _refit(self, s: _Setup, res: LogisticFolds) -> None:
         """Fit on all the data at the ``C`` of the best mean score (from zero)."""
         K = len(s.classes)
@@ -373,12 +379,7 @@ class LogisticRegressionCV(LogisticRegression):
                 s.X,
                 s.y,
                 1.0 / C_best,
-                fit_intercept=self.fit_intercept,
-                sample_weight=s.sw_fit,
-                solver=s.solver,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                n_threads=s.n_threads,
+                **self._fit_kwargs(s),
                 **({} if K == 2 else {"multi_class": s.multi_class}),
             )
             self._store(fit, s.X.dtype)
