@@ -61,9 +61,7 @@ def _demo_fit(ridge, data, args, summary):
     """
     import time
 
-    import numpy as np
-
-    X, y, X_test, y_test = data
+    X, y, X_test, _ = data
     n_threads = "default" if args.threads is None else str(args.threads)
     print(f"fastridge {fastridge_version()}: ridge with intercept on a9a (labels +-1)")
     print(f"  train: {X.shape[0]:,} x {X.shape[1]:,}, nnz {X.nnz:,}")
@@ -92,7 +90,14 @@ def _demo_fit(ridge, data, args, summary):
         wall = time.perf_counter() - t0
         note = "  (includes loading/compiling the Numba kernels)" if rep == 0 else ""
         print(f"fit {rep + 1}: solver {res.seconds:.4f} s, wall {wall:.4f} s{note}")
+    return _report_fit(res, data, args, summary)
 
+
+def _report_fit(res, data, args, summary):
+    """Print the table of the single fit ``res`` and fill ``summary``; 1 if not converged."""
+    import numpy as np
+
+    X, y, X_test, y_test = data
     cert = _as_scalar(res.certificate)
     p_null = _as_scalar(res.p_null)
     rel = cert / p_null if p_null > 0 else 0.0
