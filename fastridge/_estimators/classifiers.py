@@ -292,6 +292,7 @@ class RidgeClassifier(LinearClassifier):
     result_ : FitResult
         Everything :func:`fastridge.ridge` returned.
     n_features_in_ : int
+        Number of columns of ``X`` seen in ``fit``.
     feature_names_in_ : ndarray, when fitted on a DataFrame with string column names
     """
 

@@ -19,6 +19,7 @@ from ._common import (
     InputError,
     check_finite_compressed,
     check_finite_dense,
+    load_npy,
     os_error,
     where,
 )
@@ -90,12 +91,7 @@ def _load_array(folder: str, name: str, dtype, length: int | None) -> np.ndarray
     path = os.path.join(folder, name)
     if not os.path.isfile(path):
         raise InputError(f"{where(path)}: missing from the CSR folder")
-    try:
-        a = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, EOFError) as exc:
-        raise os_error(path, exc) from None
-    except ValueError as exc:
-        raise InputError(f"{where(path)}: not a valid .npy file ({exc})") from None
+    a = load_npy(path)
     if dtype is not None and (a.dtype != np.dtype(dtype) or a.ndim != 1):
         raise InputError(
             f"{where(path)}: holds {a.dtype} of shape {a.shape}, header says 1-D {dtype}"

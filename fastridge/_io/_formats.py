@@ -13,6 +13,7 @@ from ._common import (
     InputError,
     check_finite_compressed,
     check_finite_dense,
+    load_npy,
     open_binary,
     os_error,
     require_exists,
@@ -247,12 +248,7 @@ def _read_mtx(path):
 
 
 def _read_npy(path):
-    try:
-        A = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, EOFError) as exc:
-        raise os_error(path, exc) from None
-    except ValueError as exc:
-        raise InputError(f"{where(path)}: not a valid .npy file ({exc})") from None
+    A = load_npy(path)
     if A.ndim != 2:
         raise InputError(f"{where(path)}: holds an array of shape {A.shape}, expected 2-D")
     if A.dtype.kind not in "fiub" or (A.dtype.kind == "f" and A.dtype.itemsize not in (4, 8)):
