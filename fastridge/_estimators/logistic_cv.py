@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import get_scorer
@@ -18,52 +17,15 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
 )
-from sklearn.utils.validation import validate_data
 
 from .._cv.logistic import LogisticFolds, logistic_cv_folds, make_scoring
 from .._fit.logistic import logistic
-from .._fit.threads import resolve_n_threads
-from ._base import FLOATS, SPARSE
-from ._logistic_common import (
-    check_Cs,
-    check_dual,
-    check_l1_ratios,
-    check_multi_class,
-    check_penalty,
-    class_weighted,
-    encode_labels,
-    full_weights,
-    logistic_solver,
-    reported_solver,
-)
+from ._logistic_common import reported_solver
 from ._logistic_cv_attributes import cv_result, layout, store_cv
+from ._logistic_cv_setup import FitSetup, validate_fit
 from ._logistic_model import fit_limit
 from .classifiers import LogisticRegression
-from .ridge import resolve_n_jobs
-
-
-@dataclass
-class _Setup:
-    """The validated inputs of one ``LogisticRegressionCV.fit``."""
-
-    X: object
-    y: np.ndarray
-    classes: np.ndarray
-    codes: np.ndarray
-    Cs: np.ndarray
-    solver: str
-    multi_class: str
-    n_threads: int
-    sw_fit: np.ndarray | None
-    sw_score: np.ndarray | None
-    split_params: dict
-    l1_ratios_: np.ndarray
-    l1_axis: bool
-    legacy: bool
 
 
 class LogisticRegressionCV(LogisticRegression):
@@ -282,7 +244,7 @@ class LogisticRegressionCV(LogisticRegression):
         self : LogisticRegressionCV
         """
         t0 = time.perf_counter()
-        s = self._validate(X, y, sample_weight, params)
+        s = validate_fit(self, X, y, sample_weight, params)
         scorer_name, score_fn = make_scoring(
             self.scoring,
             s.classes,
@@ -324,41 +286,7 @@ class LogisticRegressionCV(LogisticRegression):
         self.cv_result_ = cv_result(s.Cs, res.scores, scorer_name, time.perf_counter() - t0)
         return self
 
-    def _validate(self, X, y, sample_weight, params) -> _Setup:
-        """Check the parameters and the data; the weights of the fits and of the scores."""
-        _raise_for_params(params, self, "fit")
-        multi_class = check_multi_class(self.multi_class)
-        check_penalty(self.penalty)
-        check_dual(self.dual)
-        l1_ratios_, l1_axis = check_l1_ratios(self.l1_ratios)
-        legacy = self.use_legacy_attributes
-        if legacy not in (True, False, "warn"):
-            raise ValueError(f"use_legacy_attributes must be a bool, got {legacy!r}")
-        solver = logistic_solver(self.solver)
-        Cs = check_Cs(self.Cs)
-        nt = resolve_n_threads(resolve_n_jobs(self.n_jobs, self.n_threads))
-        X, y = validate_data(self, X, y, accept_sparse=SPARSE, dtype=FLOATS)
-        classes, codes = encode_labels(y)
-        n = X.shape[0]
-        sw_full = None if sample_weight is None else full_weights(sample_weight, n)
-        split_params, score_params = {}, {"sample_weight": sw_full}
-        if _routing_enabled():
-            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
-            split_params, score_params = routed.splitter.split, routed.scorer.score
-        unsupported = sorted(set(score_params) - {"sample_weight"})
-        if unsupported:
-            raise ValueError(f"score parameters {unsupported} are not supported by fastridge")
-        sw_score = score_params.get("sample_weight")
-        sw_score = None if sw_score is None else full_weights(sw_score, n)
-        sw_fit = class_weighted(sw_full, self.class_weight, classes, y, codes)
-        if sw_fit is not None and not np.any(sw_fit > 0):
-            raise ValueError("sample_weight: every weight is zero (with class_weight applied)")
-        return _Setup(
-            X, y, classes, codes, Cs, solver, multi_class, nt, sw_fit, sw_score,
-            split_params, l1_ratios_, l1_axis, legacy in (True, "warn"),
-        )  # fmt: skip
-
-    def _fit_kwargs(self, s: _Setup) -> dict:
+    def _fit_kwargs(self, s: FitSetup) -> dict:
         """The options of every fit: the folds' paths and the refit."""
         return {
             "sample_weight": s.sw_fit,
@@ -369,7 +297,7 @@ class LogisticRegressionCV(LogisticRegression):
             "n_threads": s.n_threads,
         }
 
-    def _refit(self, s: _Setup, res: LogisticFolds) -> None:
+    def _refit(self, s: FitSetup, res: LogisticFolds) -> None:
         """Fit on all the data at the ``C`` of the best mean score (from zero)."""
         K = len(s.classes)
         C_best = float(s.Cs[int(np.argmax(res.scores.sum(axis=0)))])
@@ -389,7 +317,7 @@ class LogisticRegressionCV(LogisticRegression):
             fit_limit(self, *args, s.multi_class)
         self.C_ = np.full(1 if K == 2 else K, C_best)
 
-    def _average_folds(self, s: _Setup, res: LogisticFolds) -> None:
+    def _average_folds(self, s: FitSetup, res: LogisticFolds) -> None:
         """``refit=False``: the means over folds of each fold's model at its own best ``C``."""
         per_fold_best = np.argmax(res.scores, axis=1)
         rows = np.arange(len(res.scores))
