@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "LogisticRegression": "._estimators.classifiers",
-    "LogisticRegressionCV": "._cv.logistic",
+    "LogisticRegressionCV": "._estimators.logistic_cv",
     "Ridge": "._estimators.ridge",
     "RidgeCV": "._estimators.ridge_cv",
     "RidgeClassifier": "._estimators.classifiers",

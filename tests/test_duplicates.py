@@ -346,3 +346,41 @@ def test_coo_with_a_row_index_out_of_range_is_refused():
         model = fastridge.Ridge().fit(np.eye(3)[:, :1], [1.0, 2.0, 3.0])
         with pytest.raises(ValueError, match="row index outside"):
             model.predict(X)
+
+
+@pytest.mark.parametrize("kind", ["npz", "mtx", "folder"])
+def test_file_readers_keep_coo_duplicates_for_exact_sums(tmp_path, kind):
+    """A COO ``.npz`` / ``.mtx`` or a folder written from a COO keeps the parts, so the
+    fit sums them exactly (scipy's conversion summed ``1e17 + v - 1e17`` to 0)."""
+    import scipy.io
+
+    import fastridge.io as fio
+
+    rng, V, y = _problem(np.float64, seed=9)
+    C = _cancelling(V, "csr", rng).tocoo()
+    if kind == "npz":
+        sp.save_npz(tmp_path / "X.npz", C)
+        X = fio.read_matrix(str(tmp_path / "X.npz"))
+    elif kind == "mtx":
+        scipy.io.mmwrite(str(tmp_path / "X.mtx"), C, precision=17)
+        X = fio.read_matrix(str(tmp_path / "X.mtx"))
+    else:
+        fio.write_csr_folder(C, str(tmp_path / "folder"))
+        X = fio.read_csr_folder(str(tmp_path / "folder"))[0]
+    X = X[0] if isinstance(X, tuple) else X
+    want = fastridge.ridge(V, y, 1.0, tol=1e-12)
+    res = fastridge.ridge(X, y, 1.0, tol=1e-12)
+    assert res.converged
+    np.testing.assert_allclose(res.coef, want.coef, rtol=1e-10)
+
+
+def test_logistic_cv_scores_folds_on_exact_sums():
+    """LogisticRegressionCV's built-in scorers see the summed matrix (they saw
+    ``1e17 + v - 1e17`` and picked the wrong C)."""
+    rng, V, y = _problem(np.float64, seed=10)
+    labels = (y > 0).astype(int)
+    X = _cancelling(V, "csr", rng)
+    on_dup = fastridge.LogisticRegressionCV(Cs=[0.01, 1.0, 100.0], cv=3).fit(X, labels)
+    on_dense = fastridge.LogisticRegressionCV(Cs=[0.01, 1.0, 100.0], cv=3).fit(V, labels)
+    np.testing.assert_allclose(on_dup.scores_[1], on_dense.scores_[1], rtol=1e-10)
+    assert on_dup.C_[0] == on_dense.C_[0]

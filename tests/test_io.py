@@ -298,7 +298,7 @@ def test_write_overwrite_refuses_foreign_folder(tmp_path):
 
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
-    from fastridge._io import _folder
+    from fastridge._io import _folder_write as _folder
 
     real_save = _folder._save
     calls = []

@@ -7,9 +7,13 @@ One module per concern:
     parser whose usage errors are one line.
 ``console``
     Where human text and machine-readable JSON go, and the one-line error format.
+``settings``
+    The settings of one fit: keys, defaults, the keys of each mode, input paths.
+``inputs``
+    Reading a fit's data and targets (errors name the file and the row), checksums.
 ``engine``
-    One fit (``fit``, ``path`` or ``cv`` mode) from files to arrays and metadata; shared
-    by the single-fit commands and ``batch``.
+    One fit (``fit``, ``path`` or ``cv`` mode) from settings to arrays and metadata;
+    shared by the single-fit commands and ``batch``.
 ``results``
     Result files: atomic writes, the ``.npz`` layout with its embedded JSON metadata,
     reading it back and predicting.
@@ -18,8 +22,8 @@ One module per concern:
 ``jobs`` / ``batch``
     The job file (parsing, defaults, expansion, validation) and the batch runner
     (progress, resume, interruption).
-``demo``
-    ``demo`` and ``info``.
+``demo`` / ``info``
+    ``demo`` (a9a); ``info`` (versions, threads, Numba cache) and the version string.
 
 Heavy imports (numpy, numba, fastridge's solvers) happen inside the functions that
 need them, so that ``fastridge --help`` stays fast.

@@ -40,6 +40,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import engine
+from . import inputs as fit_inputs
+from . import settings as fit_settings
 from .console import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -195,9 +197,9 @@ class BatchRunner:
     def _run_one(self, fit):
         """Fit, write the .npz then the .json; returns the record (status done/skipped)."""
         t0 = time.perf_counter()
-        files = engine.input_files(fit.settings, fit.base_dir)
-        engine.check_inputs_exist(files)
-        inputs = engine.checksum_inputs(files, self.checksum_cache)
+        files = fit_settings.input_files(fit.settings, fit.base_dir)
+        fit_settings.check_inputs_exist(files)
+        inputs = fit_inputs.checksum_inputs(files, self.checksum_cache)
         reason = stale_reason(fit, inputs, self.folder)
         if reason is None:
             rec = json.loads((self.folder / f"{fit.name}.json").read_text(encoding="utf-8"))

@@ -6,7 +6,10 @@ import time
 import warnings
 
 from . import engine
+from . import inputs as fit_inputs
+from . import settings as fit_settings
 from .results import atomic_write, load_result, predict, save_result
+from .settings import DEFAULT_LAM
 
 
 def settings_from_args(args):
@@ -24,27 +27,27 @@ def settings_from_args(args):
         "zero_based": args.zero_based,
     }
     if args.command == "fit":
-        settings["lam"] = engine.DEFAULT_LAM if args.lam is None else args.lam
+        settings["lam"] = DEFAULT_LAM if args.lam is None else args.lam
     else:
         settings.update(lam=args.lams, n_lams=args.n_lams, lam_min_ratio=args.lam_min_ratio)
     if args.command == "cv":
         settings.update(folds=args.folds, scoring=args.scoring)
-    return engine.mode_settings(settings)
+    return fit_settings.mode_settings(settings)
 
 
 def cmd_fit(args, console):
     """``fit``, ``path`` and ``cv``: one fit from files, an optional result file."""
     t0 = time.perf_counter()
     settings = settings_from_args(args)
-    files = engine.input_files(settings)
-    engine.check_inputs_exist(files)
+    files = fit_settings.input_files(settings)
+    fit_settings.check_inputs_exist(files)
     outcome = engine.run_settings(settings, n_threads=args.threads, verify=args.verify)
     if args.command == "fit" and args.lam is None:  # after the fit: an error stays one line
         console.note(
-            f"no --lam given: using lam = {engine.DEFAULT_LAM:g} (the default, as LIBLINEAR's "
+            f"no --lam given: using lam = {DEFAULT_LAM:g} (the default, as LIBLINEAR's "
             "C = 1 and scikit-learn's alpha = 1)"
         )
-    inputs = engine.checksum_inputs(files)
+    inputs = fit_inputs.checksum_inputs(files)
     meta = engine.result_meta(settings, outcome, inputs, n_threads=args.threads)
     meta["timings"]["total"] = time.perf_counter() - t0
     if args.out:
@@ -98,10 +101,10 @@ def cmd_predict(args, console):
 
     arrays, meta = load_result(args.result)
     p = int(np.shape(arrays["coef"])[-1])
-    fio = engine.io_module()
+    fio = fit_inputs.io_module()
     zero_based = _predict_zero_based(args, meta, console)
     # svmlight text has no trailing all-zero columns: read it at the model's width.
-    X, _, _, texts = engine.read_data(
+    X, _, _, texts = fit_inputs.read_data(
         args.data,
         dtype=args.dtype,
         zero_based=zero_based,
@@ -157,7 +160,7 @@ def _predict_zero_based(args, meta, console):
 
 def fio_format(path):
     """The format name of ``path`` (see :func:`fastridge.io.detect_format`)."""
-    return engine.io_module().detect_format(str(path))
+    return fit_inputs.io_module().detect_format(str(path))
 
 
 def _fmt(value):
@@ -181,7 +184,7 @@ def _convert_reading(args, fio):
 
 def cmd_convert(args, console):
     """``convert SRC DST``: the memory-mapped CSR folder of :mod:`fastridge.io`."""
-    fio = engine.io_module()
+    fio = fit_inputs.io_module()
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", fio.ZeroBasedWarning)

@@ -1,11 +1,12 @@
-"""``fastridge demo`` (a9a: single fit, path, cross-validation, plots) and ``fastridge info``.
+"""``fastridge demo``: a9a, a single fit, a path, cross-validation and plots.
 
 ``demo`` fits ridge regression on the bundled a9a data and prints the certificate,
 the solver, the time and the accuracies; then a certified ridge path over the
 default grid (a table of a few lams), a cross-validated choice by ``RidgeCV(cv=5)``
 and ``LogisticRegressionCV(Cs=10, cv=5)``, and the pictures ``path.png`` and
 ``cv.png`` (skipped with a one-line note when matplotlib is not installed).
-``info`` prints versions, Numba's thread count and cache location, and the CPU count.
+``fastridge info`` is in :mod:`.info` (``cmd_info`` and ``fastridge_version`` are
+also reachable here, where :mod:`fastridge.cli` looks them up).
 """
 
 from __future__ import annotations
@@ -13,24 +14,9 @@ from __future__ import annotations
 import os
 import sys
 
+from .info import cmd_info, fastridge_version
 
-def fastridge_version():
-    """The installed fastridge version (\"unknown\" if it cannot be found)."""
-    try:
-        import fastridge
-
-        return str(fastridge.__version__)
-    except Exception:
-        pass
-    try:
-        from importlib.metadata import version
-
-        return version("fastridge")
-    except Exception:
-        return "unknown"
-
-
-# ----------------------------------------------------------------------------- demo
+__all__ = ["cmd_demo", "cmd_info", "fastridge_version"]
 
 
 def _as_scalar(value):
@@ -41,10 +27,6 @@ def _as_scalar(value):
 
 
 def _run_demo(args, summary):
-    import time
-
-    import numpy as np
-
     import fastridge
     from fastridge.datasets import load_a9a
 
@@ -56,6 +38,30 @@ def _run_demo(args, summary):
     dtype = args.dtype or "float64"
     X, y = load_a9a("train", dtype=dtype)
     X_test, y_test = load_a9a("test", dtype=dtype)
+    data = (X, y, X_test, y_test)
+    status = _demo_fit(ridge, data, args, summary)
+    if status == 2:
+        return status
+    path = _demo_path(fastridge, data, args)
+    cv_results = _demo_cv(fastridge, data, args)
+    if path is None or any(r is None for r in cv_results.values()):
+        status = 1
+    elif not path.converged:
+        print("fastridge demo: the path did not reach the tolerance", file=sys.stderr)
+        status = 1
+    if not args.no_plots:
+        _demo_plots(path, cv_results, args.plots_dir)
+    return status
+
+
+def _demo_fit(ridge, data, args, summary):
+    """The single ridge fit (``--repeat`` times); prints its table, fills ``summary``.
+
+    Returns the exit status so far: 0, 1 (not converged) or 2 (refused).
+    """
+    import time
+
+    X, y, X_test, _ = data
     n_threads = "default" if args.threads is None else str(args.threads)
     print(f"fastridge {fastridge_version()}: ridge with intercept on a9a (labels +-1)")
     print(f"  train: {X.shape[0]:,} x {X.shape[1]:,}, nnz {X.nnz:,}")
@@ -84,7 +90,14 @@ def _run_demo(args, summary):
         wall = time.perf_counter() - t0
         note = "  (includes loading/compiling the Numba kernels)" if rep == 0 else ""
         print(f"fit {rep + 1}: solver {res.seconds:.4f} s, wall {wall:.4f} s{note}")
+    return _report_fit(res, data, args, summary)
 
+
+def _report_fit(res, data, args, summary):
+    """Print the table of the single fit ``res`` and fill ``summary``; 1 if not converged."""
+    import numpy as np
+
+    X, y, X_test, y_test = data
     cert = _as_scalar(res.certificate)
     p_null = _as_scalar(res.p_null)
     rel = cert / p_null if p_null > 0 else 0.0
@@ -92,9 +105,7 @@ def _run_demo(args, summary):
     intercept = float(np.asarray(res.intercept, dtype=np.float64))
 
     def accuracy(A, labels):
-        score = A @ coef + intercept
-        pred = np.where(score >= 0.0, 1.0, -1.0)
-        return float(np.mean(pred == labels))
+        return float(_sign_accuracy(A, labels, coef, intercept))
 
     rows = [
         ("solver used", f"{res.solver}"),
@@ -120,22 +131,10 @@ def _run_demo(args, summary):
         train_accuracy=accuracy(X, y),
         test_accuracy=accuracy(X_test, y_test),
     )
-    status = 0
     if not res.converged:
         print("fastridge demo: the solver did not reach the tolerance", file=sys.stderr)
-        status = 1
-
-    data = (X, y, X_test, y_test)
-    path = _demo_path(fastridge, data, args)
-    cv_results = _demo_cv(fastridge, data, args)
-    if path is None or any(r is None for r in cv_results.values()):
-        status = 1
-    elif not path.converged:
-        print("fastridge demo: the path did not reach the tolerance", file=sys.stderr)
-        status = 1
-    if not args.no_plots:
-        _demo_plots(path, cv_results, args.plots_dir)
-    return status
+        return 1
+    return 0
 
 
 def _public(module, name):
@@ -289,96 +288,6 @@ def _demo_plots(path, cv_results, plots_dir):
         print(f"wrote {f}")
 
 
-# ----------------------------------------------------------------------------- info
-
-
-def _numba_cache_description(package_dir):
-    """Where Numba writes the on-disk cache of fastridge's kernels.
-
-    Mirrors Numba's own order: ``NUMBA_CACHE_DIR`` if set; otherwise a
-    ``__pycache__`` folder beside each source file when that is writable; otherwise
-    a per-user cache folder.
-    """
-    import numba
-
-    cache_dir = getattr(numba.config, "CACHE_DIR", "") or ""
-    if cache_dir:
-        return f"{cache_dir} (NUMBA_CACHE_DIR)"
-    if package_dir is None:
-        return "__pycache__ beside each source file (default)"
-    in_tree = os.path.join(package_dir, "_kernels", "__pycache__")
-    probe = in_tree
-    while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
-        probe = os.path.dirname(probe)
-    if os.access(probe, os.W_OK):
-        return f"{in_tree} (default: __pycache__ beside the sources)"
-    try:
-        from numba.misc.appdirs import AppDirs
-
-        user_dir = AppDirs(appname="numba", appauthor=False).user_cache_dir
-    except Exception:
-        user_dir = "the per-user cache folder"
-    return f"{user_dir} (sources not writable: Numba's per-user cache)"
-
-
-def _count_cache_index_files(package_dir):
-    import numba
-
-    roots = []
-    cache_dir = getattr(numba.config, "CACHE_DIR", "") or ""
-    if cache_dir:
-        roots.append(cache_dir)
-    if package_dir is not None:
-        roots.append(package_dir)
-    count = 0
-    for root in roots:
-        for dirpath, _dirnames, filenames in os.walk(root):
-            if cache_dir and dirpath.startswith(cache_dir) and "fastridge" not in dirpath:
-                continue
-            count += sum(1 for f in filenames if f.endswith(".nbi"))
-    return count
-
-
-def _info_rows():
-    import importlib.util
-    import platform
-
-    import numba
-    import numpy as np
-    import scipy
-    import sklearn
-
-    spec = importlib.util.find_spec("fastridge")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    package_dir = locations[0] if locations else None
-
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = None
-    cpus = os.cpu_count()
-    cpu_text = f"{cpus}" if usable in (None, cpus) else f"{cpus} ({usable} usable by this process)"
-
-    rows = [
-        ("fastridge", f"{fastridge_version()} ({package_dir})"),
-        ("python", f"{platform.python_version()} ({platform.python_implementation()})"),
-        ("numpy", np.__version__),
-        ("scipy", scipy.__version__),
-        ("scikit-learn", sklearn.__version__),
-        ("numba", numba.__version__),
-        (
-            "numba threads",
-            f"{numba.get_num_threads()} (NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS})",
-        ),
-        ("threading layer", str(numba.config.THREADING_LAYER)),
-        ("numba cache dir", _numba_cache_description(package_dir)),
-        ("cached kernels", f"{_count_cache_index_files(package_dir)} index files (*.nbi)"),
-        ("cpu count", cpu_text),
-        ("platform", platform.platform()),
-    ]
-    return rows
-
-
 def cmd_demo(args, console):
     """``fastridge demo``: its text goes to stdout (stderr with --json, nowhere with --quiet)."""
     import contextlib
@@ -393,13 +302,3 @@ def cmd_demo(args, console):
             target.close()
     console.emit_json({"command": "demo", "status": status, **summary})
     return status
-
-
-def cmd_info(args, console):
-    """``fastridge info``: versions, threads, Numba cache, CPUs (a JSON object with --json)."""
-    rows = _info_rows()
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        console.info(f"{key:<{width}} : {value}")
-    console.emit_json({"command": "info", **dict(rows)})
-    return 0

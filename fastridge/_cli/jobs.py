@@ -46,7 +46,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import engine
+from .settings import (
+    DEFAULT_LAM,
+    DTYPES,
+    MODE_KEYS,
+    MODES,
+    SETTING_DEFAULTS,
+    SETTING_KEYS,
+    TASKS,
+    ZERO_BASED,
+    mode_settings,
+)
 
 # Allowed job names: they become file names in the output folder.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+=-]*$")
@@ -128,8 +138,8 @@ def _check_value(key, value):
             "a file name or a non-empty list of file names",
         ),
         "targets": (lambda v: v is None or isinstance(v, str), "a targets spec (string)"),
-        "task": (lambda v: v in engine.TASKS, f"one of {', '.join(engine.TASKS)}"),
-        "mode": (lambda v: v in engine.MODES, f"one of {', '.join(engine.MODES)}"),
+        "task": (lambda v: v in TASKS, f"one of {', '.join(TASKS)}"),
+        "mode": (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
         "lam": (
             lambda v: _positive(v) or (isinstance(v, list) and v and all(map(_positive, v))),
             "a positive number or a non-empty list of them",
@@ -142,10 +152,10 @@ def _check_value(key, value):
         "solver": (lambda v: isinstance(v, str), "a solver name"),
         "tol": (_positive, "a positive number"),
         "max_iter": (lambda v: v is None or (_is_int(v) and v >= 1), "an integer >= 1"),
-        "dtype": (lambda v: v is None or v in engine.DTYPES, f"one of {', '.join(engine.DTYPES)}"),
+        "dtype": (lambda v: v is None or v in DTYPES, f"one of {', '.join(DTYPES)}"),
         "zero_based": (
-            lambda v: v in engine.ZERO_BASED,
-            f"one of {', '.join(engine.ZERO_BASED)} (svmlight data only)",
+            lambda v: v in ZERO_BASED,
+            f"one of {', '.join(ZERO_BASED)} (svmlight data only)",
         ),
     }
     ok, expected = checks[key]
@@ -188,7 +198,7 @@ def read_job_file(path, *, dtype=None):
     if not isinstance(defaults, dict):
         raise JobFileError(f"{path}: [defaults] must be a table")
     for key, value in defaults.items():
-        if key not in engine.SETTING_KEYS:
+        if key not in SETTING_KEYS:
             raise JobFileError(f"{path}: [defaults]: unknown key {key!r}")
         problem = _check_value(key, value)
         if problem:
@@ -201,7 +211,7 @@ def read_job_file(path, *, dtype=None):
     lines = []
     if text is not None:
         lines = [i + 1 for i, ln in enumerate(text.splitlines()) if _JOB_HEADER.match(ln)]
-    base = {**engine.SETTING_DEFAULTS, "dtype": dtype, **defaults}
+    base = {**SETTING_DEFAULTS, "dtype": dtype, **defaults}
 
     entries, seen = [], set()
     for index, job in enumerate(jobs):
@@ -235,7 +245,7 @@ def _expand(job, base, base_dir, where):
     for key, value in job.items():
         if key == "name":
             continue
-        if key not in engine.SETTING_KEYS:
+        if key not in SETTING_KEYS:
             raise ValueError(f"unknown key {key!r}")
         problem = _check_value(key, value)
         if problem:
@@ -243,14 +253,14 @@ def _expand(job, base, base_dir, where):
     merged = {**base, **job}
     mode = merged["mode"]
     for key in job:
-        if key != "name" and key not in engine.MODE_KEYS[mode]:
+        if key != "name" and key not in MODE_KEYS[mode]:
             raise ValueError(f"key {key!r} does not apply to mode {mode!r}")
     if merged["data"] is None:
         raise ValueError("missing key 'data'")
     lam = merged["lam"]
     if mode == "fit" and lam is None:
         # as `fastridge fit` without --lam (recorded in the settings)
-        lam = merged["lam"] = engine.DEFAULT_LAM
+        lam = merged["lam"] = DEFAULT_LAM
     if mode != "fit" and lam is not None and not isinstance(lam, list):
         merged["lam"] = [lam]
     if mode == "cv" and merged["task"] == "logistic" and merged["folds"] < 2:
@@ -266,7 +276,7 @@ def _expand(job, base, base_dir, where):
     for data, data_suffix in zip(datas, data_names):
         for value in lams:
             lam_suffix = f"-lam{value:g}" if expand_lam else ""
-            settings = engine.mode_settings({**merged, "data": data, "lam": value})
+            settings = mode_settings({**merged, "data": data, "lam": value})
             if mode == "fit":
                 settings["lam"] = float(settings["lam"])
             elif settings["lam"] is not None:

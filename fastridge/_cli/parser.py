@@ -7,7 +7,7 @@ import json
 
 from .console import EXIT_USAGE, error_object, one_line
 
-# Kept in step with fastridge._cli.engine (not imported: that module is not needed
+# Kept in step with fastridge._cli.settings (not imported: that module is not needed
 # for ``--help``).
 _TASKS = ("ridge", "logistic")
 _DTYPES = ("float64", "float32")
@@ -44,26 +44,25 @@ def positive_float(text):
     return value
 
 
-def positive_int(text):
-    """argparse type: an int >= 1."""
+def _int_at_least(text, low):
+    """An int >= ``low`` from ``text`` (argparse's error otherwise)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be >= {low}, got {text}")
     return value
+
+
+def positive_int(text):
+    """argparse type: an int >= 1."""
+    return _int_at_least(text, 1)
 
 
 def nonnegative_int(text):
     """argparse type: an int >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+    return _int_at_least(text, 0)
 
 
 def ratio(text):
@@ -204,13 +203,27 @@ def build_parser(commands):
         subs[name] = p
         return p
 
+    for add_command in _SUBCOMMANDS:
+        add_command(add)
+    parser.subparsers = subs
+    return parser
+
+
+def _add_fit(add):
+    """``fastridge fit``."""
     p = add("fit", "one certified fit at one lam")
     _fit_options(p, lam_required=True)
 
+
+def _add_path(add):
+    """``fastridge path``."""
     p = add("path", "a certified regularisation path over a grid of lams")
     _fit_options(p, lam_required=False)
     _grid_options(p)
 
+
+def _add_cv(add):
+    """``fastridge cv``."""
     p = add(
         "cv",
         "choose lam by K-fold cross-validation, then fit at it",
@@ -233,6 +246,9 @@ def build_parser(commands):
         help="scikit-learn scorer name (default: r2 for ridge, accuracy for logistic)",
     )
 
+
+def _add_predict(add):
+    """``fastridge predict``."""
     p = add("predict", "predict with a result file")
     p.add_argument("result", metavar="RESULT.npz")
     p.add_argument("data", metavar="DATA")
@@ -245,6 +261,9 @@ def build_parser(commands):
     )
     _reading_options(p, stored=True)
 
+
+def _add_convert(add):
+    """``fastridge convert``."""
     p = add(
         "convert",
         "write a memory-mapped CSR folder from another format",
@@ -256,6 +275,9 @@ def build_parser(commands):
     p.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
     _reading_options(p)
 
+
+def _add_batch(add):
+    """``fastridge batch``."""
     p = add(
         "batch",
         "run the fits of a job file (resumable)",
@@ -268,6 +290,9 @@ def build_parser(commands):
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed fit")
     _verify_option(p)
 
+
+def _add_demo(add):
+    """``fastridge demo``."""
     p = add(
         "demo",
         "fit ridge on the bundled a9a data set and report the certificate",
@@ -310,10 +335,24 @@ def build_parser(commands):
     )
     p.add_argument("--no-plots", action="store_true", help="do not write path.png and cv.png")
 
+
+def _add_info(add):
+    """``fastridge info``."""
     add(
         "info",
         "print versions, Numba threads and cache location, CPU count",
         "Print versions, Numba threads and cache location, and the CPU count.",
     )
-    parser.subparsers = subs
-    return parser
+
+
+# In the order of ``fastridge --help``.
+_SUBCOMMANDS = (
+    _add_fit,
+    _add_path,
+    _add_cv,
+    _add_predict,
+    _add_convert,
+    _add_batch,
+    _add_demo,
+    _add_info,
+)

@@ -5,290 +5,38 @@ Both are thin layers over the certified solvers: :func:`fastridge.logistic`
 :func:`fastridge.ridge` (least squares on ``{-1, +1}`` targets, all classes in
 one multi-target solve).  ``X`` may be dense or CSR / CSC (used in place, no
 copy when its dtype is float32 or float64); float32 ``X`` gives float32
-coefficients.
+coefficients.  The shared checks are in :mod:`._logistic_common`, the shared
+prediction code in :mod:`._base`.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-from numbers import Real
-
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit, softmax
-from sklearn.base import BaseEstimator
-
-# A private module, but the long-standing base of scikit-learn's own linear
-# classifiers; its subclasses also get check_class_weight_balanced_linear_classifier
-# from the estimator checks.
-from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
+from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._fit.logistic import logistic
 from .._fit.ridge import ridge
-from .._fit.validation import check_predict_X, validate_data
-from .._paths.logistic import logistic_path
+from .._fit.validation import validate_data
+from ._base import FLOATS, SPARSE, LinearClassifier
+from ._logistic_common import (
+    check_dual,
+    check_multi_class,
+    check_penalty,
+    class_weighted,
+    encode_labels,
+    full_weights,
+    lam_from_C,
+    logistic_solver,
+    reported_solver,
+)
+from ._logistic_model import LogisticProba, fit_limit
 from .ridge import check_positive, resolve_n_jobs, ridge_solver
 
-_FLOATS = [np.float64, np.float32]
-_SPARSE = ["csr", "csc"]
-_MULTI_CLASS = ("auto", "multinomial", "ovr")
 
-
-def fit_all_classes(fit, X, codes, sw, classes, lams, fit_intercept: bool, multi_class: str):
-    """A logistic path over ``lams`` in the layout of all ``classes``, even when some
-    have no sample, or zero total weight, in ``(X, codes, sw)`` (a training fold).
-
-    ``fit(X, y, lams, sample_weight=..., [multi_class=...])`` is
-    :func:`fastridge.logistic_path` with the fixed options.  Returns ``(path,
-    coef, intercept, n_iter)`` with the points in the path's order (decreasing
-    ``lam``): ``coef`` ``(L, p)`` / ``(L, K, p)``, ``intercept`` ``(L,)`` /
-    ``(L, K)``; ``path`` is the fit that ran (None when none was needed).
-
-    All classes weighted: one plain path.  Otherwise (scikit-learn does not
-    raise either; its lbfgs stops somewhere along a diverging intercept):
-
-    * ``fit_intercept=False``: the problem has a minimiser; each absent class
-      gets one all-zero row of weight 0, which changes no objective, so the
-      path over all classes is exact.
-    * ``fit_intercept=True``: there is no minimiser (an empty class's
-      intercept runs to ``-inf``); we return the limit of every minimising
-      sequence.  The empty classes' terms vanish from the softmax, so the
-      other classes solve the problem on their own rows (rows of weight 0 are
-      dropped, which is exact), and an empty class has ``w = 0`` (its penalty's
-      minimiser) and ``b = -inf``.  Two classes left in a multinomial model
-      are a binary model at ``lam / 2``, split as ``W = +-w/2``, ``b = +-b/2``
-      (``min lam/2 (|W_0|^2 + |W_1|^2)`` subject to ``W_1 - W_0 = w`` is
-      ``lam/4 |w|^2``); one-vs-rest with two left: ``W = +-w``.  One class
-      left: ``w = 0`` and ``b = +inf`` for it (0 in the multinomial model,
-      where only differences count), ``-inf`` for the others.
-    """
-    K = len(classes)
-    n, p = X.shape
-    L = len(lams)
-    weight = np.bincount(codes, weights=sw, minlength=K)
-    present = np.flatnonzero(weight > 0)
-    binary = K == 2
-    extra = {} if binary else {"multi_class": multi_class}
-    if len(present) == 0:
-        raise ValueError("sample_weight: every weight of a training fold is zero")
-    if len(present) == K:
-        path = fit(X, classes[codes], lams, sample_weight=sw, **extra)
-        return path, path.coef, path.intercept, path.n_iter
-    if not fit_intercept:
-        absent = np.setdiff1d(np.arange(K), np.unique(codes))
-        m = len(absent)
-        pad = (
-            sp.csr_matrix((m, p), dtype=X.dtype).asformat(X.format)
-            if sp.issparse(X)
-            else np.zeros((m, p), dtype=X.dtype)
-        )
-        Xa = sp.vstack([X, pad], format=X.format) if sp.issparse(X) else np.vstack([X, pad])
-        sw_a = np.concatenate([np.ones(n) if sw is None else sw, np.zeros(m)])
-        ya = classes[np.concatenate([codes, absent])]
-        path = fit(Xa, ya, lams, sample_weight=sw_a, **extra)
-        return path, path.coef, path.intercept, path.n_iter
-    coef = np.zeros((L, p) if binary else (L, K, p))
-    intercept = np.full((L,) if binary else (L, K), -np.inf)
-    keep = np.isin(codes, present) & (np.ones(n, bool) if sw is None else sw > 0)
-    if len(present) == 1:
-        if binary:
-            intercept[:] = np.inf if present[0] == 1 else -np.inf
-        else:
-            intercept[:, present[0]] = 0.0 if multi_class != "ovr" else np.inf
-        return None, coef, intercept, np.zeros(L, dtype=np.int64)
-    Xk, yk = X[np.flatnonzero(keep)], classes[codes[keep]]
-    swk = None if sw is None else sw[keep]
-    if len(present) == 2:  # K >= 3 here: binary == False
-        multinomial = multi_class != "ovr"
-        path = fit(Xk, yk, lams / 2 if multinomial else lams, sample_weight=swk)
-        half = 0.5 if multinomial else 1.0
-        lo, hi = present
-        coef[:, hi], coef[:, lo] = half * path.coef, -half * path.coef
-        intercept[:, hi], intercept[:, lo] = half * path.intercept, -half * path.intercept
-        return path, coef, intercept, path.n_iter
-    path = fit(Xk, yk, lams, sample_weight=swk, **extra)
-    coef[:, present] = path.coef
-    intercept[:, present] = path.intercept
-    return path, coef, intercept, path.n_iter
-
-
-class _LinearClassifier(LinearClassifierMixin, BaseEstimator):
-    """Shared prediction code: scores ``X @ coef_.T + intercept_`` on dense, CSR or CSC ``X``."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-    def decision_function(self, X) -> np.ndarray:
-        """Confidence scores ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Dense, CSR or CSC (used without conversion).
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            One column per class; a single column (returned 1-D) for two
-            classes, where a positive score predicts ``classes_[1]``.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=_SPARSE, dtype=_FLOATS, reset=False)
-        X = check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
-        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def _store(self, res, dtype) -> None:
-        """Set ``coef_`` (2-D), ``intercept_`` (1-D) in ``dtype`` and the result attributes."""
-        coef = np.atleast_2d(np.asarray(res.coef))
-        self.coef_ = np.ascontiguousarray(coef, dtype=dtype)
-        self.intercept_ = np.broadcast_to(
-            np.asarray(res.intercept, dtype=dtype), (coef.shape[0],)
-        ).copy()
-        self.certificate_ = res.certificate
-        self.solver_ = res.solver
-        self.result_ = res
-
-
-def _full_weights(sample_weight, n: int) -> np.ndarray:
-    """``sample_weight`` as a new float64 array of shape (n,) (None: ones; a scalar: constant).
-
-    Only the shape is checked here; the values are validated by the solver.
-    """
-    if sample_weight is None:
-        return np.ones(n)
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim == 0:
-        return np.full(n, float(sw))
-    if sw.shape != (n,):
-        raise ValueError(f"sample_weight has shape {sw.shape}; expected ({n},)")
-    return sw.copy()
-
-
-def _log_normalise(a: np.ndarray) -> np.ndarray:
-    """``a - log(sum_j exp(a_j))`` per row, accurate also for the largest entry.
-
-    With ``m`` the row maximum and ``z = a - m``, the result is
-    ``z - log1p(sum of exp(z) over the other entries)``: no cancellation
-    between two large numbers (the scores may be in the thousands) and full
-    relative accuracy for a log-probability close to 0.
-    """
-    rows = np.arange(a.shape[0])
-    top = a.argmax(axis=1)
-    z = a - a[rows, top][:, None]
-    e = np.exp(z)
-    e[rows, top] = 0
-    return z - np.log1p(e.sum(axis=1, keepdims=True))
-
-
-def _check_multi_class(multi_class) -> str:
-    if not isinstance(multi_class, str) or multi_class not in _MULTI_CLASS:
-        raise ValueError(
-            f"multi_class must be one of {', '.join(map(repr, _MULTI_CLASS))}; got {multi_class!r}"
-        )
-    return multi_class
-
-
-#: scikit-learn's LogisticRegression solvers that minimise the same L2 problem
-#: (unpenalised intercept): fastridge runs its own certified solver for them.
-_SKLEARN_SAME_MINIMISER = ("lbfgs", "sag", "saga")
-
-
-def logistic_solver(solver):
-    """The fastridge solver for a fastridge or scikit-learn logistic ``solver``.
-
-    ``"lbfgs"``, ``"sag"``, ``"saga"`` -> ``"auto"`` (same minimiser; fastridge
-    has no quasi-Newton or stochastic solver); ``"newton-cholesky"`` ->
-    ``"newton-cg"`` (fastridge's Newton method, which takes its steps from a
-    Cholesky factorisation of the dense Hessian when that is cheap, and from
-    truncated CG otherwise); ``"liblinear"`` is refused: it penalises the
-    intercept, so it has another minimiser.  Other names go to
-    :func:`fastridge.logistic`, which refuses unknown ones.
-    """
-    if solver == "liblinear":
-        raise ValueError(
-            "solver='liblinear' is scikit-learn only: it penalises the intercept "
-            "(intercept_scaling), a different problem; use solver='auto'"
-        )
-    if solver in _SKLEARN_SAME_MINIMISER:
-        return "auto"
-    if solver == "newton-cholesky":
-        return "newton-cg"
-    return solver
-
-
-def reported_solver(asked: str, ran: str) -> str:
-    """``solver_``: the fastridge solver that ran, named as asked when it is the same method.
-
-    fastridge's Newton solver reports ``"newton-cholesky"`` when its steps came
-    from the dense Hessian; that is still the ``"newton-cg"`` solver the user
-    asked for, so ``solver_`` says ``"newton-cg"`` then (``result_.solver``
-    keeps the detail).  ``"auto"`` and scikit-learn aliases report what ran.
-    """
-    if asked == "newton-cg" and ran == "newton-cholesky":
-        return "newton-cg"
-    return ran
-
-
-def check_penalty(penalty, l1_ratio=None) -> None:
-    """Accept only the plain L2 penalty (scikit-learn's spellings of it).
-
-    ``penalty``: ``"l2"`` or ``"deprecated"`` (scikit-learn 1.9's default,
-    meaning L2 unless ``l1_ratio`` says otherwise).  ``penalty=None`` (no
-    penalty) is refused: the certificate needs ``lam = 1/C > 0``; use a large
-    ``C``.  ``l1_ratio`` must be 0 or None.
-    """
-    if penalty is None:
-        raise ValueError(
-            "penalty=None (no penalty) is not supported: fastridge's certificate needs "
-            "lam = 1/C > 0; use a large finite C instead"
-        )
-    if penalty not in ("l2", "deprecated"):
-        raise ValueError(
-            f"penalty={penalty!r} is not supported: fastridge fits the L2 penalty only "
-            "(penalty='l2')"
-        )
-    if l1_ratio is not None and not (
-        isinstance(l1_ratio, Real) and not isinstance(l1_ratio, bool) and l1_ratio == 0
-    ):
-        raise ValueError(
-            f"l1_ratio={l1_ratio!r} is not supported: fastridge fits the L2 penalty only "
-            "(l1_ratio=0)"
-        )
-
-
-def check_dual(dual) -> None:
-    """Refuse ``dual=True`` (liblinear's dual formulation, scikit-learn only)."""
-    if dual:
-        raise ValueError(
-            "dual=True (liblinear's dual formulation) is not supported: fastridge solves "
-            "the primal problem; use dual=False"
-        )
-
-
-def _lam_from_C(C) -> float:
-    if isinstance(C, (bool, np.bool_)) or not isinstance(C, Real):
-        raise TypeError(f"C must be a positive real number, got {C!r}")
-    if not (np.isfinite(C) and C > 0):
-        raise ValueError(f"C must be positive and finite (lam = 1 / C), got {C!r}")
-    return 1.0 / float(C)
-
-
-# Recent scikit-learn weights the class counts of class_weight="balanced" by
-# sample_weight (as its LogisticRegression does); older versions count samples,
-# and so do we with them (whatever the installed LogisticRegression does).
-_CLASS_WEIGHT_TAKES_SW = "sample_weight" in inspect.signature(compute_class_weight).parameters
-
-
-class LogisticRegression(SparseCoefMixin, _LinearClassifier):
+class LogisticRegression(LogisticProba, SparseCoefMixin, LinearClassifier):
     """L2-regularised logistic regression with a certified accuracy, scikit-learn style.
 
     Minimises, over the coefficients ``W`` and unpenalised intercepts ``b``,
@@ -435,33 +183,24 @@ class LogisticRegression(SparseCoefMixin, _LinearClassifier):
         -------
         self : LogisticRegression
         """
-        multi_class = _check_multi_class(self.multi_class)
+        multi_class = check_multi_class(self.multi_class)
         check_penalty(self.penalty, self.l1_ratio)
         check_dual(self.dual)
         solver = logistic_solver(self.solver)
-        lam = _lam_from_C(self.C)
-        X, y = validate_data(self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS)
-        check_classification_targets(y)
-        classes, codes = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y has only one class ({classes.tolist()[0]!r}): at least two classes are needed"
-            )
-        if self.class_weight is not None:
-            sw = _full_weights(sample_weight, X.shape[0])
-            kw = {"sample_weight": sw} if _CLASS_WEIGHT_TAKES_SW else {}
-            cw = compute_class_weight(self.class_weight, classes=classes, y=y, **kw)
-            sample_weight = sw * np.asarray(cw, dtype=np.float64)[codes]
+        lam = lam_from_C(self.C)
+        X, y = validate_data(self, X, y, accept_sparse=SPARSE, dtype=FLOATS)
+        classes, codes = encode_labels(y)
+        sample_weight = class_weighted(sample_weight, self.class_weight, classes, y, codes)
         extra = {} if len(classes) == 2 else {"multi_class": multi_class}
         nt = resolve_n_jobs(self.n_jobs, self.n_threads)
-        sample_weight = None if sample_weight is None else _full_weights(sample_weight, len(codes))
+        sample_weight = None if sample_weight is None else full_weights(sample_weight, len(codes))
         weight = np.bincount(codes, weights=sample_weight, minlength=len(classes))
         if self.fit_intercept and not np.all(weight > 0):
             # A class of zero total weight: no minimiser; the limit (fit_all_classes).
             if not np.any(weight > 0):
                 raise ValueError("sample_weight: every weight is zero")
             self.classes_ = classes
-            self._fit_limit(X, codes, sample_weight, classes, lam, solver, nt, multi_class)
+            fit_limit(self, X, codes, sample_weight, classes, lam, solver, nt, multi_class)
             it = 0 if self.result_ is None else int(np.max(self.result_.n_iter))
             self.n_iter_ = np.array([it], dtype=np.int32)
             self._ovr = len(classes) > 2 and multi_class == "ovr"
@@ -486,30 +225,6 @@ class LogisticRegression(SparseCoefMixin, _LinearClassifier):
         self._ovr = len(classes) > 2 and multi_class == "ovr"
         return self
 
-    def _fit_limit(self, X, codes, sw, classes, lam, solver, nt, multi_class) -> None:
-        """Fit when a class has zero total weight, as the limit of :func:`fit_all_classes`.
-
-        ``certificate_`` is that of the fit over the weighted classes (None
-        when only one class is weighted: nothing is fitted), ``result_`` its
-        one-point :class:`PathResult` (or None).
-        """
-        fit = functools.partial(
-            logistic_path,
-            fit_intercept=self.fit_intercept,
-            solver=solver,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            n_threads=nt,
-        )
-        path, coef, intercept, _ = fit_all_classes(
-            fit, X, codes, sw, classes, np.array([lam]), self.fit_intercept, multi_class
-        )
-        self.coef_ = np.ascontiguousarray(np.atleast_2d(coef[0]), dtype=X.dtype)
-        self.intercept_ = np.atleast_1d(np.asarray(intercept[0], dtype=X.dtype)).copy()
-        self.certificate_ = None if path is None else path.certificate[0]
-        self.result_ = path
-        self.solver_ = "none" if path is None else reported_solver(solver, path.solver)
-
     def _warm_coef(self, classes, p: int):
         """``coef_init`` for ``warm_start``: the previous ``coef_`` when it fits, else None."""
         if not self.warm_start or not hasattr(self, "coef_"):
@@ -520,53 +235,8 @@ class LogisticRegression(SparseCoefMixin, _LinearClassifier):
         coef = np.asarray(self.coef_.toarray() if hasattr(self.coef_, "toarray") else self.coef_)
         return coef[0] if len(classes) == 2 else coef
 
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Log of the class probabilities, computed without forming them (no ``log(0)``).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        d = self.decision_function(X)
-        if d.ndim == 1:  # log sigma(-d), log sigma(d)
-            return np.column_stack([-np.logaddexp(0, d), -np.logaddexp(0, -d)])
-        if self._ovr:  # log of sigma(d_k) / sum_j sigma(d_j)
-            d = -np.logaddexp(0, -d)
-        return _log_normalise(d)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities.
-
-        Two classes: ``[1 - sigma(d), sigma(d)]``; multinomial: the softmax
-        of the scores; one-vs-rest: the sigmoids of the scores normalised to
-        sum 1 (as scikit-learn's one-vs-rest logistic regression), computed
-        in the log domain so that rows whose sigmoids all underflow still get
-        their true ratios.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        if self._ovr:
-            return np.exp(self.predict_log_proba(X))
-        d = self.decision_function(X)
-        if d.ndim == 1:
-            return np.column_stack([expit(-d), expit(d)])
-        return softmax(d, axis=1)
-
-
-class RidgeClassifier(_LinearClassifier):
+class RidgeClassifier(LinearClassifier):
     """Classifier by ridge regression on ``{-1, +1}`` targets, certified, scikit-learn style.
 
     The labels are binarised as scikit-learn's ``RidgeClassifier`` does
@@ -623,6 +293,7 @@ class RidgeClassifier(_LinearClassifier):
     result_ : FitResult
         Everything :func:`fastridge.ridge` returned.
     n_features_in_ : int
+        Number of columns of ``X`` seen in ``fit``.
     feature_names_in_ : ndarray, when fitted on a DataFrame with string column names
     """
 
@@ -677,14 +348,14 @@ class RidgeClassifier(_LinearClassifier):
         check_positive(self.positive)
         solver = ridge_solver(self.solver)
         X, y = validate_data(
-            self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS, multi_output=True, y_numeric=False
+            self, X, y, accept_sparse=SPARSE, dtype=FLOATS, multi_output=True, y_numeric=False
         )
         binarizer = LabelBinarizer(pos_label=1, neg_label=-1)
         Y = binarizer.fit_transform(y)
         if not binarizer.y_type_.startswith("multilabel"):
             y = column_or_1d(y, warn=True)
         if self.class_weight:
-            sw = _full_weights(sample_weight, X.shape[0])
+            sw = full_weights(sample_weight, X.shape[0])
             sample_weight = sw * compute_sample_weight(self.class_weight, y)
         res = ridge(
             X,

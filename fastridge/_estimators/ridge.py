@@ -1,4 +1,9 @@
-"""scikit-learn compatible estimators (layer 5 of DESIGN.md section 3)."""
+"""scikit-learn compatible :class:`Ridge`, and the mapping of scikit-learn's Ridge options.
+
+Layer 6 of docs/architecture.md ("3. Layers"): a thin class over
+:func:`fastridge.ridge`, with scikit-learn's solver names, ``positive`` and
+``n_jobs`` translated (shared with :class:`RidgeClassifier`).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,10 @@ import os
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted
 
 from .._fit.ridge import ridge
-from .._fit.validation import check_predict_X, check_sample_weight, validate_data
+from .._fit.validation import check_sample_weight
+from ._base import LinearRegressor
 from .cast import cast_fit
 
 #: scikit-learn's Ridge solver names and the fastridge solver that reaches the
@@ -68,7 +71,7 @@ def resolve_n_jobs(n_jobs, n_threads):
     return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
 
 
-class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class Ridge(LinearRegressor):
     """Ridge regression with a certified accuracy, scikit-learn style.
 
     Minimises ``1/2 sum_i s_i (y_i - x_i . w - b)^2 + alpha/2 ||w||^2`` (the
@@ -160,24 +163,11 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.n_threads = n_threads
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def fit(self, X, y, sample_weight=None) -> Ridge:
         """Fit the model; ``X`` dense or sparse, ``y`` of shape (n,) or (n, k)."""
         check_positive(self.positive)
         solver = ridge_solver(self.solver)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
+        X, y = self._validate_fit_data(X, y)
         res = ridge(
             X,
             y,
@@ -211,12 +201,3 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.solver_ = res.solver
         self.result_ = res
         return self
-
-    def predict(self, X) -> np.ndarray:
-        """``X @ coef_.T + intercept_``."""
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
-        X = check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
-        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_

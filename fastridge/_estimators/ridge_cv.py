@@ -12,9 +12,6 @@ import numbers
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted
 
 from .._cv.ridge import (
     GCV_MODES,
@@ -28,8 +25,9 @@ from .._cv.ridge import (
 from .._cv.scoring import loo_scores
 from .._fit.ridge import ridge
 from .._fit.threads import numba_threads, resolve_n_threads
-from .._fit.validation import check_predict_X, check_sample_weight, check_X, check_y, validate_data
+from .._fit.validation import check_sample_weight, check_X, check_y
 from .._paths.results import CVResult
+from ._base import LinearRegressor
 from .cast import cast_fit
 from .ridge import Ridge
 
@@ -88,7 +86,7 @@ def _frozen_ridge(coef, intercept, p: int, fit_intercept: bool, feature_names=No
     return est
 
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(LinearRegressor):
     """Ridge regression with the penalty chosen by cross-validation, certified.
 
     For each ``alpha`` (``lam``), the model of :class:`fastridge.Ridge`
@@ -214,11 +212,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.n_threads = n_threads
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     # ------------------------------------------------------------------
     def _check_params(self):
         if self.gcv_mode not in GCV_MODES:
@@ -260,15 +253,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """Score every alpha, choose, and fit on all the data at the chosen alpha."""
         t0 = time.perf_counter()
         self._check_params()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
+        X, y = self._validate_fit_data(X, y)
         Xv = check_X(X)
         n, p = Xv.shape
         Y, one_d = check_y(y, n)
@@ -399,12 +384,3 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.coef_ = coef
         self.intercept_ = icpt
         self.certificate_ = cert
-
-    def predict(self, X) -> np.ndarray:
-        """``X @ coef_.T + intercept_``."""
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
-        X = check_predict_X(X)  # sparse structure, as fit checks it (a bad indptr crashes X @ w)
-        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_

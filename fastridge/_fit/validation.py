@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _kernels as K
+from .._io._sparse import coo_to_csr as _coo_to_csr
 from .._kernels import _duplicates as D
 from .compressed import Compressed
 from .duplicates import canonical_copy, canonical_copy_exact, conversion_rounds
@@ -139,27 +140,6 @@ def check_X(X, *, name: str = "X", canonical: bool = True):
     Xa = np.ascontiguousarray(Xa)
     _check_finite(Xa, name)
     return Xa
-
-
-def _coo_to_csr(X):
-    """CSR with the same stored entries as a COO ``X`` (scipy's ``tocsr`` would sum
-    duplicates in the data's dtype; :func:`canonical_copy` sums them exactly)."""
-    n = X.shape[0]
-    row, col = np.asarray(X.row), np.asarray(X.col)
-    if row.ndim != 1 or row.shape != col.shape or row.shape != np.shape(X.data):
-        raise ValueError("X is a malformed COO matrix: row, col and data differ in length")
-    if row.dtype.kind not in "iu" or col.dtype.kind not in "iu":
-        raise TypeError("X has non-integer row or column indices")
-    if row.size and (row.min() < 0 or row.max() >= n):
-        # scipy's tocsr does not check and writes out of bounds
-        bad = int(np.flatnonzero((row < 0) | (row >= n))[0])
-        raise ValueError(
-            f"X has a broken sparse structure: stored entry {bad} has a row index outside [0, {n})"
-        )
-    order = np.argsort(row, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((X.data[order], col[order], indptr), shape=X.shape)
 
 
 def _index_arrays(indices: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -66,6 +66,16 @@ def _errno_text(exc) -> str | None:
     return os.strerror(code) if isinstance(code, int) else None
 
 
+def load_npy(path) -> np.ndarray:
+    """``np.load(path, mmap_mode="r")`` (no pickles); errors name the file."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, EOFError) as exc:
+        raise os_error(path, exc) from None
+    except ValueError as exc:
+        raise InputError(f"{where(path)}: not a valid .npy file ({exc})") from None
+
+
 def require_exists(path) -> None:
     """Raise InputError unless ``path`` exists."""
     if not os.path.exists(path):

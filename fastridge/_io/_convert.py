@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._folder import csr_no_copy, write_csr_folder
+from ._folder_layout import csr_no_copy
+from ._folder_write import write_csr_folder
 from ._formats import read_matrix
 from ._targets import read_targets
 
-# int32 indices halve the index bytes a fit streams per pass (DESIGN.md, 5);
+# int32 indices halve the index bytes a fit streams per pass (docs/architecture.md,
+# "5. Performance model");
 # usable while every index and nnz fit below this bound.
 _INT32_LIMIT = np.iinfo(np.int32).max
 

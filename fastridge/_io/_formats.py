@@ -13,13 +13,16 @@ from ._common import (
     InputError,
     check_finite_compressed,
     check_finite_dense,
+    load_npy,
     open_binary,
     os_error,
     require_exists,
     resolve_dtype,
     where,
 )
-from ._folder import csr_no_copy, read_csr_folder
+from ._folder import read_csr_folder
+from ._folder_layout import csr_no_copy
+from ._sparse import coo_to_csr
 from ._svmlight import check_zero_based, read_svmlight_reading
 
 # Names returned by detect_format, and accepted by read_matrix(format=...).
@@ -211,7 +214,9 @@ def _read_npz(path):
     if X.ndim != 2:
         raise InputError(f"{where(path)}: holds a {X.ndim}-D sparse array, expected 2-D")
     if X.format not in ("csr", "csc"):
-        X = X.tocsr()  # documented copy: COO/BSR/DIA/... to CSR
+        # documented copy: COO/BSR/DIA/... to CSR; a COO keeps its duplicates, which
+        # the fit sums exactly (scipy's tocsr would sum them in the data's dtype)
+        X = coo_to_csr(X) if X.format == "coo" else X.tocsr()
     X = sp.csr_matrix(X, copy=False) if X.format == "csr" else sp.csc_matrix(X, copy=False)
     Xf = _float_values(X)
     if Xf is None:
@@ -237,7 +242,8 @@ def _read_mtx(path):
         raise InputError(f"{where(path)}: not a valid MatrixMarket file ({exc})") from None
     if M.dtype.kind == "c":
         raise InputError(f"{where(path)}: complex values are not supported")
-    X = sp.csr_matrix(M)  # COO (or a dense "array" file) to CSR: the reader's copy
+    # COO (or a dense "array" file) to CSR: the reader's copy; duplicates kept (see _read_npz)
+    X = coo_to_csr(sp.coo_matrix(M)) if sp.issparse(M) else sp.csr_matrix(M)
     Xf = _float_values(X)
     if Xf is None:
         raise InputError(f"{where(path)}: unsupported value type {X.dtype}")
@@ -246,12 +252,7 @@ def _read_mtx(path):
 
 
 def _read_npy(path):
-    try:
-        A = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, EOFError) as exc:
-        raise os_error(path, exc) from None
-    except ValueError as exc:
-        raise InputError(f"{where(path)}: not a valid .npy file ({exc})") from None
+    A = load_npy(path)
     if A.ndim != 2:
         raise InputError(f"{where(path)}: holds an array of shape {A.shape}, expected 2-D")
     if A.dtype.kind not in "fiub" or (A.dtype.kind == "f" and A.dtype.itemsize not in (4, 8)):

@@ -17,7 +17,7 @@ from ._common import (
     os_error,
     where,
 )
-from ._folder import csr_no_copy
+from ._folder_layout import csr_no_copy
 
 # scikit-learn stores a feature index in a C ``int``; larger ones overflow.
 _MAX_INDEX = 2**31 - 1
