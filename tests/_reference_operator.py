@@ -58,6 +58,7 @@ class ReferenceOperator:
         self._centred_sq = None
         self.xt_s_targets = None
         self.careful = False
+        self.x_rounded = bool(getattr(X, "rounded", False))
         if targets is not None or self.fit_intercept:
             self.n_passes += 1  # the set-up pass
         col_sums = self.M.T @ self.s

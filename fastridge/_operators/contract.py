@@ -84,6 +84,9 @@ class DesignProducts(OperatorBase, Protocol):
     xt_s_targets: np.ndarray | None
     #: the set-up moments were redone in pairs (means dwarf spreads)
     careful: bool
+    #: X's values are float64 roundings of exact sums of duplicates (relative
+    #: error <= u per entry); the certificates add that perturbation
+    x_rounded: bool
 
     def gram_matvec(self, v: np.ndarray) -> np.ndarray:
         """``Xc^T S Xc v = X^T (s * z) - mu (s . z)``, ``z = Xc v``: the fused

@@ -63,7 +63,7 @@ class DataScales:
         # product with X then has one more rounding (gamma index + 1, so
         # |E_i . w| <= u ||x_i|| ||w|| and |E_j . v| <= u ||X_j|| ||v||) and
         # ||Xc_j|| of the caller's X grows by at most u ||X_j||.
-        self.x_extra = 1 if getattr(X, "rounded", False) else 0
+        self.x_extra = 1 if op.x_rounded else 0
         if self.x_extra:
             self.xc_norm = self.xc_norm + EPS * self.col_norm * (1.0 + 4.0 * EPS)
         tiny = np.finfo(np.float64).tiny

@@ -127,7 +127,7 @@ def rounding_scales(op) -> RoundingScales:
         n=n,
         p=p,
         careful=bool(op.careful),
-        EF=U * F if getattr(op, "x_rounded", False) else 0.0,
+        EF=U * F if op.x_rounded else 0.0,
     )
 
 
