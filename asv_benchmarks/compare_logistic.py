@@ -6,7 +6,7 @@ Usage (from the repository root)::
                                               [--out bench_results/] [--quick]
 
 Measures, for every case and solver, the wall time to reach a relative suboptimality
-``(P - P*) / P* <= 1e-8`` of the objective of DESIGN.md section 1 (unit weights)::
+``(P - P*) / P* <= 1e-8`` of the objective of docs/architecture.md section 1 (unit weights)::
 
     binary       P(w, b) = sum_i log(1 + exp(-y_i (x_i.w + b))) + lam/2 ||w||^2
     multinomial  P(W, b) = sum_i -log softmax(W x_i + b)[y_i] + lam/2 ||W||_F^2

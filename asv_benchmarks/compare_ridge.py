@@ -6,7 +6,7 @@ Usage (from the repository root)::
                                            [--out bench_results/] [--quick]
 
 Measures, for every case and solver, the wall time to reach a relative suboptimality
-``(P(w, b) - P*) / P* <= 1e-8`` of the ridge objective of DESIGN.md section 1
+``(P(w, b) - P*) / P* <= 1e-8`` of the ridge objective of docs/architecture.md section 1
 (``P = 1/2 ||y - X w - b||^2 + lam/2 ||w||^2``), where P* comes from an independent,
 certified reference solve (see ``harness/reference.py``).
 

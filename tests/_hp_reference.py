@@ -5,7 +5,7 @@ converted *exactly* to an ``mpmath.mpf`` (a float64 / float32 value is a dyadic
 rational, and ``mpf(float)`` is exact), so the only rounding in this module is
 that of mpmath's working precision (``dps`` decimal digits, 80 by default).
 
-Objectives (DESIGN.md section 1), with ``s_i >= 0`` the sample weights and the
+Objectives (docs/architecture.md section 1), with ``s_i >= 0`` the sample weights and the
 intercept ``b`` never penalised (``b = 0`` without intercept):
 
 - ridge, per target: ``P(w, b) = 1/2 sum_i s_i (y_i - x_i.w - b)^2 + lam/2 ||w||^2``;

@@ -1,7 +1,7 @@
 """Dense float64 reference answers for the ridge tests (not a test module).
 
 Everything here is plain numpy/scipy in float64, independent of fastridge, and
-follows the objective of DESIGN.md section 1:
+follows the objective of docs/architecture.md section 1:
 
     P(w, b) = 1/2 sum_i s_i (y_i - x_i . w - b)^2 + lam/2 ||w||^2
 

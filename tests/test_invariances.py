@@ -1,4 +1,4 @@
-"""Invariances of the ridge fit (DESIGN.md section 6).
+"""Invariances of the ridge fit (docs/architecture.md section 6).
 
 Two inputs that describe the same problem must give the same answer: a weight of
 2 and a duplicated row, a weight of 0 and a removed row, any row order, dense and

@@ -760,7 +760,7 @@ def test_awkward_matrix_all_kernels(idx, dtype, nt):
 
 
 # ---------------------------------------------------------------------------
-# float32 data: squares must be taken in float64 (DESIGN.md section 4)
+# float32 data: squares must be taken in float64 (docs/architecture.md section 4)
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("big", [1e20, 3e-25])
 def test_squares_of_float32_data_are_taken_in_float64(big):

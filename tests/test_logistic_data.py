@@ -4,7 +4,7 @@ Each test fits fastridge at ``tol=1e-12`` and scikit-learn's
 ``LogisticRegression(C=1/lam)`` at ``tol=1e-12`` (``newton-cholesky`` for narrow
 data, ``newton-cg`` for wide TF-IDF data: its exact-gradient stopping rule reaches
 the tolerance in a few iterations where ``lbfgs`` crawls), then evaluates both
-objectives here, in float64, from the returned coefficients (DESIGN.md section 1):
+objectives here, in float64, from the returned coefficients (docs/architecture.md section 1):
 
 * binary: ``sum_i s_i log(1 + exp(-y_i (x_i . w + b))) + lam/2 ||w||^2``;
 * multinomial: ``sum_i s_i (logsumexp(W x_i + b) - (W x_i + b)_{y_i}) + lam/2 ||W||_F^2``;

@@ -1,4 +1,4 @@
-"""Every ridge solver against a dense float64 reference solve (DESIGN.md sections 1, 2, 6).
+"""Every ridge solver against a dense float64 reference (docs/architecture.md sections 1, 2, 6).
 
 The main grid runs each concrete solver over
 {dense, CSR, CSC} x {float32, float64} x {intercept on, off} x {weights on, off}

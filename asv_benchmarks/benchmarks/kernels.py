@@ -1,4 +1,4 @@
-"""Throughput of the sparse kernels on a synthetic CSR matrix (DESIGN.md section 5).
+"""Throughput of the sparse kernels on a synthetic CSR matrix (docs/architecture.md section 5).
 
 One *pass* over ``X`` reads ``nnz * (itemsize(data) + itemsize(indices))`` bytes;
 ``track_*_gbps`` report those bytes divided by the median time of several calls, and

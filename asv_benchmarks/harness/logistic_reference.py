@@ -1,6 +1,6 @@
 """Logistic objectives and certified reference optima (cached).
 
-Job: the objective every logistic run is scored on (DESIGN.md section 1, unit
+Job: the objective every logistic run is scored on (docs/architecture.md section 1, unit
 weights, the intercept never penalised)::
 
     binary       P(w, b) = sum_i log(1 + exp(-y_i (x_i.w + b))) + lam/2 ||w||^2
@@ -35,7 +35,7 @@ from .logistic_data import Dataset
 
 
 def objective(ds: Dataset, lam: float, coef, intercept) -> float:
-    """P of DESIGN.md section 1: coef (p,) / intercept scalar for binary, coef (K, p) /
+    """P of docs/architecture.md section 1: coef (p,) / intercept scalar for binary, coef (K, p) /
     intercept (K,) for multinomial."""
     X, y = ds.X, ds.y
     if not ds.multiclass:

@@ -3,7 +3,7 @@
 Job: the objective every ridge run is scored on, and the reference optimum ``P*``
 of each (data set, lam, intercept), cached under :func:`harness.data.cache_dir`.
 
-Objective (DESIGN.md section 1, unit weights)::
+Objective (docs/architecture.md section 1, unit weights)::
 
     P(w, b) = 1/2 * sum_i (y_i - x_i.w - b)^2 + lam/2 * ||w||^2
 
