@@ -139,6 +139,16 @@ def ridge(
         n_threads=n_threads,
         coef_init=coef_init,
     )
+    return _solve_and_report(setup, solver, max_iter, user_max_iter, t0)
+
+
+def _solve_and_report(setup, solver, max_iter, user_max_iter, t0) -> FitResult:
+    """Run the planned solver on ``setup``, certify soundly, report in the caller's units.
+
+    The intercept comes from the means (``b = ybar - mu . w``); ``converged``
+    is the sound certificate against ``tol * P_null`` (false when the result
+    is not representable in the caller's units), with one warning otherwise.
+    """
     scaled, problem, op, ybar = setup.scaled, setup.problem, setup.op, setup.ybar
     tol, k, one_d, nt = setup.tol, setup.k, setup.one_d, setup.n_threads
     with numba_threads(nt), blas_limit(setup.plan.blas_threads):

@@ -194,14 +194,24 @@ def path_with_predictions(
         n_threads=n_threads,
         operator_type=operator_type,
     )
+    keeps = [] if rows is not None and solver == "subspace-cg" else None
+    solved = _solve_grid(setup, solver, max_iter, default_args, keeps)
+    return _path_result(setup, solved, rows, keeps, t0)
+
+
+def _path_result(setup, solved, rows, keeps, t0):
+    """``(PathResult, predictions)`` in the caller's units from the solved grid.
+
+    ``solved`` is :func:`_solve_grid`'s tuple in scaled units; the points are
+    reported per lam (intercepts from the means, sound certificates, the
+    convergence flags checked in both units, one warning for the points left
+    uncertified) and the predictions on ``rows`` are made when asked.
+    """
     Xv, scaled, op, ybar = setup.Xv, setup.scaled, setup.op, setup.ybar
     tol, fit_intercept = setup.tol, setup.fit_intercept
     nt, k, p, one_d = setup.n_threads, setup.k, setup.p, setup.one_d
     p_null = setup.problem.p_null
-    keeps = [] if rows is not None and solver == "subspace-cg" else None
-    lams_v, Wt, cert_f64, sound, n_iter_each, name, exact = _solve_grid(
-        setup, solver, max_iter, default_args, keeps
-    )
+    lams_v, Wt, cert_f64, sound, n_iter_each, name, exact = solved
     L = len(lams_v)
     # Wt: (k*L, p), row t*L + j = target t at lams_v[j].
     coef = Wt.reshape(k, L, p).transpose(1, 0, 2)  # (L, k, p)
