@@ -384,3 +384,24 @@ def test_logistic_cv_scores_folds_on_exact_sums():
     on_dense = fastridge.LogisticRegressionCV(Cs=[0.01, 1.0, 100.0], cv=3).fit(V, labels)
     np.testing.assert_allclose(on_dup.scores_[1], on_dense.scores_[1], rtol=1e-10)
     assert on_dup.C_[0] == on_dense.C_[0]
+
+
+def test_dense_integers_float64_cannot_hold_are_refused(tmp_path):
+    """Dense integers beyond 2^53 would be rounded with no mark: refused with a clear
+    error (sparse ones are marked ``rounded`` and certified with it); exact ones pass."""
+    import fastridge.io as fio
+
+    X = np.array([[2**60 + 1, 1], [3, 4], [5, 7]], dtype=np.int64)
+    y = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="cannot hold exactly"):
+        fastridge.ridge(X, y, 1.0)
+    with pytest.raises(ValueError, match="cannot hold exactly"):
+        fastridge.Ridge().fit(X, y)
+    exact = np.array([[2**60, 1], [3, 4], [5, 7]], dtype=np.int64)  # 2^60 is a float64
+    assert fastridge.ridge(exact, y, 1.0).coef.shape == (2,)
+    np.save(tmp_path / "X.npy", X)
+    with pytest.raises(fio.InputError, match="beyond 2"):
+        fio.read_matrix(str(tmp_path / "X.npy"))
+    sp.save_npz(tmp_path / "X.npz", sp.coo_matrix(X))
+    with pytest.raises(fio.InputError, match="beyond 2"):
+        fio.read_matrix(str(tmp_path / "X.npz"))

@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 from .. import _kernels as K
 from .._io._sparse import coo_to_csr as _coo_to_csr
+from .._io._sparse import inexact_in_float64
 from .._kernels import _duplicates as D
 from .compressed import Compressed
 from .duplicates import canonical_copy, canonical_copy_exact, conversion_rounds
@@ -135,6 +136,7 @@ def check_X(X, *, name: str = "X", canonical: bool = True):
     if Xa.ndim != 2:
         raise ValueError(f"{name} must be 2-dimensional, got {Xa.ndim} dimension(s)")
     _check_shape(*Xa.shape, name)
+    _refuse_inexact_conversion(Xa, name)
     if Xa.dtype not in _FLOAT_TYPES:
         Xa = Xa.astype(np.float64)
     Xa = np.ascontiguousarray(Xa)
@@ -197,6 +199,21 @@ def check_predict_X(X, *, name: str = "X"):
     return X
 
 
+def _refuse_inexact_conversion(Xa: np.ndarray, name: str) -> None:
+    """Refuse a dense ``X`` that float64 cannot hold exactly (integers beyond 2^53,
+    long doubles with extra digits): the fit and its certificate would be of a
+    rounded copy.  (A sparse ``X`` is marked ``rounded`` instead, which the
+    certificates include; a dense one has no such mark.)"""
+    inexact = inexact_in_float64(Xa) or (
+        Xa.dtype.kind == "f" and Xa.dtype.itemsize > 8 and conversion_rounds(Xa)
+    )
+    if inexact:
+        raise ValueError(
+            f"{name} has values that float64 cannot hold exactly (integers beyond 2^53 "
+            "or long doubles); convert it to float64 yourself if the rounding is acceptable"
+        )
+
+
 def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
     """scikit-learn's ``validate_data``, except that a COO ``X`` keeps its duplicates.
 
@@ -213,6 +230,10 @@ def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
 
     if sp.issparse(X) and X.format == "coo":
         X = _coo_to_csr(X)
+    if not sp.issparse(X) and not isinstance(X, str):
+        dtype = getattr(X, "dtype", None)
+        if dtype is not None and getattr(X, "ndim", 0) == 2 and dtype.kind in "iuf":
+            _refuse_inexact_conversion(np.asarray(X), "X")
     if sp.issparse(X) and X.format in ("csr", "csc") and X.dtype not in _FLOAT_TYPES:
         # scikit-learn would cast each integer part to float64 before the sum
         Xv = check_X(X)

@@ -22,7 +22,7 @@ from ._common import (
 )
 from ._folder import read_csr_folder
 from ._folder_layout import csr_no_copy
-from ._sparse import coo_to_csr
+from ._sparse import coo_to_csr, inexact_in_float64
 from ._svmlight import check_zero_based, read_svmlight_reading
 
 # Names returned by detect_format, and accepted by read_matrix(format=...).
@@ -185,8 +185,19 @@ def read_matrix_reading(
     return _convert_values(X, dt), y, {"format": format}
 
 
-def _float_values(X):
-    """Integer / boolean values become float64 (a copy of the values)."""
+def _float_values(X, where_: str):
+    """Integer / boolean values become float64 (a copy of the values).
+
+    Integers that float64 cannot hold exactly (beyond ``2^53``) are refused:
+    each stored part would be rounded on its own, and the fit would be of
+    another matrix than the file's.
+    """
+    data = X.data if sp.issparse(X) else X
+    if inexact_in_float64(data):
+        raise InputError(
+            f"{where_}: integer values beyond 2^53 that float64 cannot hold exactly; "
+            "store X as floating point"
+        )
     if X.dtype.kind in "iub":
         return X.astype(np.float64)
     if X.dtype.kind != "f" or X.dtype.itemsize not in (4, 8):
@@ -218,7 +229,7 @@ def _read_npz(path):
         # the fit sums exactly (scipy's tocsr would sum them in the data's dtype)
         X = coo_to_csr(X) if X.format == "coo" else X.tocsr()
     X = sp.csr_matrix(X, copy=False) if X.format == "csr" else sp.csc_matrix(X, copy=False)
-    Xf = _float_values(X)
+    Xf = _float_values(X, where(path))
     if Xf is None:
         raise InputError(f"{where(path)}: unsupported value type {X.dtype}")
     check_finite_compressed(Xf, where(path))
@@ -244,7 +255,7 @@ def _read_mtx(path):
         raise InputError(f"{where(path)}: complex values are not supported")
     # COO (or a dense "array" file) to CSR: the reader's copy; duplicates kept (see _read_npz)
     X = coo_to_csr(sp.coo_matrix(M)) if sp.issparse(M) else sp.csr_matrix(M)
-    Xf = _float_values(X)
+    Xf = _float_values(X, where(path))
     if Xf is None:
         raise InputError(f"{where(path)}: unsupported value type {X.dtype}")
     check_finite_compressed(Xf, where(path))
@@ -258,4 +269,9 @@ def _read_npy(path):
     if A.dtype.kind not in "fiub" or (A.dtype.kind == "f" and A.dtype.itemsize not in (4, 8)):
         raise InputError(f"{where(path)}: unsupported value type {A.dtype}")
     check_finite_dense(A, where(path), "X")
+    if inexact_in_float64(A):
+        raise InputError(
+            f"{where(path)}: integer values beyond 2^53 that float64 cannot hold exactly; "
+            "store X as floating point"
+        )
     return A.astype(np.float64) if A.dtype.kind in "iub" else A

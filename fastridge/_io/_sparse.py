@@ -37,3 +37,23 @@ def coo_to_csr(X) -> sp.csr_matrix:
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
     return sp.csr_matrix((X.data[order], col[order], indptr), shape=X.shape)
+
+
+#: Integers up to this magnitude are float64 values exactly (53-bit significand).
+FLOAT64_EXACT_INT = 2**53
+
+
+def inexact_in_float64(values: np.ndarray) -> bool:
+    """Whether casting integer ``values`` to float64 would round some of them.
+
+    Only integers beyond ``2^53`` in magnitude can round; those are checked
+    one by one (rare).  Non-integer arrays give False (float16/32/64 convert
+    exactly; long doubles are not accepted by the readers).
+    """
+    if values.dtype.kind not in "iu" or values.size == 0:
+        return False
+    a = values.ravel()
+    big = a > FLOAT64_EXACT_INT
+    if a.dtype.kind == "i":
+        big |= a < -FLOAT64_EXACT_INT
+    return any(int(float(v)) != int(v) for v in a[big])
