@@ -405,3 +405,16 @@ def test_dense_integers_float64_cannot_hold_are_refused(tmp_path):
     sp.save_npz(tmp_path / "X.npz", sp.coo_matrix(X))
     with pytest.raises(fio.InputError, match="beyond 2"):
         fio.read_matrix(str(tmp_path / "X.npz"))
+
+
+def test_predict_check_sums_integer_parts_exactly():
+    """Integer parts beyond 2^53 are summed before the cast for a prediction too."""
+    Xd = sp.csr_matrix(
+        (
+            np.array([2**60 + 1, -(2**60), 3, 5, 7, 2]),
+            np.zeros(6, int),
+            np.array([0, 2, 3, 4, 5, 6]),
+        ),
+        shape=(5, 1),
+    )
+    np.testing.assert_array_equal(check_predict_X(Xd).toarray().ravel(), [1, 3, 5, 7, 2])

@@ -355,3 +355,60 @@ def test_certificate_covers_the_rounded_intercept(solver):
         if res.converged:
             gap = logistic_gap(logistic_reference(X, y, lam), res.coef, res.intercept)
             assert gap <= res.certificate
+
+
+def test_certificate_cap_bounds_the_exact_objective():
+    """Huge column means: the margins' rounding is large, the certificate falls back to
+    its cap ``P(w, b)``, which must be P at the exact margins (it was the computed P:
+    certificate 4e-17 against a true gap 1.5e-16 (binary), 1e-23 against 7.5e-17
+    (multinomial)); a weighted, imbalanced fit still certifies (slope bound local)."""
+    from tests._hp_reference import logistic_gap, logistic_reference
+
+    X = np.array(
+        [
+            [645133410420114.5, 645133410420112.9],
+            [814887811829102.2, 814887811829104.0],
+            [544726996132821.3, 544726996132819.56],
+            [510168654274467.94, 510168654274470.94],
+            [897483497507527.5, 897483497507525.2],
+        ]
+    )
+    y = np.array([-1.0, 1, -1, 1, -1])
+    lam = 3.761414927021502e-21
+    w = np.array([-22.49082554992171, 22.49082554992171])
+    gap = logistic_gap(logistic_reference(X, y, lam, None, False), w, 0.0)
+    for solver in ["newton-cg", "cd"]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = fastridge.logistic(
+                X, y, lam, tol=1e-2, fit_intercept=False, coef_init=w, max_iter=0, solver=solver
+            )
+        assert gap <= res.certificate
+    X3 = np.array(
+        [
+            [75869273724353.95, 75869273724351.0, 75869273724351.0],
+            [114119052359032.92, 114119052359035.48, 114119052359032.92],
+            [83232801077461.25, 83232801077461.25, 83232801077463.94],
+            [124805868598337.2, 124805868598337.2, 124805868598339.31],
+            [97690937447914.52, 97690937447914.52, 97690937447917.4],
+            [105798456133890.84, 105798456133890.84, 105798456133891.88],
+        ]
+    )
+    a, c = 24.45034478450389, -12.225172392251944
+    W = np.array([[a, c, c], [c, a, c], [c, c, a]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fastridge.logistic(
+            X3,
+            np.array([0, 1, 2, 2, 2, 2]),
+            7.899231350329671e-27,
+            tol=0.5,
+            fit_intercept=False,
+            coef_init=W,
+            max_iter=0,
+        )
+    assert res.certificate >= 7.5e-17  # the true gap (mpmath, 160 digits)
+    ok = fastridge.logistic(
+        np.array([[1e-3], [2e-3]]), [0, 1], 1.0, tol=1e-8, sample_weight=[1e6, 1e-6]
+    )
+    assert ok.converged

@@ -189,6 +189,11 @@ def check_predict_X(X, *, name: str = "X"):
         return X
     if X.format == "coo":
         X = _coo_to_csr(X)
+    if X.dtype not in _FLOAT_TYPES:
+        # integers / long doubles: summed before any cast, as for a fit
+        Xc = check_X(X, name=name)
+        cls = sp.csr_matrix if Xc.format == "csr" else sp.csc_matrix
+        return cls((Xc.data, Xc.indices, Xc.indptr), shape=Xc.shape)
     Xv = check_X(X, name=name, canonical=False)
     n_minor = Xv.shape[1] if Xv.format == "csr" else Xv.shape[0]
     if not X.has_canonical_format:

@@ -142,7 +142,12 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
             # |f'(b)| in exact arithmetic: the computed sum, its rounding and the
             # errors of its terms (at a float64 b next to b* the computed f'(b)
             # can be 0 while the exact one is f'' ulp(b) / 2)
-            fprime_bound = abs(fprime) + (err_sum + float(du.sum())) * (1.0 + 4.0 * EPS)
+            # (each term's error with the local slope max sigma' on [m - dm, m + dm],
+            # not the global 1/4: saturated rows of large weight would swamp it)
+            a = np.maximum(np.abs(m) - dm, 0.0)
+            slope = expit(a) * expit(-a) * (1.0 + 8.0 * EPS)
+            du_local = s * (slope * dm + 4.0 * EPS * np.abs(r))
+            fprime_bound = abs(fprime) + (err_sum + float(du_local.sum())) * (1.0 + 4.0 * EPS)
             du = du + s * ((float(du.sum()) + err_sum) / S + 2.0 * EPS * abs(fprime) / S)
             sig = expit(m)
             d = s * sig * (1.0 - sig)
@@ -162,7 +167,9 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
         # P* >= 0 (loss and penalty are non-negative), so P(w, b) itself is a
         # certificate: it caps the bound where the intercept has no curvature
         # left (saturated margins: |db| unbounded) or the terms overflow.
-        value = binary_loss(y * m, s) + 0.5 * lam * float(w @ w)
+        # ... of the exact margins, each within dm of the computed one (the loss
+        # decreases in y m, so y m - dm gives an upper bound)
+        value = binary_loss(y * m - dm, s) + 0.5 * lam * float(w @ w)
         cap = value * (1.0 + gamma_k(n + 8))
         bound = bound if bound <= cap else cap  # also replaces a NaN bound
     if not np.isfinite(bound):

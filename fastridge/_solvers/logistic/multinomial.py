@@ -365,7 +365,13 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         bound *= 1.0 + 8.0 * eps
         # P* >= 0: P(W, b) itself is a certificate (caps a bound that
         # overflowed or lost the intercept curvature).
-        value = _loss(M, codes, s)[0] + 0.5 * lam * float(np.vdot(W, W))
+        # P at the exact margins: each sample's loss logsumexp(M_i) - M_iy moves by at
+        # most 2 max_k dm_ik from the computed one
+        value = (
+            _loss(M, codes, s)[0]
+            + 2.0 * float(s @ dm.max(axis=1))
+            + 0.5 * lam * float(np.vdot(W, W))
+        )
         cap = value * (1.0 + gamma_k(n + 8))
         bound = bound if bound <= cap else cap  # also replaces a NaN bound
     return float(bound) if np.isfinite(bound) else np.inf
