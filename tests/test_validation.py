@@ -832,3 +832,16 @@ def test_numpy_bool_flag_accepted():
     b = fastridge.ridge(X, y, 1.0, fit_intercept=False, tol=TOL)
     np.testing.assert_array_equal(a.coef, b.coef)
     assert a.intercept == 0.0
+
+
+def test_mtx_integer_out_of_range_is_an_input_error(tmp_path):
+    """An integer out of range in a MatrixMarket file is an InputError naming the file
+    (scipy raised a bare OverflowError)."""
+    import fastridge.io as fio
+
+    path = tmp_path / "big.mtx"
+    path.write_text(
+        "%%MatrixMarket matrix coordinate integer general\n2 1 1\n1 1 18446744073709551616\n"
+    )
+    with pytest.raises(fio.InputError, match=r"big\.mtx"):
+        fio.read_matrix(str(path))

@@ -244,7 +244,7 @@ def _read_mtx(path):
             M = scipy.io.mmread(f)
     except (OSError, EOFError) as exc:
         raise os_error(path, exc) from None
-    except (ValueError, TypeError, IndexError) as exc:
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
         # scipy's reader says "Line 3: Invalid integer value.": move the line up front
         match = re.match(r"Line (\d+): (.*)", str(exc))
         if match:
