@@ -310,7 +310,10 @@ def _with_labels(scorer, classes):
 def _decision(X_test, coef, intercept) -> np.ndarray:
     """Decision values of all Cs from one product: ``(n_test, L)`` or ``(n_test, L, K)``."""
     W = coef.reshape(-1, coef.shape[-1])  # (L, p) or (L*K, p)
-    X_test = check_predict_X(X_test)  # duplicates summed exactly, not in order by scipy
+    if sp.issparse(X_test) and not X_test.has_canonical_format:
+        # duplicates summed exactly, not in order by scipy's product (the fold rows
+        # were validated by the fit: no second structure pass when there are none)
+        X_test = check_predict_X(X_test)
     D = np.asarray(X_test @ W.T, dtype=np.float64)
     return D.reshape(D.shape[0], *coef.shape[:-1]) + intercept[None]
 
