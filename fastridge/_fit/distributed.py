@@ -39,3 +39,16 @@ def refuse_column_solver(X, solver: str) -> None:
         from ..distributed.operator import _NO_COLUMNS
 
         raise ValueError(_NO_COLUMNS)
+
+
+def split_view(X):
+    """What a scikit-learn splitter may index for ``X``: an (n, 0) stand-in for a distributed one.
+
+    Splitters use ``X`` only for its number of rows (and ``y``, ``groups``
+    for their labels); the folds become zero weights on the blocks.
+    """
+    if is_distributed(X):
+        import numpy as np
+
+        return np.empty((X.shape[0], 0))
+    return X

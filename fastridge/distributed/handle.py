@@ -33,7 +33,7 @@ class ShardError(ValueError):
 
 @dataclass
 class BlockSource:
-    """How to (re)build one block: ``load`` (a task on a worker) or ``data`` (the client's copy)."""
+    """How to (re)build one block: ``load`` (a worker task), ``data`` (the client's copy)."""
 
     name: str  #: the shard's path, or ``rows a:b`` of a client matrix
     load: tuple | None = None  #: ``(function, args)`` run on a worker
@@ -114,7 +114,7 @@ class DistributedX:
                 blk,
                 *[s[b] for s in split],
                 *args,
-                key=f"fastridge-{fn.__name__}-{tag}-b{b}",
+                key=f"fastridge-{getattr(fn, '__name__', 'task')}-{tag}-b{b}",
                 pure=False,
             )
             for b, blk in enumerate(self.blocks)
