@@ -20,15 +20,14 @@ from fastridge._operators.design import DesignOperator
 from tests._dask_cluster import make_cluster
 
 pytest.importorskip("distributed")
-from fastridge.distributed import (  # noqa: E402
+from fastridge._operators.softmax import SoftmaxOperator
+from fastridge.distributed import (
     DaskDesignOperator,
     DaskSoftmaxOperator,
-    ShardError,
     from_dask_array,
     from_shards,
     scatter,
 )
-from fastridge._operators.softmax import SoftmaxOperator  # noqa: E402
 
 # Uneven blocks with an empty one (rows 40:40).
 OFFSETS = [0, 17, 40, 40, 71, 120]
@@ -265,7 +264,7 @@ def test_estimators_on_dask_arrays(client):
 def test_column_solvers_refuse_with_alternatives(client):
     X, y, _ = _data()
     dX = scatter(X, client, n_blocks=2)
-    with pytest.raises(ValueError, match="column access.*cg-primal.*newton-cg"):
+    with pytest.raises(ValueError, match=r"column access.*cg-primal.*newton-cg"):
         fastridge.ridge(dX, y, 1.0, solver="cd")
     with pytest.raises(ValueError, match="column access"):
         fastridge.logistic(dX, np.sign(y - np.median(y)), 1.0, solver="cd")
@@ -310,7 +309,7 @@ def test_shards_are_opened_on_workers(client, shards, kind):
 def test_missing_shard_is_named(client, shards):
     _, _, folders, _ = shards
     missing = folders[1] + "-gone"
-    with pytest.raises(Exception, match="part1.csr-gone"):
+    with pytest.raises(Exception, match=r"part1\.csr-gone"):
         from_shards([folders[0], missing], client)
 
 
@@ -319,5 +318,5 @@ def test_corrupt_shard_is_named(client, shards):
     data = np.load(folders[1] + "/data.npy")
     data[0] += 1.0
     np.save(folders[1] + "/data.npy", data)  # the header's checksum no longer matches
-    with pytest.raises(Exception, match="part1.csr"):
+    with pytest.raises(Exception, match=r"part1\.csr"):
         from_shards(folders, client)

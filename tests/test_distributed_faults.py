@@ -18,7 +18,7 @@ import fastridge
 from tests._dask_cluster import make_cluster
 
 pytest.importorskip("distributed")
-from fastridge.distributed import handle, scatter  # noqa: E402
+from fastridge.distributed import handle, scatter
 
 
 @pytest.fixture(scope="module")
