@@ -412,3 +412,57 @@ def test_certificate_cap_bounds_the_exact_objective():
         np.array([[1e-3], [2e-3]]), [0, 1], 1.0, tol=1e-8, sample_weight=[1e6, 1e-6]
     )
     assert ok.converged
+
+
+def test_multinomial_intercept_gradient_bound_covers_the_terms_errors():
+    """``F'`` bounds the exact intercept gradient ``||1^T G||`` (exact margins): the
+    computed sum plus its rounding was not enough, each term ``s_i (P_ik - Y_ik)``
+    carries the error of its margins (here the same for every row: identical rows
+    whose products with ``W`` cancel from 1e8 to 1, so ``Z`` is off by ~1e-8 in
+    every row alike; the bound was 4.5e-15 against an exact gradient of 1.6e-8).
+    End to end the certificate's ``||Xc|| ||dG||`` term happened to cover it in every
+    fit tried (tiny X, saturated classes, these rows): this checks the bound itself."""
+    from fastridge._operators.softmax import SoftmaxOperator
+    from fastridge._solvers.logistic.certify import DataScales
+    from fastridge._solvers.logistic.multinomial import (
+        _intercept_gradient_bound,
+        _one_minus,
+        _polish_intercepts,
+        _profile_intercepts,
+        _term_errors,
+    )
+
+    rng = np.random.default_rng(7)
+    for trial in range(4):
+        n, k = 6 + 3 * trial, 3
+        X = np.tile([1e8 + rng.random(), 1e8 - rng.random()], (n, 1))
+        W = rng.standard_normal((2, k))
+        W[1] = -W[0] * (1.0 + 1e-9 * rng.standard_normal(k))
+        codes = np.arange(n) % k
+        s = np.ones(n) if trial % 2 == 0 else 10.0 ** rng.uniform(-1, 1, n)
+        Yoh = np.eye(k)[codes]
+        op = SoftmaxOperator(X, k, 1)
+        Z = op.dot(W)
+        b, _, P = _profile_intercepts(Z, Yoh, codes, s, np.zeros(k))
+        b, P = _polish_intercepts(Z, Yoh, codes, s, b, P)
+        M = Z + b
+        G = s[:, None] * (P - Yoh)
+        scales = DataScales(X, s, True, 1)
+        _, dG = _term_errors(op, scales, Z, b, M, P, _one_minus(P), G, s, W)
+        bound = _intercept_gradient_bound(G, dG, n)
+        mpmath.mp.dps = _DPS
+        exact = [mpmath.mpf(0)] * k
+        for i in range(n):
+            m = [
+                mpmath.fsum(
+                    mpmath.mpf(float(X[i, j])) * mpmath.mpf(float(W[j, c])) for j in range(2)
+                )
+                + mpmath.mpf(float(b[c]))
+                for c in range(k)
+            ]
+            tot = mpmath.fsum(mpmath.exp(v) for v in m)
+            for c in range(k):
+                exact[c] += mpmath.mpf(float(s[i])) * (mpmath.exp(m[c]) / tot - int(codes[i] == c))
+        exact_norm = float(mpmath.sqrt(mpmath.fsum(v * v for v in exact)))
+        assert exact_norm > 1e3 * float(np.linalg.norm(G.sum(axis=0)))  # the gap is real
+        assert exact_norm <= bound

@@ -318,47 +318,78 @@ def _polish_intercepts(Z, Yoh, codes, s, b, P):
 
 
 def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fit_intercept):
-    """``(||g||_F + ||E||_F)^2 / (2 lam) + ||1^T G|| ||db||``, rounded up, at most ``P(W, b)``.
+    """``(||g||_F + ||E||_F)^2 / (2 lam) + F' ||db||``, rounded up, at most ``P(W, b)``.
 
     ``g = fl(X^T G') + lam W`` is the computed gradient (``G'`` the centred
     ``s * (P - Y)``); ``E`` bounds, entry by entry, its distance to
-    ``grad F(W)`` as in :func:`fastridge._solvers.logistic.newton.certify_binary`:
+    ``grad F(W)`` as in :func:`fastridge._solvers.logistic.certify.certify_binary`:
 
     * ``gamma_{n+2} ||X_j|| ||G'_k||``: rounding of the product ``X^T G'``;
-    * ``||Xc_j|| ||dG_k||``: ``dG_ik <= s_i (2 dm_i + 8 u)`` from the margin
-      errors ``dm_i = max_k (gamma_{p+2} ||x_i|| ||W_k|| + u (|Z_ik| + |b_k| + |M_ik|))``
-      (softmax moves by at most ``2 max_k |dm_ik|``) plus the centring's;
-    * ``||Xc_j|| 2 ||db||_inf ||s P_k||``: the intercepts off ``b*`` by
-      ``||db|| <= (||1^T G|| + err) / lambda_2(H_b)`` (one Newton step of
-      the intercept problem, ``lambda_2`` its smallest eigenvalue off ``1_K``);
-      ``||1^T G|| ||db||`` bounds ``f(b) - f(b*)`` by convexity.
+    * ``||Xc_j|| ||dG_k||``: ``dG_ik`` bounds ``|G_ik - s_i (P*_ik - Y_ik)|``,
+      ``P*`` the softmax of the exact margins (plus the centring's share, below).
+      The margins are off by at most
+      ``dm_i = max_k (gamma_{p+2} ||x_i|| ||W_k|| + u (|Z_ik| + |b_k| + |M_ik|))
+      + u (max_k M_ik - min_k M_ik)`` (the product ``x_i . W_k``, the sum
+      ``Z + b``, and the softmax's ``M - max M``, which perturbs its input by
+      ``u |M_ik - max_l M_il|``).  Along the segment from the computed to the exact
+      margins ``|d P_k| <= 2 P_k (1 - P_k) max_l |d M_l|`` (since
+      ``dP_k = P_k ((1 - P_k) dM_k - sum_{l != k} P_l dM_l)``), and ``P_k``,
+      ``1 - P_k`` each move by a factor at most ``exp(2 dm_i)`` on it, so
+
+          dG_ik = s_i (2 dm_i e^{4 dm_i} P_ik Q_ik + (K + 6) u P_ik) (1 + 16 K u)
+                  + 2 u |G_ik|,
+
+      ``Q_ik = 1 - P_ik`` (for the row's largest ``P`` the sum of the others,
+      no cancellation): the local slope (saturated rows contribute next to
+      nothing, where the global ``1/2`` would swamp the intercept bound), the
+      softmax's own rounding (``exp``, the ``K``-term sum and the division:
+      ``(K + 6) u`` relative) and that of ``s (P - Y)``;
+    * ``||Xc_j|| 2 ||db||_2 ||s P_k Q_k||_2 e^{4 (||db||_2 + max dm)}``: the
+      intercepts off ``b*`` by ``||db|| <= F' / lambda_2(H_b)`` (one Newton
+      step of the intercept problem, ``lambda_2`` its smallest eigenvalue off
+      ``1_K``), with the same local slope on the segment ``b -> b*`` (``||s
+      P_k Q_k||`` replaced by the global ``||s|| / 4``, ``2 P (1 - P) <= 1/2``,
+      when smaller: the factor ``e^{4 ||db||}`` grows fast).
+
+    ``F'`` bounds the exact ``||1^T G||`` (the intercept gradient at the exact
+    margins): ``(||fl(1^T G)|| + ||gamma_{n+2} 1^T |G| + 1^T dG||) (1 +
+    gamma_{n+2})``: the computed sum, its rounding and the errors of its terms
+    (:func:`_intercept_gradient_bound`; without the last, margins off by the
+    same amount in every row made the exact gradient 1e6 times the bound);
+    ``F' ||db||`` bounds ``f(b) - f(b*)`` by convexity.  The local slope
+    ``P Q`` keeps ``1^T dG`` small on well-fit data (iris, ``C = 1e4``: about
+    ``4e-13``; the global slope gave ``1e-11``, and ``||db||`` enters squared
+    through the ``1 / lambda_2`` of a near-saturated fit).
     """
-    n, p = op.n, op.p
+    n = op.n
+    k_cls = P.shape[1]
     eps = EPS
+    xe = scales.x_extra  # X a rounded sum of duplicates (DataScales)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         M = Z + b
         G = s[:, None] * (P - Yoh)
-        w_norms = np.linalg.norm(W, axis=0)  # (K,)
-        xe = scales.x_extra  # X a rounded sum of duplicates (DataScales)
-        dm = gamma_k(p + 2 + xe) * np.multiply.outer(scales.row_norm(), w_norms) + eps * (
-            np.abs(Z) + np.abs(b) + np.abs(M)
-        )
-        dG = s[:, None] * (2.0 * dm.max(axis=1, keepdims=True) + 8.0 * eps)
+        Q = _one_minus(P)
+        dm_row, dG = _term_errors(op, scales, Z, b, M, P, Q, G, s, W)
         gsum = G.sum(axis=0)
         S = float(s.sum())
         if fit_intercept:
             err_sum = gamma_k(n + 2) * np.abs(G).sum(axis=0)
+            fnorm = _intercept_gradient_bound(G, dG, n)
             Gc = G - np.multiply.outer(s, gsum / S)
             dG = dG + np.multiply.outer(s, (dG.sum(axis=0) + err_sum + 2 * eps * np.abs(gsum)) / S)
             sP = s[:, None] * P
             Hb = np.diag(sP.sum(axis=0)) - sP.T @ P
             ev = np.linalg.eigvalsh(0.5 * (Hb + Hb.T))
             lam2 = float(ev[1]) if ev.shape[0] > 1 else float(ev[0])
-            fnorm = float(np.linalg.norm(gsum)) + float(np.linalg.norm(err_sum))
             db = fnorm / lam2 if lam2 > 0 else np.inf
-            sp_norm = np.linalg.norm(sP, axis=0)
+            # |dP_k| <= 2 ||db|| P_k Q_k on the segment b -> b* (P_k, Q_k within
+            # e^{2 (||db|| + dm)} of the computed ones), and <= ||db|| / 2 anyway
+            local = np.exp(4.0 * (db + float(dm_row.max(initial=0.0)))) * (
+                1.0 + 16.0 * k_cls * eps
+            )
+            sp_norm = np.minimum(np.linalg.norm(sP * Q, axis=0) * local, 0.25 * np.linalg.norm(s))
         else:
-            Gc, db, fnorm, sp_norm = G, 0.0, 0.0, np.zeros(P.shape[1])
+            Gc, db, fnorm, sp_norm = G, 0.0, 0.0, np.zeros(k_cls)
         E = (
             gamma_k(n + 2 + xe) * np.multiply.outer(scales.col_norm, np.linalg.norm(Gc, axis=0))
             + np.multiply.outer(scales.xc_norm, np.linalg.norm(dG, axis=0) + 2.0 * db * sp_norm)
@@ -372,14 +403,56 @@ def _rounding_safe_certificate(op, scales, Z, b, P, Yoh, codes, s, lam, W, g, fi
         # overflowed or lost the intercept curvature).
         # P at the exact margins: each sample's loss logsumexp(M_i) - M_iy moves by at
         # most 2 max_k dm_ik from the computed one
-        value = (
-            _loss(M, codes, s)[0]
-            + 2.0 * float(s @ dm.max(axis=1))
-            + 0.5 * lam * float(np.vdot(W, W))
-        )
+        value = _loss(M, codes, s)[0] + 2.0 * float(s @ dm_row) + 0.5 * lam * float(np.vdot(W, W))
         cap = value * (1.0 + gamma_k(n + 8))
         bound = bound if bound <= cap else cap  # also replaces a NaN bound
     return float(bound) if np.isfinite(bound) else np.inf
+
+
+def _term_errors(op, scales, Z, b, M, P, Q, G, s, W):
+    """``(dm, dG)``: margin errors per row (n,) and bounds on ``|G_ik - s_i (P*_ik - Y_ik)|``.
+
+    ``Q = _one_minus(P)``; the formulas are in :func:`_rounding_safe_certificate`.
+    """
+    eps = EPS
+    k_cls = P.shape[1]
+    w_norms = np.linalg.norm(W, axis=0)  # (K,)
+    dm = gamma_k(op.p + 2 + scales.x_extra) * np.multiply.outer(scales.row_norm(), w_norms)
+    dm = (dm + eps * (np.abs(Z) + np.abs(b) + np.abs(M))).max(axis=1)
+    dm = dm + eps * (M.max(axis=1) - M.min(axis=1))  # the softmax's M - max M
+    slope = (2.0 * dm * np.exp(4.0 * dm))[:, None] * (P * Q)
+    dG = s[:, None] * (slope + (k_cls + 6) * eps * P) * (1.0 + 16.0 * k_cls * eps)
+    return dm, dG + 2.0 * eps * np.abs(G)
+
+
+def _intercept_gradient_bound(G: np.ndarray, dG: np.ndarray, n: int) -> float:
+    """``F'``: a bound on ``||1^T G*||``, the exact intercept gradient (exact margins).
+
+    ``||fl(1^T G)|| + ||gamma_{n+2} 1^T |G| + 1^T dG||``: the computed sum,
+    its rounding and the errors of its terms.
+    """
+    err = gamma_k(n + 2) * np.abs(G).sum(axis=0) + dG.sum(axis=0)
+    return float(np.linalg.norm(G.sum(axis=0))) + float(np.linalg.norm(err)) * (
+        1.0 + gamma_k(n + 2)
+    )
+
+
+def _one_minus(P: np.ndarray) -> np.ndarray:
+    """``1 - P`` entry by entry, to a few units of relative rounding.
+
+    ``fl(1 - P_ik)`` where ``P_ik <= 1/2`` (then ``1 - P_ik >= 1/2`` and the
+    error of ``P_ik`` stays relative); for each row's largest entry (the only
+    one that may exceed 1/2) the sum of the row's other entries (non-negative
+    terms, no cancellation).
+    """
+    Q = 1.0 - P
+    top = P.argmax(axis=1)
+    rows = np.flatnonzero(P[np.arange(P.shape[0]), top] > 0.5)
+    if rows.size:
+        others = P[rows].copy()
+        others[np.arange(rows.size), top[rows]] = 0.0
+        Q[rows, top[rows]] = others.sum(axis=1)
+    return Q
 
 
 def _pcg(op, P, s, lam, g, diag, diag_b, fit_intercept, stop):
