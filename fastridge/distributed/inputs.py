@@ -20,11 +20,7 @@ BLOCKS_PER_THREAD = 2
 
 
 def _n_threads(client) -> int:
-    info = (
-        client.scheduler_info(n_workers=-1)
-        if _takes_n_workers(client)
-        else client.scheduler_info()
-    )
+    info = client.scheduler_info(**_all_workers(client))
     return max(1, sum(int(w.get("nthreads", 1)) for w in info["workers"].values()))
 
 
@@ -42,6 +38,25 @@ def _as_rows(Xv):
 
     M = sp.csc_matrix((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape).tocsr()
     return Compressed("csr", Xv.shape, M.data, M.indices, M.indptr, Xv.rounded)
+
+
+def _contiguous(client, n_blocks: int) -> dict:
+    """``{worker address: block indices}``: consecutive blocks on the same worker.
+
+    The reduction tree adds blocks ``2i`` and ``2i + 1`` first: with
+    neighbours on one worker its lower levels move nothing over the network.
+    """
+    workers = sorted(client.scheduler_info(**_all_workers(client))["workers"])
+    if not workers:
+        raise RuntimeError("the Dask cluster has no workers")
+    out: dict = {}
+    for b in range(n_blocks):
+        out.setdefault(workers[b * len(workers) // max(n_blocks, 1)], []).append(b)
+    return out
+
+
+def _all_workers(client) -> dict:
+    return {"n_workers": -1} if _takes_n_workers(client) else {}
 
 
 def row_block(Xv, a: int, b: int):
@@ -84,7 +99,11 @@ def scatter(X, client, n_blocks: int | None = None, *, row_offsets=None) -> Dist
     if offsets[0] != 0 or offsets[-1] != n or np.any(np.diff(offsets) < 0):
         raise ValueError(f"row_offsets must rise from 0 to n = {n}")
     parts = [row_block(Xv, int(offsets[b]), int(offsets[b + 1])) for b in range(len(offsets) - 1)]
-    futures = client.scatter(parts, hash=False)
+    futures = [None] * len(parts)
+    for worker, blocks in _contiguous(client, len(parts)).items():
+        scattered = client.scatter([parts[b] for b in blocks], workers=[worker], hash=False)
+        for b, fut in zip(blocks, scattered, strict=True):
+            futures[b] = fut
     sources = [
         BlockSource(f"rows {offsets[b]}:{offsets[b + 1]}", data=part)
         for b, part in enumerate(parts)
@@ -228,9 +247,22 @@ def from_shards(
     paths = [str(p) for p in paths]
     if not paths:
         raise ValueError("from_shards needs at least one shard")
+    # Consecutive shards on one worker (see _contiguous); any worker may
+    # open a shard if its first choice is busy or gone.
+    where = {b: w for w, blocks in _contiguous(client, len(paths)).items() for b in blocks}
     loaded = [
-        client.submit(_load_shard, path, dtype, zero_based, n_features, verify, pure=False)
-        for path in paths
+        client.submit(
+            _load_shard,
+            path,
+            dtype,
+            zero_based,
+            n_features,
+            verify,
+            workers=[where[b]],
+            allow_other_workers=True,
+            pure=False,
+        )
+        for b, path in enumerate(paths)
     ]
     meta = []
     for path, fut in zip(paths, loaded, strict=True):
