@@ -41,6 +41,29 @@ class BlockSource:
     delayed: object = None  #: a dask ``Delayed`` computing the block (dask array chunks)
 
 
+class RowVector:
+    """An n-vector (or (n, k) array) kept on the workers in the blocks' row slices.
+
+    Made once (:meth:`DistributedX.keep`) for a vector that many passes read,
+    such as the sample weights or the Newton weights ``d`` of a Hessian: the
+    passes then send futures instead of the values, so a CG iteration moves
+    only p-vectors.  The client keeps the slices (views) to scatter them again
+    when a worker holding one dies.
+    """
+
+    def __init__(self, dX, values):
+        self.values = np.asarray(values)
+        self.slices = dX.split(self.values)
+        self.futures = list(dX.client.scatter(self.slices, hash=False))
+
+    def restore(self, client) -> bool:
+        """Scatter again the slices whose future was lost; whether any was."""
+        lost = [b for b, f in enumerate(self.futures) if f.status != "finished"]
+        for b in lost:
+            self.futures[b] = client.scatter(self.slices[b], hash=False)
+        return bool(lost)
+
+
 @dataclass
 class DistributedX:
     """``X`` (n x p) as row blocks on the workers of ``client``.
@@ -63,6 +86,8 @@ class DistributedX:
     rounded: bool = False
     recoveries: int = field(default=0)  #: blocks rebuilt so far (faults survived)
     _row_nnz_sq: float | None = field(default=None, repr=False)
+    #: how svmlight shards were read (``zero_based``, ``n_features``), for the model
+    reading: dict | None = None
     format = "csr"  # for code that asks for a sparse X's format: rows are what it reads
     is_distributed = True  # recognised by fastridge._fit.distributed without importing dask
 
@@ -73,6 +98,10 @@ class DistributedX:
     @property
     def n_blocks(self) -> int:
         return len(self.blocks)
+
+    def keep(self, u) -> RowVector | None:
+        """``u`` (n,) or (n, k) scattered once in block slices (None stays None)."""
+        return None if u is None else RowVector(self, u)
 
     def split(self, u):
         """The block slices of ``u`` (n,) or (n, k) (views); None stays None."""
@@ -88,17 +117,20 @@ class DistributedX:
     def run(self, fn, rows=(), args=(), *, reduce="sum"):
         """One pass: ``fn(block_b, *rows_b, *args)`` on every block, then combined.
 
-        ``rows`` are n-sized arrays (or None) split by block; ``args`` go to
-        every task as they are.  ``reduce``: ``"sum"`` returns the tree sum of
-        the results, ``"rows"`` their row concatenation, ``"list"`` the list, ``"both"`` (results
-        ``(summable, rows)``) the pair ``(sum, concatenation)``.
+        ``rows`` are n-sized arrays (or None) split by block, or
+        :class:`RowVector` already on the workers; ``args`` go to every task
+        as they are.  ``reduce``: ``"sum"`` returns the tree sum of the
+        results, ``"rows"`` their row concatenation, ``"list"`` the list,
+        ``"both"`` (results ``(summable, rows)``) the pair ``(sum, concatenation)``.
         """
-        split = [self.split(r) for r in rows]
+        kept = [r for r in rows if isinstance(r, RowVector)]
         for _attempt in range(MAX_RECOVERIES + 1):
+            split = [r.futures if isinstance(r, RowVector) else self.split(r) for r in rows]
             try:
                 return self._run_once(fn, split, args, reduce)
             except Exception as exc:
-                if not self._recover(exc):
+                restored = [r.restore(self.client) for r in kept]
+                if not self._recover(exc) and not any(restored):
                     raise
         raise ShardError(
             f"the cluster lost blocks {MAX_RECOVERIES + 1} times in a row during one pass; "

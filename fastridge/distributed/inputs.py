@@ -175,12 +175,14 @@ def _check_rows(dX, rows) -> None:
 
 def _load_shard(path, dtype, zero_based, n_features, verify):
     """``(block, y, reading)`` of one shard file or CSR folder (runs on a worker)."""
-    from .._io._formats import read_matrix_reading
+    from .._io._formats import detect_format, read_matrix_reading
 
     kwargs = {}
-    if n_features is not None or zero_based != "auto":
+    if detect_format(path) == "svmlight":  # other formats are widened to n_features below
         kwargs = {"n_features": n_features, "zero_based": zero_based}
     X, y, reading = read_matrix_reading(path, dtype=dtype, verify=verify, **kwargs)
+    if n_features is not None and X.shape[1] > n_features:
+        raise ShardError(f"{path}: {X.shape[1]} columns, more than n_features = {n_features}")
     try:
         block = _as_rows(check_X(X))
     except (ValueError, TypeError) as exc:
@@ -301,6 +303,7 @@ def from_shards(
         sum(m[1] for m in meta),
         any(m[2] for m in meta),
     )
+    dX.reading = {"zero_based": base, "n_features": int(p)}
     has_y = [m[4] for m in meta]
     y = None
     if any(has_y):

@@ -62,8 +62,10 @@ class DaskDesignOperator:
         self.weighted = sample_weight is not None
         # The weights go to the workers as block slices; None is sent as None
         # (ones made on the worker), so an unweighted operator moves no n-vector.
-        self._s_arg = None if sample_weight is None else np.asarray(sample_weight, np.float64)
-        self.s = np.ones(self.n) if self._s_arg is None else self._s_arg
+        s = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        self.s = np.ones(self.n) if s is None else s
+        # Scattered once: every weighted pass then sends futures, not the values.
+        self._s_arg = X.keep(s)
         self.sqrt_s = np.sqrt(self.s)
         self.S = float(self.s.sum())
         self.fit_intercept = bool(fit_intercept)

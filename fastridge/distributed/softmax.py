@@ -7,6 +7,8 @@ fixed-order tree, the n x K parts gathered in row order.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from . import tasks
@@ -28,6 +30,8 @@ class DaskSoftmaxOperator:
         self.n_threads = int(n_threads)
         self.plain = DaskDesignOperator(X, None, False, n_threads)
         self._own_passes = 0
+        self._kept_key = None
+        self._kept_rows = None
 
     @property
     def shape(self):
@@ -52,11 +56,27 @@ class DaskSoftmaxOperator:
         self._own_passes += 1
         (out, tsum), U = self.X.run(
             tasks.softmax_hessp,
-            (np.asarray(P, np.float64), np.asarray(s, np.float64)),
+            self._kept(P, s),
             (self.n_classes, np.ascontiguousarray(V, np.float64), np.asarray(c, np.float64)),
             reduce="both",
         )
         return out, tsum, U
+
+    def _kept(self, P, s):
+        """``P`` and ``s`` on the workers, scattered once per Newton iteration.
+
+        The CG iterations of a Newton step call :meth:`hessp` with the same
+        ``P`` and ``s``; they are re-sent only when their bytes change (CRC-32
+        of each, a pass over n K doubles on the client, far cheaper than
+        sending them).
+        """
+        P = np.ascontiguousarray(P, np.float64)
+        s = np.ascontiguousarray(s, np.float64)
+        key = (P.shape, zlib.crc32(P), zlib.crc32(s))
+        if self._kept_key != key:
+            self._kept_rows = (self.X.keep(P), self.X.keep(s))
+            self._kept_key = key
+        return self._kept_rows
 
     def grad_diag(self, A, B):
         """``(X^T A, (X*X)^T B)``, one pass."""
