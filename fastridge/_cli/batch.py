@@ -42,7 +42,7 @@ from pathlib import Path
 from . import engine
 from . import inputs as fit_inputs
 from . import settings as fit_settings
-from .cluster import client_from_args, wants_cluster
+from .cluster import client_from_args, import_distributed, wants_cluster
 from .console import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -377,6 +377,8 @@ def cmd_batch(args, console):
         if not wants_cluster(args):
             return BatchRunner(entries, folder, args, console).run()
         from .batch_cluster import ClusterBatchRunner
+
+        import_distributed()  # without dask: one line before any work
 
         with contextlib.ExitStack() as stack:
             # the cluster starts when the first fit must run (none when all are current)

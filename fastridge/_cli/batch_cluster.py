@@ -28,6 +28,7 @@ import uuid
 
 from . import engine
 from .batch import BatchRunner, Terminated, sigterm_as_interrupt
+from .cluster import ClusterError
 from .console import EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
 from .jobs import BadJob
 
@@ -90,9 +91,15 @@ class ClusterBatchRunner(BatchRunner):
                         try:
                             inputs, rec = self._prepare(entry, t0)
                             if rec is None:
+                                if self._client is None:  # its start is no fit's time
+                                    started = time.perf_counter()
+                                    self._client = self._start_client()
+                                    t0 += time.perf_counter() - started
                                 future = self._submit(entry, index)
                                 running[future] = (index, entry, inputs, t0)
                                 continue
+                        except ClusterError:
+                            raise  # no cluster: the batch stops (one line)
                         except Exception as exc:
                             rec = self._failed(entry, exc, t0)
                     finish(index, rec)
@@ -126,10 +133,12 @@ class ClusterBatchRunner(BatchRunner):
         A written fit leaves ``running``; with ``--fail-fast`` the first failure
         stops the collection (the caller cancels the rest).
         """
+        failed = False
+        if not running:
+            return failed
         from distributed import as_completed
 
-        failed = False
-        for future in as_completed(list(running)):
+        for future in as_completed(list(running), loop=self.client.loop):
             index, fit, inputs, t0 = running[future]
             try:
                 outcome = future.result()

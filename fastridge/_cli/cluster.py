@@ -14,7 +14,9 @@ Without dask installed the options are a one-line error that says what to instal
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
+import warnings
 
 INSTALL_HINT = "pip install 'fastridge[dask]'"
 
@@ -101,12 +103,15 @@ def cluster_client(scheduler=None, n_workers=None, *, console=None):
                 ) from None
         else:
             try:
-                with _sigint_ignored():
+                with _sigint_ignored(), warnings.catch_warnings():
+                    # the scheduler's HTTP server (health checks) moving off a busy port
+                    warnings.filterwarnings("ignore", message="Port .* is already in use")
                     cluster = distributed.LocalCluster(
                         n_workers=int(n_workers),
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
+                        silence_logs=logging.ERROR,  # the command's output stays its own
                     )
                     client = distributed.Client(cluster, set_as_default=False)
             except (OSError, TimeoutError, RuntimeError) as exc:
