@@ -81,6 +81,8 @@ def check_X(X, *, name: str = "X", canonical: bool = True):
         Dense: C-contiguous float32/float64.  Sparse: the CSR/CSC arrays with
         float32/float64 data and one integer type for ``indices``/``indptr``.
     """
+    if getattr(type(X), "is_distributed", False) is True:
+        return X  # validated block by block where it was built (fastridge.distributed)
     if sp.issparse(X):
         if X.dtype.kind == "c":
             raise TypeError(f"{name} is complex; fastridge supports real-valued data only")
