@@ -59,7 +59,9 @@ def fit_loaded(X, y, settings, read_s, reading, texts, *, n_threads=None):
     outcome.info["data_reading"] = reading
     outcome.info["timings"] = {"read": read_s, **outcome.info["timings"]}
     outcome.info.update(
-        n_samples=int(X.shape[0]), n_features=int(X.shape[1]), nnz=int(getattr(X, "nnz", X.size))
+        n_samples=int(X.shape[0]),
+        n_features=int(X.shape[1]),
+        nnz=int(X.nnz if hasattr(X, "nnz") else X.size),
     )
     return outcome
 
