@@ -22,6 +22,10 @@ for it), prints what finished and what did not, and exits with 130 (143 for
 SIGTERM).  A failed fit is reported on one line and the others still run (exit
 status 1 at the end) unless ``--fail-fast``.
 
+On a Dask cluster (``--scheduler ADDRESS`` or ``--dask-workers N``) each fit is one
+task on a worker and the client writes its results exactly as above (same files,
+checksums, resume and exit statuses): see :mod:`fastridge._cli.batch_cluster`.
+
 Test hook: the environment variable ``FASTRIDGE_BATCH_TEST_DELAY`` (seconds) makes
 each fit sleep after its ``.npz`` temporary file is complete and before it is
 renamed into place, so that tests can interrupt a batch at a known point.
