@@ -278,6 +278,13 @@ def test_path_on_csr_folder_shards(tmp_path, a9a, scheduler):
     a, b = _arrays(one), _arrays(dist)
     np.testing.assert_allclose(b["lams"], a["lams"], rtol=1e-12)
     np.testing.assert_allclose(b["coef"], a["coef"], rtol=1e-6, atol=1e-6)
+    # probabilities on the folders at one lam of the path, as on the one file
+    pa, pb = tmp_path / "pa.npy", tmp_path / "pb.npy"
+    pred = ["--proba", "--lam-index", "1", "-q"]
+    assert main(["predict", str(dist), str(whole), "--out", str(pa), *pred]) == 0
+    assert main(["predict", str(dist), *folders, "--out", str(pb), *pred, *scheduler]) == 0
+    assert np.load(pb).shape == (X.shape[0], 2)
+    np.testing.assert_allclose(np.load(pb), np.load(pa), rtol=1e-13, atol=1e-13)
 
 
 @pytest.mark.xfail(
@@ -293,3 +300,17 @@ def test_cv_on_shards(batch_dir, scheduler, tmp_path, capsys):
     a, b = _arrays(one), _arrays(dist)
     np.testing.assert_allclose(b["mean_score"], a["mean_score"], rtol=1e-8)
     assert b["best_index"] == a["best_index"]
+
+
+@needs_core
+def test_corrupt_or_missing_shard_is_one_line_naming_it(batch_dir, scheduler, tmp_path, capsys):
+    bad = tmp_path / "bad.svm"
+    bad.write_text("1 3:1.5\n-1 2:x\n")
+    good = str(batch_dir / "a.svm")
+    assert main(["fit", good, str(bad), "--lam", "1", *scheduler]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("fastridge fit: error: ") and str(bad) in err[0]
+    missing = tmp_path / "missing.svm"
+    assert main(["fit", good, str(missing), "--lam", "1", *scheduler]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(missing) in err[0], err

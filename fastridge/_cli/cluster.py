@@ -111,7 +111,8 @@ def cluster_client(scheduler=None, n_workers=None, *, console=None):
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
-                        silence_logs=logging.ERROR,  # the command's output stays its own
+                        # the command's output stays its own (a failed task is its error)
+                        silence_logs=logging.CRITICAL,
                     )
                     client = distributed.Client(cluster, set_as_default=False)
             except (OSError, TimeoutError, RuntimeError) as exc:

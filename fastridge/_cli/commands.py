@@ -164,17 +164,15 @@ def _predict_on_cluster(args, console, arrays, meta, p):
     from . import shards
 
     stored = (meta.get("data_reading") or {}).get("zero_based")
-    zero_based = args.zero_based
-    if zero_based is None and stored is not None:
-        zero_based = "yes" if stored else "no"
     with client_from_args(args, console) as client:
         X, paths = shards.load_predict_shards(
             args.data,
             client,
             dtype=args.dtype,
-            zero_based=zero_based,
+            zero_based=args.zero_based,
+            stored_zero_based=None if stored is None else ("yes" if stored else "no"),
             verify=args.verify,
-            n_features=p,
+            p=p,
         )
         if X.shape[1] != p:
             raise fit_inputs.io_module().InputError(

@@ -155,10 +155,26 @@ def distributed_decision(dX, coef, intercept):
     return scores.reshape(n, *lead) + np.asarray(intercept, dtype=np.float64)
 
 
-def load_predict_shards(data, client, *, dtype, zero_based, verify, n_features):
-    """The DistributedX of ``predict``'s shards, read at the model's width."""
+def load_predict_shards(data, client, *, dtype, zero_based, stored_zero_based, verify, p):
+    """The DistributedX of ``predict``'s shards; svmlight shards are read at the model's width.
+
+    ``zero_based`` is ``--zero-based`` (svmlight only, as for one file);
+    ``stored_zero_based`` the model's reading, used for svmlight shards when it is None.
+    Shards of other formats keep their stored width (checked by the caller).
+    """
+    fio = io_module()
     paths = expand_shards(data)
+    svmlight = all(fio.detect_format(str(path)) == "svmlight" for path in paths)
+    if not svmlight and zero_based not in (None, "auto"):
+        raise fio.InputError(f"{describe(paths)}: --zero-based applies to svmlight files only")
+    if zero_based is None and svmlight:
+        zero_based = stored_zero_based
     X, _ = _from_shards(
-        paths, client, dtype=dtype, zero_based=zero_based, verify=verify, n_features=n_features
+        paths,
+        client,
+        dtype=dtype,
+        zero_based=zero_based if svmlight else "auto",
+        verify=verify,
+        n_features=p if svmlight else None,
     )
     return X, paths
