@@ -22,6 +22,11 @@ One module per concern:
 ``jobs`` / ``batch``
     The job file (parsing, defaults, expansion, validation) and the batch runner
     (progress, resume, interruption).
+``cluster`` / ``batch_cluster`` / ``shards``
+    ``--scheduler ADDRESS`` / ``--dask-workers N`` (a ``distributed.Client``, closing
+    what it started); ``batch`` with each fit a Dask task and the results written by
+    the client; ``fit`` / ``path`` / ``cv`` / ``predict`` on a list or folder of shards
+    (:func:`fastridge.distributed.from_shards`).
 ``demo`` / ``info``
     ``demo`` (a9a); ``info`` (versions, threads, Numba cache) and the version string.
 

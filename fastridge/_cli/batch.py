@@ -22,6 +22,10 @@ for it), prints what finished and what did not, and exits with 130 (143 for
 SIGTERM).  A failed fit is reported on one line and the others still run (exit
 status 1 at the end) unless ``--fail-fast``.
 
+On a Dask cluster (``--scheduler ADDRESS`` or ``--dask-workers N``) each fit is one
+task on a worker and the client writes its results exactly as above (same files,
+checksums, resume and exit statuses): see :mod:`fastridge._cli.batch_cluster`.
+
 Test hook: the environment variable ``FASTRIDGE_BATCH_TEST_DELAY`` (seconds) makes
 each fit sleep after its ``.npz`` temporary file is complete and before it is
 renamed into place, so that tests can interrupt a batch at a known point.
@@ -42,6 +46,7 @@ from pathlib import Path
 from . import engine
 from . import inputs as fit_inputs
 from . import settings as fit_settings
+from .cluster import client_from_args, import_distributed, wants_cluster
 from .console import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -194,26 +199,42 @@ class BatchRunner:
         self.console.error(text)
 
     # -- one fit
-    def _run_one(self, fit):
-        """Fit, write the .npz then the .json; returns the record (status done/skipped)."""
-        t0 = time.perf_counter()
+    def _prepare(self, fit, t0):
+        """Checksum ``fit``'s inputs; returns ``(inputs, record)``.
+
+        ``record`` is the "skipped" record when the results in the folder are complete
+        and current, else None (the fit must run: its old summary is then removed
+        first, so that it cannot vouch for a new result).
+        """
         files = fit_settings.input_files(fit.settings, fit.base_dir)
         fit_settings.check_inputs_exist(files)
         inputs = fit_inputs.checksum_inputs(files, self.checksum_cache)
         reason = stale_reason(fit, inputs, self.folder)
-        if reason is None:
-            rec = json.loads((self.folder / f"{fit.name}.json").read_text(encoding="utf-8"))
-            return self._record(fit.name, "skipped", rec, time.perf_counter() - t0)
-        self.console.detail(f"{fit.name}: running ({reason})")
         summary_path = self.folder / f"{fit.name}.json"
+        if reason is None:
+            rec = json.loads(summary_path.read_text(encoding="utf-8"))
+            return inputs, self._record(fit.name, "skipped", rec, time.perf_counter() - t0)
+        self.console.detail(f"{fit.name}: running ({reason})")
         with contextlib.suppress(FileNotFoundError):
             summary_path.unlink()  # an old summary must not vouch for a new result
+        return inputs, None
+
+    def _run_one(self, fit):
+        """Fit, write the .npz then the .json; returns the record (status done/skipped)."""
+        t0 = time.perf_counter()
+        inputs, skipped = self._prepare(fit, t0)
+        if skipped is not None:
+            return skipped
         outcome = engine.run_settings(
             fit.settings,
             base_dir=fit.base_dir,
             n_threads=self.args.threads,
             verify=getattr(self.args, "verify", True),
         )
+        return self._write(fit, outcome, inputs, t0)
+
+    def _write(self, fit, outcome, inputs, t0):
+        """Write the ``.npz`` then the ``.json`` of a finished fit; returns its record."""
         for text in outcome.info["warnings"]:
             self.console.warn(f"job {fit.name}: {text}")
         meta = engine.result_meta(fit.settings, outcome, inputs, n_threads=self.args.threads)
@@ -232,7 +253,7 @@ class BatchRunner:
         }
         summary = _canonical(summary)
         summary[SUMMARY_CHECKSUM] = summary_checksum(summary)
-        atomic_write_json(summary_path, summary)
+        atomic_write_json(self.folder / f"{fit.name}.json", summary)
         return self._record(fit.name, "done", summary, time.perf_counter() - t0)
 
     def _record(self, name, status, summary=None, seconds=None, error=None):
@@ -310,14 +331,16 @@ class BatchRunner:
         try:
             return self._run_one(entry)
         except Exception as exc:
-            if self.console.debug:
-                import traceback
+            return self._failed(entry, exc, t0)
 
-                traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-            message = f"{entry.where}: {describe_exception(exc)}"
-            return self._record(
-                entry.name, "failed", seconds=time.perf_counter() - t0, error=message
-            )
+    def _failed(self, entry, exc, t0):
+        """The "failed" record of ``entry`` (the traceback first under ``--debug``)."""
+        if self.console.debug:
+            import traceback
+
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+        message = f"{entry.where}: {describe_exception(exc)}"
+        return self._record(entry.name, "failed", seconds=time.perf_counter() - t0, error=message)
 
     def _print_summary(self, interrupted):
         console = self.console
@@ -347,7 +370,7 @@ class BatchRunner:
 
 
 def cmd_batch(args, console):
-    """``fastridge batch JOBS --out DIR [--fail-fast]``."""
+    """``fastridge batch JOBS --out DIR [--fail-fast] [--scheduler A | --dask-workers N]``."""
     entries = read_job_file(args.jobs, dtype=args.dtype)
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -355,4 +378,15 @@ def cmd_batch(args, console):
         removed = clean_temp_files(folder)
         if removed:
             console.detail(f"removed {len(removed)} temporary file(s) of an earlier run")
-        return BatchRunner(entries, folder, args, console).run()
+        if not wants_cluster(args):
+            return BatchRunner(entries, folder, args, console).run()
+        from .batch_cluster import ClusterBatchRunner
+
+        import_distributed()  # without dask: one line before any work
+
+        with contextlib.ExitStack() as stack:
+            # the cluster starts when the first fit must run (none when all are current)
+            def start():
+                return stack.enter_context(client_from_args(args, console))
+
+            return ClusterBatchRunner(entries, folder, args, console, start).run()

@@ -8,16 +8,25 @@ import warnings
 from . import engine
 from . import inputs as fit_inputs
 from . import settings as fit_settings
+from .cluster import client_from_args, wants_cluster
 from .results import atomic_write, load_result, predict, save_result
 from .settings import DEFAULT_LAM
 
 
-def settings_from_args(args):
-    """The settings of ``fit`` / ``path`` / ``cv`` from their options."""
+def _one_data(args):
+    """The one DATA path of a command run without a cluster (the parser checked it)."""
+    return args.data[0] if isinstance(args.data, list) else args.data
+
+
+def settings_from_args(args, data=None):
+    """The settings of ``fit`` / ``path`` / ``cv`` from their options.
+
+    ``data``: the shard paths of a run on a cluster (default: the one DATA path).
+    """
     settings = {
         "task": args.task,
         "mode": args.command,
-        "data": args.data,
+        "data": _one_data(args) if data is None else data,
         "targets": args.targets,
         "fit_intercept": args.fit_intercept,
         "solver": args.solver,
@@ -38,16 +47,21 @@ def settings_from_args(args):
 def cmd_fit(args, console):
     """``fit``, ``path`` and ``cv``: one fit from files, an optional result file."""
     t0 = time.perf_counter()
-    settings = settings_from_args(args)
-    files = fit_settings.input_files(settings)
-    fit_settings.check_inputs_exist(files)
-    outcome = engine.run_settings(settings, n_threads=args.threads, verify=args.verify)
+    if wants_cluster(args):
+        settings, outcome, inputs = _fit_on_cluster(args, console)
+    else:
+        settings = settings_from_args(args)
+        files = fit_settings.input_files(settings)
+        fit_settings.check_inputs_exist(files)
+        outcome = engine.run_settings(settings, n_threads=args.threads, verify=args.verify)
+        inputs = None
     if args.command == "fit" and args.lam is None:  # after the fit: an error stays one line
         console.note(
             f"no --lam given: using lam = {DEFAULT_LAM:g} (the default, as LIBLINEAR's "
             "C = 1 and scikit-learn's alpha = 1)"
         )
-    inputs = fit_inputs.checksum_inputs(files)
+    if inputs is None:
+        inputs = fit_inputs.checksum_inputs(files)
     meta = engine.result_meta(settings, outcome, inputs, n_threads=args.threads)
     meta["timings"]["total"] = time.perf_counter() - t0
     if args.out:
@@ -62,6 +76,30 @@ def cmd_fit(args, console):
     return 0
 
 
+def _fit_on_cluster(args, console):
+    """``fit`` / ``path`` / ``cv`` on shards: ``(settings, outcome, inputs)``."""
+    from . import shards
+
+    paths = shards.expand_shards(args.data)
+    settings = settings_from_args(args, data=[str(p) for p in paths])
+    target_file = fit_settings.input_files({"data": ".", "targets": args.targets})["targets"]
+    fit_settings.check_inputs_exist({"targets": target_file})
+    with client_from_args(args, console) as client:
+        outcome = shards.run_shard_settings(
+            settings, client, n_threads=args.threads, verify=args.verify
+        )
+        inputs = shards.checksum_shards(paths, args.targets, client)
+    return settings, outcome, inputs
+
+
+def _data_name(data):
+    if isinstance(data, list):
+        from .shards import describe
+
+        return describe(data)
+    return data
+
+
 def _print_fit(console, s, meta, arrays, out):
     import numpy as np
 
@@ -72,7 +110,7 @@ def _print_fit(console, s, meta, arrays, out):
     else:
         what = f"{s['folds']}-fold cross-validation" if s["folds"] else "leave-one-out / GCV"
     console.info(
-        f"{s['mode']} {s['task']} on {s['data']} ({meta['n_samples']:,} x "
+        f"{s['mode']} {s['task']} on {_data_name(s['data'])} ({meta['n_samples']:,} x "
         f"{meta['n_features']:,}, nnz {meta['nnz']:,}): {what}"
     )
     if s["mode"] == "cv":
@@ -102,6 +140,58 @@ def cmd_predict(args, console):
     arrays, meta = load_result(args.result)
     p = int(np.shape(arrays["coef"])[-1])
     fio = fit_inputs.io_module()
+    if wants_cluster(args):
+        pred = _predict_on_cluster(args, console, arrays, meta, p)
+    else:
+        pred = _predict_local(args, console, arrays, meta, p, fio)
+    data = _one_data(args) if not wants_cluster(args) else args.data
+    if args.out:
+        atomic_write(args.out, lambda fh: np.save(fh, pred))
+        console.info(f"wrote {args.out}: predictions of shape {pred.shape}")
+    elif not console.json_mode and not console.quiet:
+        for row in pred.reshape(pred.shape[0], -1):
+            print(" ".join(_fmt(v) for v in row))
+    report = {"command": "predict", "result": args.result, "data": data, "out": args.out}
+    report["shape"] = list(pred.shape)
+    if not args.out:
+        report["predictions"] = pred
+    console.emit_json(report)
+    return 0
+
+
+def _predict_on_cluster(args, console, arrays, meta, p):
+    """``predict`` on shards: one task per block computes its rows' scores."""
+    from . import shards
+
+    stored = (meta.get("data_reading") or {}).get("zero_based")
+    with client_from_args(args, console) as client:
+        X, paths = shards.load_predict_shards(
+            args.data,
+            client,
+            dtype=args.dtype,
+            zero_based=args.zero_based,
+            stored_zero_based=None if stored is None else ("yes" if stored else "no"),
+            verify=args.verify,
+            p=p,
+        )
+        if X.shape[1] != p:
+            raise fit_inputs.io_module().InputError(
+                f"{shards.describe(paths)}: {X.shape[1]} features, but {args.result} was "
+                f"fitted on {p}"
+            )
+        return predict(
+            arrays,
+            meta,
+            X,
+            proba=args.proba,
+            lam_index=args.lam_index,
+            decision=shards.distributed_decision,
+        )
+
+
+def _predict_local(args, console, arrays, meta, p, fio):
+    """``predict`` on one data file read by this process."""
+    args.data = _one_data(args)
     zero_based = _predict_zero_based(args, meta, console)
     # svmlight text has no trailing all-zero columns: read it at the model's width.
     X, _, _, texts = fit_inputs.read_data(
@@ -117,19 +207,7 @@ def cmd_predict(args, console):
         raise fio.InputError(
             f"{args.data}: {X.shape[1]} features, but {args.result} was fitted on {p}"
         )
-    pred = predict(arrays, meta, X, proba=args.proba, lam_index=args.lam_index)
-    if args.out:
-        atomic_write(args.out, lambda fh: np.save(fh, pred))
-        console.info(f"wrote {args.out}: predictions of shape {pred.shape}")
-    elif not console.json_mode and not console.quiet:
-        for row in pred.reshape(pred.shape[0], -1):
-            print(" ".join(_fmt(v) for v in row))
-    report = {"command": "predict", "result": args.result, "data": args.data, "out": args.out}
-    report["shape"] = list(pred.shape)
-    if not args.out:
-        report["predictions"] = pred
-    console.emit_json(report)
-    return 0
+    return predict(arrays, meta, X, proba=args.proba, lam_index=args.lam_index)
 
 
 def _predict_zero_based(args, meta, console):

@@ -45,12 +45,23 @@ def run_settings(settings, *, base_dir=None, n_threads=None, verify=True):
     another file the same way.
     """
     X, y, read_s, reading, texts = load_inputs(settings, base_dir, verify=verify)
+    return fit_loaded(X, y, settings, read_s, reading, texts, n_threads=n_threads)
+
+
+def fit_loaded(X, y, settings, read_s, reading, texts, *, n_threads=None):
+    """:func:`fit_arrays` on inputs read in ``read_s`` seconds, with their reading facts.
+
+    ``X`` may be a ``fastridge.distributed.DistributedX`` (the shards of
+    :mod:`fastridge._cli.shards`).
+    """
     outcome = fit_arrays(X, y, settings, n_threads=n_threads)
     outcome.info["warnings"] = [*texts, *outcome.info["warnings"]]
     outcome.info["data_reading"] = reading
     outcome.info["timings"] = {"read": read_s, **outcome.info["timings"]}
     outcome.info.update(
-        n_samples=int(X.shape[0]), n_features=int(X.shape[1]), nnz=int(getattr(X, "nnz", X.size))
+        n_samples=int(X.shape[0]),
+        n_features=int(X.shape[1]),
+        nnz=int(X.nnz if hasattr(X, "nnz") else X.size),
     )
     return outcome
 

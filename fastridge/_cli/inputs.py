@@ -75,9 +75,6 @@ def load_inputs(settings, base_dir=None, *, verify=True):
     is NaN or infinite, a CSR folder fails its checks, or logistic targets are
     real-valued.
     """
-    import numpy as np
-
-    fio = io_module()
     t0 = time.perf_counter()
     data = resolve_path(settings["data"], base_dir)
     X, labels, reading, texts = read_data(
@@ -86,19 +83,33 @@ def load_inputs(settings, base_dir=None, *, verify=True):
         zero_based=settings.get("zero_based", "auto"),
         verify=verify,
     )
+    y = read_fit_targets(settings, base_dir, X.shape[0], labels, data)
+    _check_finite_matrix(X, str(data))
+    return X, y, time.perf_counter() - t0, reading, texts
+
+
+def read_fit_targets(settings, base_dir, n_rows, labels, data):
+    """The targets of a fit for ``n_rows`` rows read from ``data``: checked, named.
+
+    ``--targets`` when given, else the ``labels`` read with the data; an InputError
+    names the file when the length differs, a value is NaN or infinite, or logistic
+    targets are real-valued.
+    """
+    import numpy as np
+
+    fio = io_module()
     spec, target_file = resolve_targets(settings.get("targets"), base_dir)
-    y = fio.read_targets(spec, X.shape[0], labels=labels)
+    y = fio.read_targets(spec, n_rows, labels=labels)
     y = np.asarray(y)
     source = str(target_file) if target_file is not None else f"{data} (labels)"
-    if y.shape[0] != X.shape[0]:
-        raise fio.InputError(f"{source}: {y.shape[0]} targets for the {X.shape[0]} rows of {data}")
-    _check_finite_matrix(X, str(data))
+    if y.shape[0] != n_rows:
+        raise fio.InputError(f"{source}: {y.shape[0]} targets for the {n_rows} rows of {data}")
     if y.dtype.kind in "fc":
         bad = np.flatnonzero(~np.isfinite(y.reshape(y.shape[0], -1)).all(axis=1))
         if bad.size:
             raise fio.InputError(f"{source}: target of row {int(bad[0])} is {y[bad[0]]!r}")
     check_class_labels(y, settings.get("task"), source)
-    return X, y, time.perf_counter() - t0, reading, texts
+    return y
 
 
 def _check_finite_matrix(X, source):

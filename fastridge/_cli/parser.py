@@ -32,6 +32,27 @@ class Parser(argparse.ArgumentParser):
             EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n"
         )
 
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extra = super().parse_known_args(args, namespace)
+        subparsers = getattr(self, "subparsers", None)  # the top-level parser only
+        command = getattr(namespace, "command", None)
+        if subparsers and command in subparsers:
+            _check_shards(subparsers[command], namespace)
+        return namespace, extra
+
+
+def _check_shards(parser, args):
+    """Several DATA paths are shards: they need a cluster (a usage error otherwise)."""
+    data = getattr(args, "data", None)
+    if not isinstance(data, list) or len(data) < 2:
+        return
+    if getattr(args, "scheduler", None) or getattr(args, "dask_workers", None):
+        return
+    parser.error(
+        f"{len(data)} DATA paths given: several shards need --scheduler ADDRESS or "
+        "--dask-workers N (one DATA path otherwise)"
+    )
+
 
 def positive_float(text):
     """argparse type: a float > 0."""
@@ -107,9 +128,38 @@ def _global_options():
     return common
 
 
+def _cluster_options(p, *, shards):
+    """``--scheduler ADDRESS`` / ``--dask-workers N`` (see :mod:`fastridge._cli.cluster`)."""
+    g = p.add_argument_group("Dask cluster (needs fastridge[dask])")
+    what = (
+        "fit on the DATA shards (each opened by a worker)" if shards else "run the fits as tasks"
+    )
+    one = g.add_mutually_exclusive_group()
+    one.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help=f"{what} on the Dask cluster of this scheduler (tcp://host:8786, or a "
+        "scheduler file .json); the files must be readable at the same paths on the workers",
+    )
+    one.add_argument(
+        "--dask-workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help=f"{what} on a local Dask cluster of N single-threaded worker processes",
+    )
+
+
+_DATA_HELP = (
+    "svmlight (.gz/.bz2), .npz, .mtx, .npy or CSR folder; with --scheduler / --dask-workers "
+    "also several shards (CSR folders or svmlight files) or a folder of them"
+)
+
+
 def _fit_options(p, *, lam_required):
     """DATA and the options of a fit (``fit``, ``path``, ``cv``)."""
-    p.add_argument("data", metavar="DATA", help="svmlight (.gz/.bz2), .npz, .mtx, .npy or folder")
+    p.add_argument("data", metavar="DATA", nargs="+", help=_DATA_HELP)
     p.add_argument(
         "--targets",
         metavar="SPEC",
@@ -139,6 +189,7 @@ def _fit_options(p, *, lam_required):
     p.add_argument("--max-iter", type=positive_int, default=None, metavar="N")
     p.add_argument("--out", metavar="RESULT.npz", default=None, help="write the result file")
     _reading_options(p)
+    _cluster_options(p, shards=True)
 
 
 def _reading_options(p, *, stored=False):
@@ -251,7 +302,7 @@ def _add_predict(add):
     """``fastridge predict``."""
     p = add("predict", "predict with a result file")
     p.add_argument("result", metavar="RESULT.npz")
-    p.add_argument("data", metavar="DATA")
+    p.add_argument("data", metavar="DATA", nargs="+", help=_DATA_HELP)
     p.add_argument("--out", metavar="PRED.npy", default=None, help="write the predictions here")
     p.add_argument(
         "--proba", action="store_true", help="logistic: class probabilities, not labels"
@@ -260,6 +311,7 @@ def _add_predict(add):
         "--lam-index", type=int, default=None, metavar="I", help="path result: use lams[I]"
     )
     _reading_options(p, stored=True)
+    _cluster_options(p, shards=True)
 
 
 def _add_convert(add):
@@ -289,6 +341,7 @@ def _add_batch(add):
     p.add_argument("--out", metavar="DIR", required=True, help="output folder")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed fit")
     _verify_option(p)
+    _cluster_options(p, shards=False)
 
 
 def _add_demo(add):

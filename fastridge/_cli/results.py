@@ -172,13 +172,14 @@ def decision_values(X, coef, intercept):
     return scores + np.asarray(intercept, dtype=np.float64)
 
 
-def predict(arrays, meta, X, *, proba=False, lam_index=None):
+def predict(arrays, meta, X, *, proba=False, lam_index=None, decision=decision_values):
     """Predictions of a result on ``X``.
 
     Ridge: ``X @ coef.T + intercept``.  Logistic: the class labels, or with
     ``proba`` the probabilities of the classes (columns in the order of
     ``classes``).  A path result predicts at every lam (a lam axis after the rows)
-    unless ``lam_index`` picks one.
+    unless ``lam_index`` picks one.  ``decision(X, coef, intercept)`` computes the
+    scores (:func:`decision_values`; on shards, one task per block).
     """
     import numpy as np
 
@@ -193,7 +194,7 @@ def predict(arrays, meta, X, *, proba=False, lam_index=None):
         has_lam_axis = False
     elif lam_index is not None:
         raise ValueError("--lam-index applies to path results only")
-    scores = decision_values(X, coef, intercept)
+    scores = decision(X, coef, intercept)
     if meta.get("task") == "ridge":
         if proba:
             raise ValueError("--proba applies to logistic results only")
