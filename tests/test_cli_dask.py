@@ -23,13 +23,6 @@ from fastridge.datasets import load_a9a
 
 pytest.importorskip("distributed")
 
-try:
-    import fastridge.distributed  # noqa: F401
-
-    HAVE_CORE = True
-except ImportError:
-    HAVE_CORE = False
-
 THREADS = ["--threads", "1"]
 DASK = ["--dask-workers", "2"]
 
@@ -216,19 +209,12 @@ def test_unreachable_scheduler_is_one_line(batch_dir, capsys, monkeypatch):
 
 # ----------------------------------------------------------------------------- shards
 
-needs_core = pytest.mark.xfail(
-    not HAVE_CORE,
-    reason="fastridge.distributed (the core of issue 12, branch i12) is not merged yet",
-    strict=False,
-)
-
 
 def _ridge_objective(X, y, coef, b, lam):
     r = y - X @ coef - b
     return 0.5 * float(r @ r) + 0.5 * lam * float(coef @ coef)
 
 
-@needs_core
 def test_fit_and_predict_on_svmlight_shards(tmp_path, a9a, scheduler, capsys):
     X, y = a9a
     whole, shards = tmp_path / "whole.svm", tmp_path / "shards"
@@ -260,7 +246,6 @@ def test_fit_and_predict_on_svmlight_shards(tmp_path, a9a, scheduler, capsys):
     np.testing.assert_allclose(np.load(pb), np.load(pa), rtol=1e-13, atol=1e-13)
 
 
-@needs_core
 def test_path_on_csr_folder_shards(tmp_path, a9a, scheduler):
     """``fastridge convert`` shards (CSR folders) as two paths; the path as on one file."""
     X, y = a9a
@@ -287,10 +272,6 @@ def test_path_on_csr_folder_shards(tmp_path, a9a, scheduler):
     np.testing.assert_allclose(np.load(pb), np.load(pa), rtol=1e-13, atol=1e-13)
 
 
-@pytest.mark.xfail(
-    reason="RidgeCV / LogisticRegressionCV take no DistributedX yet (core, issue 12 point 3)",
-    strict=False,
-)
 def test_cv_on_shards(batch_dir, scheduler, tmp_path, capsys):
     one, dist = tmp_path / "one.npz", tmp_path / "dist.npz"
     common = ["--n-lams", "3", "--folds", "3", *THREADS, "-q"]
@@ -302,7 +283,6 @@ def test_cv_on_shards(batch_dir, scheduler, tmp_path, capsys):
     assert b["best_index"] == a["best_index"]
 
 
-@needs_core
 def test_corrupt_or_missing_shard_is_one_line_naming_it(batch_dir, scheduler, tmp_path, capsys):
     bad = tmp_path / "bad.svm"
     bad.write_text("1 3:1.5\n-1 2:x\n")
