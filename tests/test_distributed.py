@@ -17,7 +17,7 @@ import scipy.sparse as sp
 import fastridge
 from fastridge._fit.validation import check_X
 from fastridge._operators.design import DesignOperator
-from tests._dask_cluster import make_cluster
+from tests._dask_cluster import local_client
 
 pytest.importorskip("distributed")
 from fastridge._operators.softmax import SoftmaxOperator
@@ -35,12 +35,8 @@ OFFSETS = [0, 17, 40, 40, 71, 120]
 
 @pytest.fixture(scope="module")
 def client():
-    cluster, client = make_cluster()
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
+    with local_client() as c:
+        yield c
 
 
 def _matrix(fmt, dtype, n=120, p=15, seed=0, shift=1.0):

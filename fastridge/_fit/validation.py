@@ -83,6 +83,10 @@ def check_X(X, *, name: str = "X", canonical: bool = True):
     """
     if getattr(type(X), "is_distributed", False) is True:
         return X  # validated block by block where it was built (fastridge.distributed)
+    if _is_dask_array(X):
+        from ..distributed import from_dask_array
+
+        return from_dask_array(X)  # its chunks validated on the workers
     if sp.issparse(X):
         if X.dtype.kind == "c":
             raise TypeError(f"{name} is complex; fastridge supports real-valued data only")

@@ -128,6 +128,8 @@ class DistributedX:
             split = [r.futures if isinstance(r, RowVector) else self.split(r) for r in rows]
             try:
                 return self._run_once(fn, split, args, reduce)
+            except ShardError:
+                raise  # a block whose task kills its workers: rerunning would kill more
             except Exception as exc:
                 restored = [r.restore(self.client) for r in kept]
                 if not self._recover(exc) and not any(restored):
@@ -205,11 +207,21 @@ class DistributedX:
 
 
 def _name_block(exc, sources):
-    """The exception, or a :class:`ShardError` naming the shard whose task failed on a worker."""
-    key = getattr(exc, "task", None) or getattr(exc, "key", None)
-    text = str(exc)
+    """A :class:`ShardError` naming the shard when ``exc`` says a block's task killed its workers.
+
+    Dask raises ``KilledWorker`` for a task that was running on every worker
+    that died while it ran, ``allowed-failures`` times (a block too large for
+    a worker's memory, a crash in reading it): that block is named.  Any other
+    exception is returned as it is (a worker-side error keeps its own type
+    and message; a worker lost for another reason is recovered by the caller).
+    """
+    if type(exc).__name__ != "KilledWorker":
+        return exc
+    key = str(getattr(exc, "task", "") or exc)
     for b, src in enumerate(sources):
-        if (key is not None and str(key).endswith(f"-b{b}")) or f"-b{b}'" in text:
-            kind = type(exc).__name__
-            return ShardError(f"{src.name}: the worker failed on this block ({kind}: {text})")
+        if key.endswith(f"-b{b}") or f"-b{b}'" in key:
+            return ShardError(
+                f"{src.name}: the workers running this block died "
+                f"({type(exc).__name__}; out of memory? see the worker logs)"
+            )
     return exc

@@ -136,7 +136,14 @@ def from_dask_array(A, client=None) -> DistributedX:
     from dask import delayed
     from distributed import default_client
 
-    client = client or default_client()
+    if client is None:
+        try:
+            client = default_client()
+        except ValueError:
+            raise ValueError(
+                "X is a dask array but no Dask client is running: start one first, "
+                "e.g. distributed.Client() (a local cluster) or Client('tcp://scheduler:8786')"
+            ) from None
     if A.ndim != 2 or len(A.chunks[1]) != 1:
         raise ValueError(
             f"X must be a 2-D dask array chunked along rows only (one column chunk); "
