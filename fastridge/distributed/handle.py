@@ -25,6 +25,14 @@ from .reduce import concat_rows, tree_reduce
 # pass is rerun only when a block was lost, and losing blocks this many times
 # in a row means the cluster is failing faster than it can be used.
 MAX_RECOVERIES = 5
+# Task arguments of at least this many bytes are broadcast to the workers
+# once per pass (one client round trip, W copies sent directly) rather than
+# sent with each of the B tasks through the scheduler (2 B copies): below it
+# the extra round trip costs more than the copies (p = 32,768 doubles).
+BROADCAST_BYTES = 256 * 1024
+# Seconds to wait for a worker to (re)join before rebuilding lost blocks; a
+# nanny restarts a dead worker in a few seconds on a loaded machine.
+RESTART_TIMEOUT = 120
 
 
 class ShardError(ValueError):
@@ -124,6 +132,7 @@ class DistributedX:
         ``"both"`` (results ``(summable, rows)``) the pair ``(sum, concatenation)``.
         """
         kept = [r for r in rows if isinstance(r, RowVector)]
+        lost_each_time = None  # blocks lost in every attempt so far: the suspects
         for _attempt in range(MAX_RECOVERIES + 1):
             split = [r.futures if isinstance(r, RowVector) else self.split(r) for r in rows]
             try:
@@ -132,16 +141,30 @@ class DistributedX:
                 raise  # a block whose task kills its workers: rerunning would kill more
             except Exception as exc:
                 restored = [r.restore(self.client) for r in kept]
-                if not self._recover(exc) and not any(restored):
+                lost = self._recover(exc)
+                if not lost and not any(restored):
                     raise
+                lost_each_time = (
+                    set(lost) if lost_each_time is None else lost_each_time & set(lost)
+                )
+        names = ", ".join(self.sources[b].name for b in sorted(lost_each_time or ()))
         raise ShardError(
-            f"the cluster lost blocks {MAX_RECOVERIES + 1} times in a row during one pass; "
-            "giving up (are workers running out of memory? see the worker logs)"
+            f"{names or 'some blocks'}: lost with their worker in each of "
+            f"{MAX_RECOVERIES + 1} attempts at one pass; giving up (a block too large "
+            "for a worker's memory? see the worker logs)"
         )
 
     def _run_once(self, fn, split, args, reduce):
         c = self.client
         tag = uuid.uuid4().hex[:8]
+        # A large vector (the iterate of a large-p problem) goes to each worker
+        # once, straight from the client, instead of once per task via the scheduler.
+        args = tuple(
+            c.scatter(a, broadcast=True, hash=False)
+            if isinstance(a, np.ndarray) and a.nbytes >= BROADCAST_BYTES
+            else a
+            for a in args
+        )
         futs = [
             c.submit(
                 fn,
@@ -165,13 +188,15 @@ class DistributedX:
             got = c.gather([tree_reduce(c, sums), *parts])
             return got[0], concat_rows(got[1:])
         except Exception as exc:
-            raise _name_block(exc, self.sources) from exc
+            raise _killed_block(futs, self.sources) or exc from exc
 
-    def _recover(self, exc) -> bool:
-        """Rebuild the blocks that are no longer held; whether any was (then rerun the pass)."""
+    def _recover(self, exc) -> list[int]:
+        """Rebuild the blocks that are no longer held; which were (then rerun the pass)."""
         lost = [b for b, f in enumerate(self.blocks) if f.status != "finished"]
         if not lost:
-            return False
+            return []
+        # Workers restart after a crash (their nanny): wait for one to come back.
+        self.client.wait_for_workers(1, timeout=RESTART_TIMEOUT)
         for b in lost:
             src = self.sources[b]
             if src.data is not None:
@@ -182,7 +207,7 @@ class DistributedX:
                 fn, fargs = src.load
                 self.blocks[b] = self.client.submit(fn, *fargs, pure=False)
         self.recoveries += len(lost)
-        return True
+        return lost
 
     def row_nnz_sq_sum(self) -> float:
         """``sum_i nnz_i^2`` (the cost of the rows' outer products), one pass over the indptrs."""
@@ -204,6 +229,20 @@ class DistributedX:
             f"DistributedX(shape=({n}, {p}), dtype={np.dtype(self.dtype).name}, "
             f"nnz={self.nnz}, blocks={self.n_blocks})"
         )
+
+
+def _killed_block(futs, sources):
+    """A :class:`ShardError` naming the first block whose task killed its workers, or None.
+
+    The error that reaches the waiting client may be a dependent's
+    cancellation; the block tasks themselves say which one Dask gave up on.
+    """
+    for f in futs:
+        if f.status == "error":
+            err = _name_block(f.exception(), sources)
+            if isinstance(err, ShardError):
+                return err
+    return None
 
 
 def _name_block(exc, sources):
