@@ -135,6 +135,22 @@ def _timed(fn, repeats: int, warmup: int = 1) -> dict:
     return _stats(ts)
 
 
+def _timed_cpu(fn, repeats: int, warmup: int = 1) -> tuple[dict, dict]:
+    """``(cpu, wall)`` statistics of ``fn``: process CPU seconds (what a single-threaded
+    kernel costs, without the time other processes took from it on a shared machine)
+    and wall seconds."""
+    for _ in range(warmup):
+        fn()
+    cpu, wall = [], []
+    for _ in range(repeats):
+        gc.collect()
+        c0, t0 = time.process_time(), time.perf_counter()
+        fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return _stats(cpu), _stats(wall)
+
+
 def depth(w: int) -> int:
     return math.ceil(math.log2(w)) if w > 1 else 0
 
@@ -283,12 +299,12 @@ def measure_kernel(n_rows: int, p_list: list[int], repeats: int, quick: bool) ->
             log(f"[kernel] built {what} in {time.perf_counter() - t0:.1f} s")
         op = DesignOperator(X, None, True, 1)
         v = np.random.default_rng(0).standard_normal(X.shape[1])
-        st = _timed(lambda op=op, v=v: op.gram_matvec(v), repeats, warmup=2)
+        st, st_wall = _timed_cpu(lambda op=op, v=v: op.gram_matvec(v), repeats, warmup=2)
         # the same pass on the first tenth of the rows: the intercept of
         # t(rows) = c0 + t_nnz * nnz gives the per-block O(p) cost (accumulator)
         Xs = X[: max(1, X.shape[0] // 10)]
         ops = DesignOperator(Xs, None, True, 1)
-        sts = _timed(lambda op=ops, v=v: op.gram_matvec(v), repeats, warmup=2)
+        sts, _ = _timed_cpu(lambda op=ops, v=v: op.gram_matvec(v), repeats, warmup=2)
         t_nnz = (st["median"] - sts["median"]) / (X.nnz - Xs.nnz)
         c0 = max(0.0, st["median"] - t_nnz * X.nnz)
         per_nnz_runs = np.asarray(st["runs"]) / X.nnz
@@ -297,7 +313,8 @@ def measure_kernel(n_rows: int, p_list: list[int], repeats: int, quick: bool) ->
             "shape": list(X.shape),
             "nnz": int(X.nnz),
             "nnz_per_row": X.nnz / X.shape[0],
-            "full": st,
+            "full": st,  # CPU seconds
+            "full_wall": st_wall,
             "tenth": {**sts, "nnz": int(Xs.nnz)},
             "t_nnz_total": float(np.median(per_nnz_runs)),
             "t_nnz_total_q25": float(np.quantile(per_nnz_runs, 0.25)),
@@ -306,7 +323,8 @@ def measure_kernel(n_rows: int, p_list: list[int], repeats: int, quick: bool) ->
             "c0_seconds": float(c0),
         }
         log(
-            f"[kernel] {what}: gram pass {st['median'] * 1e3:.1f} ms, "
+            f"[kernel] {what}: gram pass {st['median'] * 1e3:.1f} ms CPU "
+            f"({st_wall['median'] * 1e3:.1f} ms wall), "
             f"{st['median'] / X.nnz * 1e9:.2f} ns/nnz (slope {t_nnz * 1e9:.2f}, "
             f"c0 {c0 * 1e3:.2f} ms)"
         )
@@ -354,58 +372,68 @@ def _lstsq(A, b):
     return coef
 
 
+# hops of one p-vector per operation: a tree (ceil(log2 W) levels + the client's hop)
+# or a fan-out of W copies; the empty pass crosses two trees (broadcast, reduction)
+HOPS = {
+    "gather": lambda w: 1,
+    "reduce": lambda w: depth(w) + 1,
+    "bcast_scatter": lambda w: depth(w) + 1,
+    "bcast_peer": lambda w: w,
+    "bcast_arg": lambda w: w,
+    "empty_pass": lambda w: 2 * (depth(w) + 1),
+}
+
+
 def fit_constants(clusters: list[dict], repeats: int) -> dict:
-    """Least-squares fits on the medians; spread = the same fits on each repetition."""
-    ws = [c["workers"] for c in clusters]
-
-    def fit(kind, cols, stat="median"):
-        A, b = [], []
+    """Per cluster size W and operation: ``t(p) = a_W + b_W 8 p`` by least squares on the
+    medians over p (the per-rep fits give the range of ``b_W``); the per-hop seconds per
+    byte ``beta_W = b_W / hops(W)``.  On a loaded 2-core machine a joint fit over W
+    (intercepts and slopes in W) is dominated by the contention of W processes on 2
+    cores, so the constants of the model are taken per W and summarised: ``beta`` =
+    the median over W of the empty pass's per-hop ``beta_W`` (range over W); the
+    latency = one task's round trip and the scheduler's cost per task in a long map,
+    at the smallest W (the least contended)."""
+    per = {}
+    for kind, hops in HOPS.items():
+        rows = []
         for c in clusters:
-            for ps, r in c["per_p"].items():
-                if kind in r:
-                    A.append(cols(c["workers"], 8.0 * int(ps)))
-                    b.append(r[kind]["median"] if stat == "median" else r[kind]["runs"][stat])
-        A, b = np.array(A, float), np.array(b, float)
-        return _lstsq(A, b), A, b
-
-    def with_spread(kind, cols, names):
-        coef, A, b = fit(kind, cols)
-        reps = np.array([fit(kind, cols, r)[0] for r in range(repeats)])
-        resid = b - A @ coef
-        out = {
-            "model": " + ".join(names),
-            "rel_rms_residual": float(np.sqrt(np.mean((resid / b) ** 2))),
-        }
-        for k, name in enumerate(names):
-            out[name] = float(coef[k])
-            out[name + "_range"] = [float(reps[:, k].min()), float(reps[:, k].max())]
-        return out
-
-    hops = lambda w: depth(w) + 1  # noqa: E731
-    tree = ["alpha", "alpha_hop*hops", "beta*hops*8p"]
-    lin = ["alpha", "alpha_w*W", "beta*W*8p"]
+            w = c["workers"]
+            ps = [int(p) for p, r in c["per_p"].items() if kind in r]
+            if len(ps) < 2:
+                continue
+            A = np.c_[np.ones(len(ps)), 8.0 * np.array(ps, float)]
+            med = [c["per_p"][str(p)][kind]["median"] for p in ps]
+            a, b = _lstsq(A, med)
+            reps = [
+                _lstsq(A, [c["per_p"][str(p)][kind]["runs"][r] for p in ps])[1]
+                for r in range(repeats)
+            ]
+            h = hops(w)
+            rows.append(
+                {
+                    "workers": w,
+                    "hops": h,
+                    "a": float(a),
+                    "b": float(b),
+                    "beta_hop": float(b / h),
+                    "beta_hop_range": [float(min(reps) / h), float(max(reps) / h)],
+                }
+            )
+        per[kind] = rows
+    betas = [r["beta_hop"] for r in per["empty_pass"]]
+    w0 = min(clusters, key=lambda c: c["workers"])
     fits = {
-        "gather": with_spread("gather", lambda w, b: [1.0, b], ["alpha", "beta*8p"]),
-        "reduce_tree": with_spread("reduce", lambda w, b: [1.0, hops(w), hops(w) * b], tree),
-        "bcast_scatter_tree": with_spread(
-            "bcast_scatter", lambda w, b: [1.0, hops(w), hops(w) * b], tree
-        ),
-        "bcast_peer_linear": with_spread("bcast_peer", lambda w, b: [1.0, w, w * b], lin),
-        "bcast_arg_linear": with_spread("bcast_arg", lambda w, b: [1.0, w, w * b], lin),
-        # the model used for the extrapolation: scheduler cost linear in the tasks
-        # (W block tasks + W - 1 adds), bytes through 2 trees of hops levels
-        "empty_pass": with_spread(
-            "empty_pass",
-            lambda w, b: [1.0, w, 2 * hops(w) * b],
-            ["alpha", "alpha_w*W", "beta*2*hops*8p"],
-        ),
+        "per_workers": per,
+        "beta": float(np.median(betas)),
+        "beta_range": [float(min(betas)), float(max(betas))],
+        "alpha_rt": w0["single_task"]["median"],
+        "c_task": w0["throughput_100w"]["median"] / (100 * w0["workers"])
+        if "throughput_100w" in w0
+        else None,
+        "alpha_from_workers": w0["workers"],
     }
-    lat = [c["latency"]["median"] for c in clusters]
-    coef = _lstsq([[1.0, w] for w in ws], lat)
     fits["latency"] = {
         "per_workers": {str(c["workers"]): c["latency"] for c in clusters},
-        "alpha0": float(coef[0]),
-        "alpha_per_task": float(coef[1]),
         "single_task": {str(c["workers"]): c["single_task"]["median"] for c in clusters},
         "per_task_in_map": {
             str(c["workers"]): c["throughput_100w"]["median"] / (100 * c["workers"])
@@ -420,10 +448,10 @@ def fit_constants(clusters: list[dict], repeats: int) -> dict:
 # the model and its extrapolation
 
 
-def comm_seconds(W, p, fit, beta):
-    """Scheduler and communication seconds of one pass: the empty-pass fit
-    ``alpha + alpha_w W + beta 2 (ceil(log2 W) + 1) 8 p`` with ``beta`` given."""
-    return fit["alpha"] + fit["alpha_w*W"] * W + beta * 2 * (depth(W) + 1) * 8.0 * p
+def comm_seconds(W, p, alpha_rt, c_task, beta):
+    """Scheduler and communication seconds of one pass: a round trip, ``2W - 1`` tasks
+    (W blocks, W - 1 adds) and two trees of ``ceil(log2 W) + 1`` hops of 8p bytes."""
+    return alpha_rt + c_task * (2 * W - 1) + beta * 2 * (depth(W) + 1) * 8.0 * p
 
 
 def extrapolate(kernel, fits, iters, bandwidth, n_rows, workers, ps, doc_latency) -> dict:
@@ -432,8 +460,7 @@ def extrapolate(kernel, fits, iters, bandwidth, n_rows, workers, ps, doc_latency
     nnz_row = kernel[min(kernel, key=int)]["nnz_per_row"]
     nnz = nnz_row * n_rows
     kp = sorted(int(k) for k in kernel)
-    fit = fits["empty_pass"]
-    beta_loop = max(fit["beta*2*hops*8p"], 0.0)
+    beta_loop = max(fits["beta"], 0.0)
     typical = next((it for it in iters if it["rho"] == 1e-2), iters[0] if iters else None)
     passes = typical["n_passes"] if typical else None
     out = {
@@ -441,21 +468,22 @@ def extrapolate(kernel, fits, iters, bandwidth, n_rows, workers, ps, doc_latency
         "nnz_per_row": nnz_row,
         "nnz": nnz,
         "bandwidth": bandwidth,
-        "alpha": fit["alpha"],
-        "alpha_w": fit["alpha_w*W"],
+        "alpha_rt": fits["alpha_rt"],
+        "c_task": fits["c_task"],
         "beta_loopback": beta_loop,
         "beta_network": 1.0 / bandwidth + beta_loop,
         "passes_per_fit": passes,
         "rho": typical["rho"] if typical else None,
         "tables": {},
     }
-    doc_fit = {**fit, "alpha": doc_latency[0], "alpha_w*W": doc_latency[1]}
+    meas = (fits["alpha_rt"], fits["c_task"])
     out["doc_latency"] = list(doc_latency)
-    for net, beta, f in (
-        ("network", out["beta_network"], fit),
-        ("network_float32", out["beta_network"] / 2, fit),
-        ("network_doc_latency", out["beta_network"], doc_fit),
-        ("loopback", beta_loop, fit),
+    for net, beta, lat in (
+        ("network", out["beta_network"], meas),
+        ("network_float32", out["beta_network"] / 2, meas),
+        ("network_doc_latency", out["beta_network"], doc_latency),
+        ("network_doc_latency_float32", out["beta_network"] / 2, doc_latency),
+        ("loopback", beta_loop, meas),
     ):
         tab = {}
         for p in ps:
@@ -466,7 +494,7 @@ def extrapolate(kernel, fits, iters, bandwidth, n_rows, workers, ps, doc_latency
             row = {}
             for W in workers:
                 comp = t_nnz * nnz / W + c0
-                comm = comm_seconds(W, p, f, beta)
+                comm = comm_seconds(W, p, lat[0], lat[1], beta)
                 row[str(W)] = {
                     "compute": comp,
                     "comm": comm,
@@ -510,6 +538,15 @@ def markdown(payload: dict) -> str:
         f"{', '.join(f'{x:.1f}' for x in payload['loadavg_start'])}, at the end "
         f"{', '.join(f'{x:.1f}' for x in payload['loadavg_end'])}. "
         f"Command: `{payload['command']}`."
+        + (
+            f" The cluster timings are those of an earlier run (`"
+            f"{payload['clusters_from']['command']}`, "
+            f"{payload['clusters_from']['machine']['date']}"
+            f", load average at its start "
+            f"{', '.join(f'{x:.1f}' for x in payload['clusters_from']['loadavg_start'])})."
+            if payload.get("clusters_from")
+            else ""
+        )
     )
     L.append("")
     L.append("**Communication on LocalCluster** (single-threaded worker processes, loopback; ms)")
@@ -550,44 +587,48 @@ def markdown(payload: dict) -> str:
             )
     L.append("")
     f = payload["fits"]
-    L.append("**Fitted constants** (least squares on the medians; range = the same fit on each")
-    L.append("repetition; hops = ceil(log2 W) + 1 for a tree, W for a linear fan-out)")
-    L.append("")
     L.append(
-        "| term | model | constants [range over repetitions] | 1/beta (GB/s) | rel. rms residual |"
+        "**Fitted constants**: per W and operation, t(p) = a + b 8p (least squares on the "
+        "medians over p); per-hop beta = b / hops (hops: ceil(log2 W) + 1 for a tree, W for "
+        "a fan-out of W copies, 2 trees for the empty pass); [range of the same fit over "
+        "the repetitions]."
     )
-    L.append("|---|---|---|---:|---:|")
+    L.append("")
+    L.append("| operation | W | hops | a (ms) | beta per hop (ns/byte) | 1/beta (GB/s) |")
+    L.append("|---|---:|---:|---:|---:|---:|")
     names = {
-        "gather": "gather of one vector",
-        "reduce_tree": "tree reduction + gather",
-        "bcast_scatter_tree": "scatter(broadcast=True)",
-        "bcast_peer_linear": "scatter to 1 + peer fetch",
-        "bcast_arg_linear": "task argument",
-        "empty_pass": "empty pass (used below)",
+        "gather": "gather one vector",
+        "reduce": "tree reduce + gather",
+        "bcast_scatter": "scatter(broadcast=True)",
+        "bcast_peer": "scatter to 1 + peer fetch",
+        "bcast_arg": "as task argument",
+        "empty_pass": "empty pass",
     }
     for k, name in names.items():
-        e = f[k]
-        terms = e["model"].split(" + ")
-        cells = []
-        for t in terms:
-            lo, hi = e[t + "_range"]
-            if t.startswith("beta"):
-                cells.append(f"beta = {e[t] * 1e9:.3g} [{lo * 1e9:.3g}, {hi * 1e9:.3g}] ns/B")
-            else:
-                cells.append(
-                    f"{t.split('*')[0]} = {e[t] * 1e3:.3g} [{lo * 1e3:.3g}, {hi * 1e3:.3g}] ms"
-                )
-        beta = next(e[t] for t in terms if t.startswith("beta"))
-        gbs = f"{1e-9 / beta:.3g}" if beta > 0 else "-"
-        L.append(
-            f"| {name} | {e['model']} | {'; '.join(cells)} | {gbs} | {e['rel_rms_residual']:.2f} |"
-        )
+        for e in f["per_workers"][k]:
+            lo, hi = e["beta_hop_range"]
+            gbs = f"{1e-9 / e['beta_hop']:.3g}" if e["beta_hop"] > 0 else "-"
+            L.append(
+                f"| {name} | {e['workers']} | {e['hops']} | {e['a'] * 1e3:.3g} | "
+                f"{e['beta_hop'] * 1e9:.3g} [{lo * 1e9:.3g}, {hi * 1e9:.3g}] | {gbs} |"
+            )
     lat = f["latency"]
     L.append("")
     L.append(
-        f"Trivial map of W tasks + gather: {lat['alpha0'] * 1e3:.3g} ms + "
-        f"{lat['alpha_per_task'] * 1e3:.3g} ms x W (fit over W = "
-        f"{', '.join(lat['per_workers'])})."
+        f"Constants of the model: beta = {f['beta'] * 1e9:.3g} ns/byte per hop "
+        f"({1e-9 / f['beta']:.3g} GB/s; the median over W of the empty pass's per-hop "
+        f"beta, range {f['beta_range'][0] * 1e9:.3g}-{f['beta_range'][1] * 1e9:.3g}); "
+        f"round trip alpha_rt = {f['alpha_rt'] * 1e3:.3g} ms (one task, W = "
+        f"{f['alpha_from_workers']}); scheduler cost per task c_task = "
+        f"{f['c_task'] * 1e3:.3g} ms (map of {100 * f['alpha_from_workers']} tasks)."
+    )
+    L.append("")
+    L.append(
+        "Latencies by W (ms): trivial map of W pinned tasks + gather "
+        + ", ".join(f"{v['median'] * 1e3:.3g} (W={w})" for w, v in lat["per_workers"].items())
+        + "; one task "
+        + ", ".join(f"{v * 1e3:.3g} (W={w})" for w, v in lat["single_task"].items())
+        + "."
     )
     if lat.get("per_task_in_map"):
         L.append(
@@ -598,19 +639,25 @@ def markdown(payload: dict) -> str:
     L.append("")
     L.append("**Fused Gram pass on one core** (`DesignOperator(X, None, True, 1).gram_matvec`)")
     L.append("")
-    L.append("| X | n x p | nnz | pass (ms) [IQR] | ns / nnz [IQR] | slope ns/nnz | c0 (ms) |")
-    L.append("|---|---|---:|---:|---:|---:|---:|")
+    L.append(
+        "| X | n x p | nnz | pass, CPU ms [IQR] | wall ms | ns / nnz (CPU) [IQR] | "
+        "slope ns/nnz | c0 (ms) |"
+    )
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for k in payload["kernel"].values():
         s = k["full"]
         L.append(
             f"| {k['what']} | {k['shape'][0]:,} x {k['shape'][1]:,} | {k['nnz']:,} | "
             f"{_ms(s['median'])} [{_ms(s['q25'])}-{_ms(s['q75'])}] | "
+            f"{_ms(k['full_wall']['median']) if 'full_wall' in k else '-'} | "
             f"{k['t_nnz_total'] * 1e9:.3g} [{k['t_nnz_total_q25'] * 1e9:.3g}-"
             f"{k['t_nnz_total_q75'] * 1e9:.3g}] | {k['t_nnz_slope'] * 1e9:.3g} | "
             f"{k['c0_seconds'] * 1e3:.3g} |"
         )
     L.append("")
     L.append(
+        "Process CPU time of the single-threaded pass (on a shared machine the wall time "
+        "also counts the time other processes took; the model uses the CPU time). "
         "c0: intercept of the pass time against the nonzeros (full X and its first tenth "
         "of rows): the per-block O(p) work (accumulator)."
     )
@@ -635,8 +682,9 @@ def markdown(payload: dict) -> str:
     )
     L.append("")
     L.append(
-        f"comm(W, p) = {ex['alpha'] * 1e3:.3g} ms + {ex['alpha_w'] * 1e3:.3g} ms x W + "
-        "beta x 2 (ceil(log2 W) + 1) x 8p (the empty-pass fit); compute(W, p) = t_nnz(p) "
+        f"comm(W, p) = alpha_rt + c_task (2W - 1) + beta x 2 (ceil(log2 W) + 1) x 8p, "
+        f"measured: alpha_rt = {ex['alpha_rt'] * 1e3:.3g} ms, c_task = "
+        f"{ex['c_task'] * 1e3:.3g} ms; compute(W, p) = t_nnz(p) "
         "x nnz / W + c0(p), t_nnz from the kernel table at the largest measured p not above p."
     )
     heads = {
@@ -645,9 +693,10 @@ def markdown(payload: dict) -> str:
         "network_float32": "The same network, float32 messages (half the bytes).",
         "network_doc_latency": "The same network, float64 messages, with the scheduler "
         f"latency an idle cluster should have instead of the one measured here: "
-        f"{ex['doc_latency'][0] * 1e3:g} ms + {ex['doc_latency'][1] * 1e3:g} ms x W "
-        "(Dask's documentation: about 1 ms of overhead per task, a round trip under 10 ms; "
-        "a pass runs 2W - 1 tasks). Not measured here.",
+        f"alpha_rt = {ex['doc_latency'][0] * 1e3:g} ms, c_task = "
+        f"{ex['doc_latency'][1] * 1e3:g} ms (Dask's documentation: about 1 ms of overhead "
+        "per task, a round trip under 10 ms). Not measured here.",
+        "network_doc_latency_float32": "Idle-cluster latency, float32 messages.",
         "loopback": f"Loopback beta alone ({ex['beta_loopback'] * 1e9:.3g} ns/byte), "
         "as measured here.",
     }
@@ -686,7 +735,7 @@ def parse_args(argv=None):
     ap.add_argument("--bandwidth", type=float, default=1.25e9, help="network bytes/s")
     ap.add_argument("--doc-alpha0", type=float, default=0.010, help="assumed idle latency (s)")
     ap.add_argument(
-        "--doc-alpha-task", type=float, default=0.002, help="assumed seconds per worker per pass"
+        "--doc-alpha-task", type=float, default=0.001, help="assumed scheduler seconds per task"
     )
     ap.add_argument("--out", default="docs/benchmarks")
     ap.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
@@ -716,10 +765,23 @@ def main(argv=None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = "dask_costmodel" + ("_quick" if args.quick else "")
     jpath = out_dir / f"{stem}.json"
-    if args.from_json:
+    if args.from_json:  # refit and rewrite from the stored measurements
         import json
 
-        md = markdown(json.loads(jpath.read_text()))
+        payload = json.loads(jpath.read_text())
+        payload["fits"] = fit_constants(payload["clusters"], payload["repeats"])
+        payload["extrapolation"] = extrapolate(
+            payload["kernel"],
+            payload["fits"],
+            payload["iterations"],
+            args.bandwidth,
+            10**9,
+            [2**k for k in range(9)],
+            [10**5, 10**6, 10**7, 10**8],
+            (args.doc_alpha0, args.doc_alpha_task),
+        )
+        write_json(jpath, payload)
+        md = markdown(payload)
         (out_dir / f"{stem}.md").write_text(md)
         print(md)
         return 0
@@ -736,7 +798,11 @@ def main(argv=None) -> int:
     if args.skip_cluster:
         import json
 
-        payload["clusters"] = json.loads(jpath.read_text())["clusters"]
+        prev = json.loads(jpath.read_text())
+        payload["clusters"] = prev["clusters"]
+        payload["clusters_from"] = prev.get("clusters_from") or {
+            k: prev.get(k) for k in ("command", "machine", "loadavg_start", "loadavg_end")
+        }
     else:
         payload["clusters"] = [
             measure_cluster(w, ps, args.repeats, int(args.arg_max_p)) for w in workers
