@@ -9,10 +9,9 @@ Usage (from the repository root)::
 Model: one pass (one Gram product ``X^T (s * (X v))``, one CG iteration) on ``W``
 workers costs
 
-    T_pass(W, p) = t_nnz(p) * nnz / W                      (block passes, in parallel)
-                 + alpha                                   (scheduler round trip)
-                 + (ceil(log2 W) + 1) * (alpha_hop + 8 p * beta)   (broadcast of v)
-                 + (ceil(log2 W) + 1) * (alpha_hop + 8 p * beta)   (tree reduction + gather)
+    T_pass(W, p) = t_nnz(p) * nnz / W + c0(p)          (block passes, in parallel)
+                 + alpha_rt + c_task * (2 W - 1)         (round trip; W block + W-1 add tasks)
+                 + 2 * (ceil(log2 W) + 1) * 8 p * beta   (broadcast of v, tree reduction)
 
 (``ceil(log2 W)`` tree levels, plus the hop between the client and the tree's root;
 ``beta`` the seconds per byte of one hop, ``8 p`` the bytes of a float64 p-vector).
@@ -42,8 +41,12 @@ not speed-up:
     case A at lam = rho ||X||_2^2, rho in (1, 1e-2, 1e-4): CG iterations and passes.
 
 Every timing is repeated ``--repeats`` times; the tables give medians and the
-interquartile range.  The constants are fitted by least squares on the medians; their
-spread is the range of the same fit over the individual repetitions.
+interquartile range.  Per W and operation, ``t(p) = a + b 8p`` is fitted by least
+squares on the medians over p (its range: the same fit on each repetition), and
+``beta = b / hops``; the model's ``beta`` is the median over W of the empty pass's,
+``alpha_rt`` one task's round trip and ``c_task`` the cost per task in a map of 100 W
+tasks, both at the smallest W (:func:`fit_constants` says why not a joint fit over W).
+``--from-json`` refits and rewrites both files from the stored measurements.
 
 The extrapolation (case A's nonzeros per row, 1e9 rows, p = 1e5 ... 1e8, W = 1 ...
 256) uses the model with a network of ``--bandwidth`` bytes per second (default
