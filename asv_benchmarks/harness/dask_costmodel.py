@@ -531,7 +531,7 @@ def _fmt_s(x):
 
 
 def markdown(payload: dict) -> str:
-    L = []
+    L = ["# Distributed fitting: cost model", ""]
     m = payload["machine"]
     L.append(
         f"Measured {m['date']} on {m['cpu']} ({m['cpu_count']} cores, shared: timings "
