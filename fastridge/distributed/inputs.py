@@ -89,7 +89,8 @@ def scatter(X, client, n_blocks: int | None = None, *, row_offsets=None) -> Dist
         allowed.  Overrides ``n_blocks``.
 
     The client keeps views of the blocks (no copy of the values) to scatter a
-    block again when the worker holding it dies.
+    block again when the worker holding it dies.  A CSC ``X`` is converted to
+    CSR first (one copy on the client: the blocks are rows).
     """
     Xv = _as_rows(check_X(X))
     n = Xv.shape[0]

@@ -29,6 +29,7 @@ import numpy as np
 
 from .._kernels import _dd
 from .._operators.careful import CANCELLATION_RATIO, cancellation
+from .._operators.design import DesignOperator
 from .._operators.layout import dense_from_blocks
 from . import tasks
 
@@ -148,18 +149,15 @@ class DaskDesignOperator:
         return res
 
     # ------------------------------------------------------------------
-    # centred, weighted products (formulas of DesignOperator)
+    # centred, weighted products: DesignOperator's formulas.  Those that need
+    # only the raw products (_x_dot, _xt_dot) and the set-up attributes are
+    # DesignOperator's own methods; the fused ones run the block tasks.
     # ------------------------------------------------------------------
-    def matvec(self, v):
-        """``Xc v = X v - (mu . v) 1``."""
-        return self._x_dot(v) - self.mu @ v
-
-    def rmatvec(self, u):
-        """``Xc^T u = X^T u - mu (1^T u)``."""
-        t = self._xt_dot(u)
-        if self.fit_intercept:
-            t = t - np.multiply.outer(self.mu, np.asarray(u).sum(axis=0))
-        return t
+    matvec = DesignOperator.matvec  # Xc v = X v - (mu . v) 1
+    rmatvec = DesignOperator.rmatvec  # Xc^T u = X^T u - mu (1^T u)
+    x_mu = DesignOperator.x_mu  # X mu, once
+    col_sq_norms = DesignOperator.col_sq_norms  # sum s X^2 - S mu^2, clipped at 0
+    mean_spread_ratio = DesignOperator.mean_spread_ratio
 
     def gram_matvec(self, v):
         """``Xc^T S Xc v = X^T (s * z) - mu (s . z)``, ``z = X v - mu . v`` centred row by row."""
@@ -201,34 +199,11 @@ class DaskDesignOperator:
         """Dense ``A A^T`` (n x n) by identity blocks (n passes: only for small n)."""
         return dense_from_blocks(self.dual_gram_matvec, self.n, 1)
 
-    @property
-    def x_mu(self):
-        """``X mu`` (n,), computed once on first use (one pass)."""
-        if self._x_mu is None:
-            self._x_mu = self._x_dot(self.mu)
-        return self._x_mu
-
-    def col_sq_norms(self):
-        """``sum_i s_i X_ij^2 - S mu_j^2`` (clipped at 0)."""
-        if self._col_sq_centred is not None:
-            return self._col_sq_centred.copy()
-        return np.maximum(self.raw_col_sq_norms() - self.S * self.mu**2, 0.0)
-
     def raw_col_sq_norms(self):
         """``sum_i s_i X_ij^2``; one pass unless the set-up had it."""
         if self._col_sq_raw is None:
             self._col_sq_raw = self._pass(tasks.raw_col_sq_norms, (self._s_arg,))
         return self._col_sq_raw
-
-    def mean_spread_ratio(self):
-        """``max_j |mu_j| / spread_j`` (weighted); 0 without intercept."""
-        if not self.fit_intercept:
-            return 0.0
-        centred = self.col_sq_norms()
-        mean_sq = self.S * self.mu**2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(mean_sq > 0, mean_sq / centred, 0.0)
-        return float(np.sqrt(np.max(ratio, initial=0.0)))
 
     def row_sq_norms(self):
         """``s_i ||x_i - mu||^2`` (n,), gathered from the blocks."""
