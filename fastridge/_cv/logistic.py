@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.metrics import get_scorer, make_scorer, roc_auc_score
 
+from .._fit.distributed import is_distributed
 from .._fit.threads import pool_workers, thread_map
 from .._fit.validation import check_predict_X
 from .._paths.logistic import logistic_path
@@ -128,14 +129,21 @@ def logistic_cv_folds(
 
     def run_fold(fold):
         train, test = (np.asarray(idx) for idx in fold)
-        sw_train = None if sample_weight is None else sample_weight[train]
+        if is_distributed(X):
+            # The fold as zero weights on the blocks (no copy of its rows).
+            sw_train = np.ones(X.shape[0]) if sample_weight is None else sample_weight.copy()
+            sw_train[np.setdiff1d(np.arange(X.shape[0]), train)] = 0.0
+            X_train, codes_train, X_test = X, codes, FoldRows(X, test)
+        else:
+            sw_train = None if sample_weight is None else sample_weight[train]
+            X_train, codes_train, X_test = X[train], codes[train], X[test]
         path, pcoef, picpt, piter = fit_all_classes(
-            fit, X[train], codes[train], sw_train, classes, lams, fit_intercept, multi_class
+            fit, X_train, codes_train, sw_train, classes, lams, fit_intercept, multi_class
         )
         coef, intercept, n_iter = (np.empty_like(a) for a in (pcoef, picpt, piter))
         coef[order], intercept[order], n_iter[order] = pcoef, picpt, piter
         sw_test = None if score_weight is None else score_weight[test]
-        scores = score_fn(X[test], y[test], codes[test], sw_test, coef, intercept, Cs)
+        scores = score_fn(X_test, y[test], codes[test], sw_test, coef, intercept, Cs)
         return path, coef, intercept, np.asarray(scores, dtype=np.float64), n_iter
 
     outs = thread_map(run_fold, folds, workers)
@@ -220,8 +228,13 @@ def _fit_present(fit, X, codes, sw, classes, lams, present, multi_class):
         else:
             intercept[:, present[0]] = 0.0 if multi_class != "ovr" else np.inf
         return None, coef, intercept, np.zeros(L, dtype=np.int64)
-    Xk, yk = X[np.flatnonzero(keep)], classes[codes[keep]]
-    swk = None if sw is None else sw[keep]
+    if is_distributed(X):
+        # Dropped rows as zero weights (labelled with a present class: no effect).
+        yk = classes[np.where(keep, codes, present[0])]
+        Xk, swk = X, np.where(keep, np.ones(n) if sw is None else sw, 0.0)
+    else:
+        Xk, yk = X[np.flatnonzero(keep)], classes[codes[keep]]
+        swk = None if sw is None else sw[keep]
     if len(present) == 2:  # K >= 3 here: binary == False
         multinomial = multi_class != "ovr"
         path = fit(Xk, yk, lams / 2 if multinomial else lams, sample_weight=swk)
@@ -277,6 +290,11 @@ def make_scoring(scoring, classes, ovr: bool = False, estimator_for: Callable | 
     scorer = _with_labels(scorer, classes)
 
     def generic(X_test, y_test, codes_test, sw_test, coef, intercept, Cs):
+        if isinstance(X_test, FoldRows):
+            raise ValueError(
+                "a custom scoring needs the test rows themselves; with a distributed X "
+                "LogisticRegressionCV scores with the built-in 'accuracy' or 'neg_log_loss'"
+            )
         kw = {} if sw_test is None else {"sample_weight": sw_test}
         out = np.empty(len(Cs))
         for j, C in enumerate(Cs):
@@ -305,6 +323,26 @@ def _with_labels(scorer, classes):
         labels=classes,
         **kwargs,
     )
+
+
+class FoldRows:
+    """The test rows of a fold of a distributed ``X``, for the built-in scorers.
+
+    ``FoldRows(X, rows) @ M`` is ``(X @ M)[rows]``: one pass over every block
+    (rows outside the fold are computed and dropped; no rows are copied).
+    Scorers that need the rows themselves (a custom ``scoring``) cannot use it.
+    """
+
+    def __init__(self, X, rows):
+        self.X = X
+        self.rows = np.asarray(rows)
+        self.shape = (len(self.rows), X.shape[1])
+
+    def __matmul__(self, M):
+        from ..distributed import tasks
+
+        full = self.X.run(tasks.x_dot, args=(np.ascontiguousarray(M, np.float64),), reduce="rows")
+        return full[self.rows]
 
 
 def _decision(X_test, coef, intercept) -> np.ndarray:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import get_scorer
 
+from .._fit.distributed import split_view
 from .._fit.threads import blas_limit, numba_threads, pool_workers, resolve_n_threads, thread_map
 from .._fit.warnings import convergence_warning
 from .._operators.design import DesignOperator
@@ -284,7 +285,7 @@ def kfold_cv(X, y, Y, one_d, sw, alphas, cv, scoring, *, per_target, estimator_f
     """
     from sklearn.model_selection import check_cv
 
-    folds = list(check_cv(cv, y, classifier=False).split(X, y))
+    folds = list(check_cv(cv, y, classifier=False).split(split_view(X), y))
     scoring_name = "r2" if scoring is None else scoring
     if isinstance(scoring_name, str):
         fast = scoring_name in _FAST_SCORERS

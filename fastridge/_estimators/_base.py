@@ -18,6 +18,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from .._fit.validation import check_predict_X, validate_data
+from .chunkwise import rowwise
 
 #: The dtypes kept as given (others are converted to float64).
 FLOATS = [np.float64, np.float32]
@@ -49,9 +50,19 @@ def store_result(est, res, solver=None) -> None:
     est.result_ = res
 
 
-class LinearClassifier(SparseInput, LinearClassifierMixin, BaseEstimator):
+class _RowwisePredict:
+    """Mixin: the classifiers' ``predict`` on dask arrays and ``DistributedX`` too."""
+
+    @rowwise
+    def predict(self, X) -> np.ndarray:
+        """Predicted class labels (see scikit-learn's ``LinearClassifierMixin.predict``)."""
+        return super().predict(X)
+
+
+class LinearClassifier(SparseInput, _RowwisePredict, LinearClassifierMixin, BaseEstimator):
     """Shared prediction code: scores ``X @ coef_.T + intercept_`` on dense, CSR or CSC ``X``."""
 
+    @rowwise
     def decision_function(self, X) -> np.ndarray:
         """Confidence scores ``X @ coef_.T + intercept_``.
 
@@ -88,6 +99,7 @@ class LinearRegressor(SparseInput, MultiOutputMixin, RegressorMixin, BaseEstimat
             self, X, y, accept_sparse=SPARSE, dtype=FLOATS, multi_output=True, y_numeric=True
         )
 
+    @rowwise
     def predict(self, X) -> np.ndarray:
         """Predicted values ``X @ coef_.T + intercept_``.
 

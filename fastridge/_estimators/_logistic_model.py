@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._cv.logistic import fit_all_classes, log_normalise
 from .._paths.logistic import logistic_path
 from ._logistic_common import reported_solver
+from .chunkwise import rowwise
 
 
 def fit_limit(est, X, codes, sw, classes, lam, solver, nt, multi_class) -> None:
@@ -47,6 +48,7 @@ class LogisticProba:
     Needs ``_ovr`` (the multiclass model is one-vs-rest), set by ``fit``.
     """
 
+    @rowwise
     def predict_log_proba(self, X) -> np.ndarray:
         """Log of the class probabilities, computed without forming them (no ``log(0)``).
 
@@ -67,6 +69,7 @@ class LogisticProba:
             d = -np.logaddexp(0, -d)
         return log_normalise(d)
 
+    @rowwise
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities.
 

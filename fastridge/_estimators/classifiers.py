@@ -33,6 +33,7 @@ from ._logistic_common import (
     reported_solver,
 )
 from ._logistic_model import LogisticProba, fit_limit
+from .chunkwise import rowwise
 from .ridge import check_positive, resolve_n_jobs, ridge_solver
 
 
@@ -375,6 +376,7 @@ class RidgeClassifier(LinearClassifier):
         self.n_iter_ = np.full(k, max(1, res.n_iter), dtype=np.int32)
         return self
 
+    @rowwise
     def predict(self, X) -> np.ndarray:
         """Predicted labels: sign of the score (two classes), argmax (several),
         or one sign per output (multilabel).

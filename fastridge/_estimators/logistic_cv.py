@@ -20,6 +20,7 @@ from sklearn.utils.metadata_routing import (
 )
 
 from .._cv.logistic import LogisticFolds, logistic_cv_folds, make_scoring
+from .._fit.distributed import split_view
 from .._fit.logistic import logistic
 from ._logistic_common import reported_solver
 from ._logistic_cv_attributes import cv_result, layout, store_cv
@@ -251,7 +252,8 @@ class LogisticRegressionCV(LogisticRegression):
             len(s.classes) > 2 and s.multi_class == "ovr",
             functools.partial(_fitted, self, s.classes),
         )
-        folds = list(check_cv(self.cv, s.y, classifier=True).split(s.X, s.y, **s.split_params))
+        splitter = check_cv(self.cv, s.y, classifier=True)
+        folds = list(splitter.split(split_view(s.X), s.y, **s.split_params))
         if not folds:
             raise ValueError("cv produced no folds")
         self._ovr = len(s.classes) > 2 and s.multi_class == "ovr"

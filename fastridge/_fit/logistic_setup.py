@@ -16,6 +16,7 @@ import numpy as np
 from .. import _kernels as K
 from .._operators.design import DesignOperator
 from .._operators.softmax import SoftmaxOperator
+from .distributed import is_distributed, operator_types, refuse_column_solver
 from .duplicates import canonical_csc
 from .results import XvShape
 from .threads import resolve_n_threads
@@ -108,6 +109,8 @@ def prepare_logistic(
     tol = check_tol(tol)
     fit_intercept = check_flag(fit_intercept, "fit_intercept")
     Xv = check_X(X)
+    refuse_column_solver(Xv, solver)
+    operator_type, softmax_operator_type = operator_types(Xv, operator_type, softmax_operator_type)
     n = Xv.shape[0]
     _check_magnitude(Xv)
     classes, codes = _encode_labels(y, n)
@@ -148,8 +151,10 @@ def prepare_logistic(
 
 def _check_magnitude(Xv) -> None:
     """Reject entries whose size makes ``exp`` of any non-tiny margin overflow."""
-    values = Xv if isinstance(Xv, np.ndarray) else Xv.data
-    big = K.max_abs(values)
+    if is_distributed(Xv):
+        big = Xv.max_abs()
+    else:
+        big = K.max_abs(Xv if isinstance(Xv, np.ndarray) else Xv.data)
     if big > _MAX_ABS_X:
         raise ValueError(
             f"X has an entry of absolute value {big:.3g} > {_MAX_ABS_X:g}: exp(x . w) "

@@ -13,6 +13,7 @@ from .._operators.design import DesignOperator
 from .._solvers.ridge import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from .._solvers.ridge.rounding import sound_certificate
 from .._solvers.stopping import certified_limit, is_certified
+from .distributed import is_distributed, operator_types, refuse_column_solver
 from .duplicates import canonical_csc
 from .results import FitResult, XvShape
 from .scaling import ScaledProblem, abs_mean, check_X_scale, constant_targets, scale_problem
@@ -320,11 +321,13 @@ def prepare_ridge(
     tol = check_tol(tol)
     fit_intercept = check_flag(fit_intercept, "fit_intercept")
     Xv = check_X(X)
+    operator_type, _ = operator_types(Xv, operator_type)
     n, p = Xv.shape
     Y, one_d = check_y(y, n)
     k = Y.shape[1]
     sw = check_sample_weight(sample_weight, n)
-    chosen = plan(n, p, k, isinstance(Xv, Compressed))
+    chosen = plan(n, p, k, isinstance(Xv, Compressed) or is_distributed(Xv))
+    refuse_column_solver(Xv, "cd" if chosen.csc else "")
     W0 = check_coef_init(coef_init, p, k)
     nt = resolve_n_threads(n_threads)
     if chosen.csc and isinstance(Xv, Compressed):

@@ -157,8 +157,10 @@ def check_X_scale(op, Xv) -> None:
     top = float(np.max(raw, initial=0.0)) if np.all(np.isfinite(raw)) else np.inf
     if top <= _RAW_SQ_SUSPECT and (top == 0.0 or top >= 1.0 / _RAW_SQ_SUSPECT):
         return
-    values = Xv if isinstance(Xv, np.ndarray) else Xv.data
-    big = float(K.max_abs(values))
+    if getattr(Xv, "is_distributed", False):
+        big = float(Xv.max_abs())
+    else:
+        big = float(K.max_abs(Xv if isinstance(Xv, np.ndarray) else Xv.data))
     if big > MAX_ABS_X:
         raise ValueError(
             f"X has an entry of absolute value {big:.3g} > {MAX_ABS_X:g}: its square "

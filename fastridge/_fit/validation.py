@@ -81,6 +81,8 @@ def check_X(X, *, name: str = "X", canonical: bool = True):
         Dense: C-contiguous float32/float64.  Sparse: the CSR/CSC arrays with
         float32/float64 data and one integer type for ``indices``/``indptr``.
     """
+    if getattr(type(X), "is_distributed", False) is True:
+        return X  # validated block by block where it was built (fastridge.distributed)
     if sp.issparse(X):
         if X.dtype.kind == "c":
             raise TypeError(f"{name} is complex; fastridge supports real-valued data only")
@@ -233,6 +235,12 @@ def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
     """
     from sklearn.utils.validation import validate_data as sk_validate_data
 
+    if _is_dask_array(X):
+        from ..distributed import from_dask_array
+
+        X = from_dask_array(X)
+    if getattr(type(X), "is_distributed", False) is True:
+        return _validate_distributed(estimator, X, y, kwargs)
     if sp.issparse(X) and X.format == "coo":
         X = _coo_to_csr(X)
     if not sp.issparse(X) and not isinstance(X, str):
@@ -245,6 +253,36 @@ def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
         cls = sp.csr_matrix if Xv.format == "csr" else sp.csc_matrix
         X = cls((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape)
     return sk_validate_data(estimator, X, y, **kwargs)
+
+
+def _is_dask_array(X) -> bool:
+    return type(X).__module__.startswith("dask.array") and hasattr(X, "map_blocks")
+
+
+def _validate_distributed(estimator, X, y, kwargs):
+    """:func:`validate_data` for a ``DistributedX``: its blocks were validated where
+    they were built; ``n_features_in_`` is set (or checked) and ``y`` validated
+    by scikit-learn (a dask ``y`` is computed to the client first)."""
+    from sklearn.utils.validation import _check_y
+
+    p = X.shape[1]
+    if kwargs.get("reset", True):
+        estimator.n_features_in_ = p
+    elif getattr(estimator, "n_features_in_", p) != p:
+        raise ValueError(
+            f"X has {p} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+    if isinstance(y, str) and y == "no_validation":
+        return X
+    if _is_dask_array(y):
+        y = y.compute()
+    y = _check_y(
+        y, multi_output=kwargs.get("multi_output", False), y_numeric=kwargs.get("y_numeric", False)
+    )
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    return X, y
 
 
 def _check_shape(n: int, p: int, name: str) -> None:

@@ -175,7 +175,23 @@ def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
     the rounding of a pair sum: right to a few units of roundoff however much
     the raw sums cancel.
     """
-    p = out.shape[0]
+    a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl = dd_moment_sums_rows(
+        indptr, indices, data, dense, s, SY, out.shape[0]
+    )
+    _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl, center, out)
+
+
+@njit(cache=True, nogil=True)
+def dd_moment_sums_rows(indptr, indices, data, dense, s, SY, p):
+    """The pair sums behind :func:`dd_moments_major_scatter`, unfinished (CSR or dense rows).
+
+    Returns ``(a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl)``: the pairs of
+    ``sum_i s_i X_ij``, ``sum_i s_i X_ij^2``, ``sum_i SY_ir X_ij`` (p,), (p,),
+    (p, k), of ``S = sum_i s_i`` and of ``sum_i SY_ir`` (k,).  Row blocks of one
+    ``X`` add their pairs (hi by two-sum, lo plainly) and finish once with the
+    global sums (:func:`_finish_moments`): a distributed ``X`` gets the same
+    moments to a few units of roundoff.
+    """
     a1h, a1l, a2h, a2l, aBh, aBl = _zero_moments(p, SY.shape[1])
     n = indptr.shape[0] - 1
     for i in range(n):
@@ -185,7 +201,7 @@ def dd_moments_major_scatter(indptr, indices, data, dense, s, SY, center, out):
             j = _minor(indices, kk, lo_k, dense)
             _moment_entry(a1h, a1l, a2h, a2l, aBh, aBl, j, si, np.float64(data[kk]), SY, i)
     Sh, Sl, syh, syl = _sum_rows(s, SY)
-    _finish_moments(a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl, center, out)
+    return a1h, a1l, a2h, a2l, aBh, aBl, Sh, Sl, syh, syl
 
 
 @njit(cache=True, nogil=True)
@@ -232,6 +248,21 @@ def dd_gradient_rows(indptr, indices, data, dense, s, Yc, W, mu, c_hi, c_lo, lam
     mu (1^T S e)`` without the cancellation of the float64 formula.  Writes
     ``G`` (p, k) and ``rsq[r] = sum_i s_i e_i^2``.  One serial pass.
     """
+    acc_h, acc_l, rs_h, rs_l = dd_gradient_sums_rows(
+        indptr, indices, data, dense, s, Yc, W, c_hi, c_lo, rsq
+    )
+    _finish_gradient(acc_h, acc_l, rs_h, rs_l, mu, W, lam, G)
+
+
+@njit(cache=True, nogil=True)
+def dd_gradient_sums_rows(indptr, indices, data, dense, s, Yc, W, c_hi, c_lo, rsq):
+    """The pair sums behind :func:`dd_gradient_rows`, unfinished.
+
+    Returns ``(acc_h, acc_l, rs_h, rs_l)``, the pairs of ``X^T S e`` (p, k) and
+    ``1^T S e`` (k,) with ``e_i = yc_i - x_i . w + c`` (``c = mu . w``, given
+    as a pair), and writes ``rsq[r] = sum_i s_i e_i^2``.  Row blocks add
+    their pairs and finish once (:func:`_finish_gradient`).
+    """
     p, k = W.shape
     n = indptr.shape[0] - 1
     acc_h = np.zeros((p, k))
@@ -259,7 +290,7 @@ def dd_gradient_rows(indptr, indices, data, dense, s, Yc, W, mu, c_hi, c_lo, lam
                     h, lo = _add_prod_dd(acc_h[j, r], acc_l[j, r], th, tl, np.float64(data[kk]))
                     acc_h[j, r] = h
                     acc_l[j, r] = lo
-    _finish_gradient(acc_h, acc_l, rs_h, rs_l, mu, W, lam, G)
+    return acc_h, acc_l, rs_h, rs_l
 
 
 @njit(cache=True, nogil=True)

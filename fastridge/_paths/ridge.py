@@ -35,6 +35,7 @@ import warnings
 
 import numpy as np
 
+from .._fit.distributed import is_distributed
 from .._fit.ridge import RidgePlan, prepare_ridge
 from .._fit.scaling import abs_mean, constant_targets
 from .._fit.threads import blas_limit, numba_threads
@@ -328,9 +329,14 @@ def _predictions(Xv, op, rows, coef, intercept, keeps, exact):
             todo[cols, t] = False
     if todo.any():
         j_idx, t_idx = np.nonzero(todo)
-        Xr = _row_subset(Xv, rows)
         C = coef[j_idx, t_idx].T  # (p, number of points)
-        pred[:, j_idx, t_idx] = np.asarray(Xr @ C) + intercept[j_idx, t_idx]
+        if is_distributed(Xv):  # every row in one pass, the fold's kept (no row copies)
+            from ..distributed import tasks
+
+            XC = Xv.run(tasks.x_dot, args=(np.ascontiguousarray(C),), reduce="rows")[rows]
+        else:
+            XC = np.asarray(_row_subset(Xv, rows) @ C)
+        pred[:, j_idx, t_idx] = XC + intercept[j_idx, t_idx]
     return pred
 
 

@@ -124,6 +124,9 @@ def use_dense_hessian(X, max_p: int = DENSE_MAX_P, max_passes: int = DENSE_MAX_P
     if isinstance(X, np.ndarray):
         build = float(n) * p * p
         nnz = float(n) * p
+    elif getattr(X, "is_distributed", False):
+        build = X.row_nnz_sq_sum()
+        nnz = float(X.nnz)
     else:
         counts = np.diff(X.indptr) if X.format == "csr" else np.bincount(X.indices, minlength=n)
         build = float(np.dot(counts.astype(np.float64), counts))
