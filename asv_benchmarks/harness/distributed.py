@@ -59,7 +59,8 @@ Mapping of the peers' objectives to ours (read from dask-glm 0.3 / dask-ml 2025.
   feed the same chunks as ``sparse.COO`` (pydata/sparse), which dask-glm supports;
   ``newton`` still fails there (``np.linalg.lstsq`` on the COO Hessian).
 
-Spark MLlib (``local[2]``; rows ``spark-l-bfgs``, ``spark-normal``): ``LogisticRegression`` minimises
+Spark MLlib (``local[2]``; rows ``spark-l-bfgs``, ``spark-normal``):
+``LogisticRegression`` minimises
 ``1/n sum_i loss_i + regParam/2 ||w||^2`` and ``LinearRegression``
 ``1/(2n) sum_i r_i^2 + regParam/2 ||w||^2`` (``elasticNetParam = 0``,
 ``standardization = False``, ``fitIntercept = False``): times n, both would be ours with
