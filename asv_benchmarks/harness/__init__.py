@@ -19,7 +19,9 @@ of them runs, so ``import harness`` needs no path edits.  One job per module:
 * :mod:`harness.ridge`, :mod:`harness.logistic`, :mod:`harness.path`,
   :mod:`harness.cv`, :mod:`harness.logistic_cv`: one comparison each
   (``compare_ridge.py``, ``compare_logistic.py``, ``compare_path.py``,
-  ``compare_ridge_cv.py``, ``compare_logistic_cv.py``).
+  ``compare_ridge_cv.py``, ``compare_logistic_cv.py``);
+* :mod:`harness.distributed`: fastridge on Dask against one process, dask-ml and Spark
+  MLlib (``compare_distributed.py``), with its own peers and tables.
 
 The harness uses fastridge's public API only.
 """
