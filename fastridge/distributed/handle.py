@@ -140,6 +140,9 @@ class DistributedX:
             except ShardError:
                 raise  # a block whose task kills its workers: rerunning would kill more
             except Exception as exc:
+                failed = self._failed_block()
+                if failed is not None:
+                    raise failed from exc  # a block that cannot be built: rebuilding fails again
                 restored = [r.restore(self.client) for r in kept]
                 lost = self._recover(exc)
                 if not lost and not any(restored):
@@ -189,6 +192,26 @@ class DistributedX:
             return got[0], concat_rows(got[1:])
         except Exception as exc:
             raise _killed_block(futs, self.sources) or exc from exc
+
+    def _failed_block(self):
+        """A :class:`ShardError` for the first block whose building raised an error, or None.
+
+        A block future in error (a dask chunk with NaN, a shard that no longer
+        reads) was not lost with a worker: rebuilding it would fail the same
+        way, so the error is reported, naming the block.  A ``KilledWorker``
+        is left to the recovery.
+        """
+        for b, f in enumerate(self.blocks):
+            if f.status != "error":
+                continue
+            exc = f.exception()
+            if type(exc).__name__ == "KilledWorker":
+                continue
+            if isinstance(exc, ShardError):
+                return exc
+            name = self.sources[b].name
+            return ShardError(str(exc) if name in str(exc) else f"{name}: {exc}")
+        return None
 
     def _recover(self, exc) -> list[int]:
         """Rebuild the blocks that are no longer held; which were (then rerun the pass)."""

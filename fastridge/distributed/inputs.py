@@ -95,10 +95,22 @@ def scatter(X, client, n_blocks: int | None = None, *, row_offsets=None) -> Dist
     Xv = _as_rows(check_X(X))
     n = Xv.shape[0]
     if row_offsets is None:
-        row_offsets = even_offsets(n, n_blocks or BLOCKS_PER_THREAD * _n_threads(client))
-    offsets = np.asarray(row_offsets, dtype=np.int64)
-    if offsets[0] != 0 or offsets[-1] != n or np.any(np.diff(offsets) < 0):
-        raise ValueError(f"row_offsets must rise from 0 to n = {n}")
+        if n_blocks is None:
+            n_blocks = BLOCKS_PER_THREAD * _n_threads(client)
+        if isinstance(n_blocks, bool) or int(n_blocks) != n_blocks or n_blocks < 1:
+            raise ValueError(f"n_blocks must be a positive integer, got {n_blocks!r}")
+        row_offsets = even_offsets(n, int(n_blocks))
+    raw = np.asarray(row_offsets)
+    offsets = raw.astype(np.int64)
+    if (
+        raw.ndim != 1
+        or len(offsets) < 2
+        or not np.array_equal(offsets, raw)
+        or offsets[0] != 0
+        or offsets[-1] != n
+        or np.any(np.diff(offsets) < 0)
+    ):
+        raise ValueError(f"row_offsets must be integers rising from 0 to n = {n}")
     parts = [row_block(Xv, int(offsets[b]), int(offsets[b + 1])) for b in range(len(offsets) - 1)]
     futures = [None] * len(parts)
     for worker, blocks in _contiguous(client, len(parts)).items():
