@@ -36,18 +36,6 @@ def client():
         yield c
 
 
-def _always_die_on(block_index, fn):
-    """``fn`` that kills its worker process whenever it runs on block ``block_index``."""
-
-    def task(block, *args):
-        if block.shape[0] == block_index:  # the test's block has a unique row count
-            os._exit(1)
-        return fn(block, *args)
-
-    task.__name__ = getattr(fn, "__name__", "task")
-    return task
-
-
 def _die_once(flag, fn):
     """``fn`` that first kills its worker process when ``flag`` does not exist yet."""
 
@@ -113,18 +101,3 @@ def test_worker_killed_during_fit(client, kill_in_pass, task):
     assert np.array_equal(got.coef, ref.coef)
     assert got.intercept == ref.intercept and got.certificate == ref.certificate
     assert got.converged and got.n_iter == ref.n_iter
-
-
-def test_block_that_kills_its_workers_is_named(client, monkeypatch):
-    """A block whose task dies on every worker (as one too large for their memory)
-    ends the fit with one line naming it, after Dask's retries, not a hang."""
-    X, y = _data()
-    dX = scatter(X, client, row_offsets=[0, 100, 137, 400])  # block 1: 37 rows
-    original = handle.DistributedX._run_once
-
-    def run_once(self, fn, split, args, reduce):
-        return original(self, _always_die_on(37, fn), split, args, reduce)
-
-    monkeypatch.setattr(handle.DistributedX, "_run_once", run_once)
-    with pytest.raises(handle.ShardError, match=r"rows 100:137"):
-        fastridge.ridge(dX, y, 1.0, solver="cg-primal")
