@@ -1,12 +1,31 @@
-"""One LocalCluster of 2 worker processes (1 thread each) per test module that asks for it."""
+"""One LocalCluster of 2 worker processes (1 thread each) for every Dask test module.
+
+Starting a cluster costs a few seconds of a 2-core CI machine; the test modules
+that need one share the session's (:func:`shared_cluster`, made on first use
+by the ``dask_cluster`` fixture of ``tests/conftest.py``).  Its scheduler has
+the settings the fault tests need, harmless for the others:
+
+- ``allowed-failures: 1``: a task whose worker died under it is retried once
+  (default 3), so a block that always kills its worker is reported after two
+  deaths, not four;
+- ``work-stealing: False``: a stolen task copies its block to the other worker,
+  and a killed worker would then lose nothing (the fit is right either way; the
+  fault tests want the loss).
+"""
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 import pytest
 
 distributed = pytest.importorskip("distributed")
+
+SCHEDULER_CONFIG = {
+    "distributed.scheduler.allowed-failures": 1,
+    "distributed.scheduler.work-stealing": False,
+}
 
 
 def make_cluster():
@@ -29,3 +48,41 @@ def local_client(**config):
     finally:
         client.close()
         cluster.close()
+
+
+def die_once(flag: str, fn):
+    """``fn`` that first kills its worker process (``os._exit``) when ``flag`` does not exist."""
+
+    def task(block, *args):
+        if not os.path.exists(flag):
+            open(flag, "w").close()
+            os._exit(1)
+        return fn(block, *args)
+
+    task.__name__ = getattr(fn, "__name__", "task")
+    return task
+
+
+def arm_kill_in_pass(monkeypatch, flag_path):
+    """Patch passes so that ``arm(k)`` makes the k-th pass from now kill one task's worker.
+
+    ``arm(k)`` returns ``flag_path``, which exists once the kill happened.
+    """
+    from fastridge.distributed import handle
+
+    state = {"count": 0, "at": None}
+    original = handle.DistributedX._run_once
+
+    def run_once(self, fn, split, args, reduce):
+        state["count"] += 1
+        if state["count"] == state["at"]:
+            fn = die_once(str(flag_path), fn)
+        return original(self, fn, split, args, reduce)
+
+    monkeypatch.setattr(handle.DistributedX, "_run_once", run_once)
+
+    def arm(k):
+        state["count"], state["at"] = 0, k
+        return flag_path
+
+    return arm

@@ -48,3 +48,20 @@ def dense_ridge_solution(X, y, lam, sample_weight=None, fit_intercept=True):
 def ridge_reference():
     """The dense float64 reference solver :func:`dense_ridge_solution`."""
     return dense_ridge_solution
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """The session's Dask client: one LocalCluster shared by every Dask test module."""
+    from tests._dask_cluster import SCHEDULER_CONFIG, local_client
+
+    with local_client(**SCHEDULER_CONFIG) as client:
+        yield client
+
+
+@pytest.fixture
+def kill_in_pass(monkeypatch, tmp_path):
+    """``arm(k)``: the k-th distributed pass from now kills the worker running one of its tasks."""
+    from tests._dask_cluster import arm_kill_in_pass
+
+    return arm_kill_in_pass(monkeypatch, tmp_path / "killed")

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 
 import numpy as np
 import pytest
@@ -53,17 +52,9 @@ NAMES = ["ridge-a.svm", "ridge-b.svm", "logit", "cvr"]
 
 
 @pytest.fixture(scope="module")
-def scheduler():
-    """``--scheduler ADDRESS`` of one local cluster shared by the module's in-process commands."""
-    from distributed import LocalCluster
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Port .* is already in use")
-        cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-    with cluster:
-        yield ["--scheduler", cluster.scheduler_address]
+def scheduler(dask_client):
+    """``--scheduler ADDRESS`` of the session's local cluster (tests/conftest.py)."""
+    return ["--scheduler", dask_client.scheduler.address]
 
 
 @pytest.fixture(scope="module")

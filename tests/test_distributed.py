@@ -17,7 +17,6 @@ import scipy.sparse as sp
 import fastridge
 from fastridge._fit.validation import check_X
 from fastridge._operators.design import DesignOperator
-from tests._dask_cluster import local_client
 
 pytest.importorskip("distributed")
 from fastridge._operators.softmax import SoftmaxOperator
@@ -33,10 +32,9 @@ from fastridge.distributed import (
 OFFSETS = [0, 17, 40, 40, 71, 120]
 
 
-@pytest.fixture(scope="module")
-def client():
-    with local_client() as c:
-        yield c
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 def _matrix(fmt, dtype, n=120, p=15, seed=0, shift=1.0):

@@ -12,14 +12,11 @@ result.  On one LocalCluster of 2 worker processes.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 import fastridge
-from tests._dask_cluster import local_client
 from tests._hp_reference import (
     logistic_gap,
     logistic_reference,
@@ -28,18 +25,12 @@ from tests._hp_reference import (
 )
 
 pytest.importorskip("distributed")
-from fastridge.distributed import from_dask_array, handle, scatter
+from fastridge.distributed import from_dask_array, scatter
 
 
-@pytest.fixture(scope="module")
-def client():
-    # As in test_distributed_faults: no work stealing, so a killed worker loses its blocks.
-    config = {
-        "distributed.scheduler.allowed-failures": 1,
-        "distributed.scheduler.work-stealing": False,
-    }
-    with local_client(**config) as c:
-        yield c
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 def _rel(a, b):
@@ -189,37 +180,6 @@ def test_bad_partition_is_refused_in_one_line(client, kw):
 # ---------------------------------------------------------------------------
 # a worker killed during a path or a CV fit
 # ---------------------------------------------------------------------------
-def _die_once(flag, fn):
-    def task(block, *args):
-        if not os.path.exists(flag):
-            open(flag, "w").close()
-            os._exit(1)
-        return fn(block, *args)
-
-    task.__name__ = getattr(fn, "__name__", "task")
-    return task
-
-
-@pytest.fixture
-def kill_in_pass(monkeypatch, tmp_path):
-    state = {"count": 0, "at": None}
-    original = handle.DistributedX._run_once
-
-    def run_once(self, fn, split, args, reduce):
-        state["count"] += 1
-        if state["count"] == state["at"]:
-            fn = _die_once(str(tmp_path / "killed"), fn)
-        return original(self, fn, split, args, reduce)
-
-    monkeypatch.setattr(handle.DistributedX, "_run_once", run_once)
-
-    def arm(k):
-        state["count"], state["at"] = 0, k
-        return tmp_path / "killed"
-
-    return arm
-
-
 @pytest.mark.parametrize("task", ["ridge_path", "multinomial_path", "logistic_cv"])
 def test_worker_killed_during_path_or_cv(client, kill_in_pass, task):
     X, y, rng = _sparse(n=120, p=12, seed=4)

@@ -8,66 +8,19 @@ shards), rerun the pass, and end with the same bits as an undisturbed fit.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 import fastridge
-from tests._dask_cluster import local_client
 
 pytest.importorskip("distributed")
-from fastridge.distributed import handle, scatter
-
-
-@pytest.fixture(scope="module")
-def client():
-    # One retry for a task whose worker died under it (default 3): a block that
-    # always kills its worker is reported after two deaths, not four.  No work
-    # stealing: a stolen task copies its block to the other worker, and the
-    # kill would then lose nothing (the fit is right either way; the test wants
-    # the loss).
-    config = {
-        "distributed.scheduler.allowed-failures": 1,
-        "distributed.scheduler.work-stealing": False,
-    }
-    with local_client(**config) as c:
-        yield c
-
-
-def _die_once(flag, fn):
-    """``fn`` that first kills its worker process when ``flag`` does not exist yet."""
-
-    def task(block, *args):
-        if not os.path.exists(flag):
-            open(flag, "w").close()
-            os._exit(1)
-        return fn(block, *args)
-
-    task.__name__ = getattr(fn, "__name__", "task")
-    return task
+from fastridge.distributed import scatter
 
 
 @pytest.fixture
-def kill_in_pass(monkeypatch, tmp_path):
-    """``arm(k)``: the k-th pass from now kills the worker running one of its tasks."""
-    state = {"count": 0, "at": None}
-    original = handle.DistributedX._run_once
-
-    def run_once(self, fn, split, args, reduce):
-        state["count"] += 1
-        if state["count"] == state["at"]:
-            fn = _die_once(str(tmp_path / "killed"), fn)
-        return original(self, fn, split, args, reduce)
-
-    monkeypatch.setattr(handle.DistributedX, "_run_once", run_once)
-
-    def arm(k):
-        state["count"], state["at"] = 0, k
-        return tmp_path / "killed"
-
-    return arm
+def client(dask_client):
+    return dask_client
 
 
 def _data(seed=0, n=400, p=40):
