@@ -314,3 +314,35 @@ def test_corrupt_shard_is_named(client, shards):
     np.save(folders[1] + "/data.npy", data)  # the header's checksum no longer matches
     with pytest.raises(Exception, match=r"part1\.csr"):
         from_shards(folders, client)
+
+
+@pytest.mark.parametrize("n_parts", [1, 2, 3, 4, 5, 7])
+def test_tree_with_client_top_is_the_workers_tree(client, n_parts):
+    """The top levels added on the client (``keep``) give the bits of the whole tree on workers.
+
+    Parts of magnitudes 1e16 apart with pair (``Pair``) and plain members, so
+    that any other order of addition changes the result.
+    """
+    from fastridge.distributed.reduce import Pair, finish_tree, tree_reduce
+
+    rng = np.random.default_rng(n_parts)
+    parts = [
+        (
+            Pair(rng.standard_normal(5) * 10.0 ** (16 * (i % 2)), rng.standard_normal(5) * 1e-17),
+            rng.standard_normal(3) * 10.0 ** (8 * (i % 3)),
+        )
+        for i in range(n_parts)
+    ]
+    futs = client.scatter(parts, hash=False)
+    whole = finish_tree(client.gather(tree_reduce(client, futs, keep=1)))
+    for keep in (2, 3, n_parts):
+        split = finish_tree(client.gather(tree_reduce(client, futs, keep=keep)))
+        assert np.array_equal(split[0].hi, whole[0].hi)
+        assert np.array_equal(split[0].lo, whole[0].lo)
+        assert np.array_equal(split[1], whole[1])
+    local = finish_tree(parts)  # the same pairing with no cluster at all
+    assert np.array_equal(local[1], whole[1]) and np.array_equal(local[0].hi, whole[0].hi)
+    if n_parts == 4:  # the pairing matters: left to right, 1e16 + 1 - 1e16 + 1 = 1
+        plain = [np.array([1e16]), np.array([1.0]), np.array([-1e16]), np.array([1.0])]
+        got = finish_tree(client.gather(tree_reduce(client, client.scatter(plain), keep=2)))
+        assert got[0] == 0.0  # (1e16 + 1) + (-1e16 + 1), each rounded to even first

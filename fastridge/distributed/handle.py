@@ -5,10 +5,11 @@ matrix.  It holds one future per row block (validated CSR, or dense rows) and
 the recipe to rebuild each block (:class:`BlockSource`): load it again from
 its shard on a worker, or scatter it again from the client's copy.  A pass
 (:meth:`DistributedX.run`) submits one task per block and the fixed-order tree
-that adds their partial results (:func:`~.reduce.tree_reduce`), then waits
-once: one scheduler round trip.  When a worker dies during a pass, the blocks
-it held are rebuilt from their sources and the pass is run again; the solver
-state lives on the client, so the fit goes on with the same numbers.
+that adds their partial results (:func:`~.reduce.tree_reduce`; the client adds
+the top two), then waits once: one scheduler round trip.  When a worker dies
+during a pass, the blocks it held are rebuilt from their sources and the
+pass is run again; the solver state lives on the client, so the fit goes on
+with the same numbers.
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import tasks
-from .reduce import concat_rows, tree_reduce
+from .reduce import CLIENT_FANIN, concat_rows, finish_tree, tree_reduce
 
 # Passes retried after losing blocks to a dead worker, before giving up: a
 # pass is rerun only when a block was lost, and losing blocks this many times
 # in a row means the cluster is failing faster than it can be used.
 MAX_RECOVERIES = 5
-# Task arguments of at least this many bytes are broadcast to the workers
-# once per pass (one client round trip, W copies sent directly) rather than
-# sent with each of the B tasks through the scheduler (2 B copies): below it
-# the extra round trip costs more than the copies (p = 32,768 doubles).
-BROADCAST_BYTES = 256 * 1024
+# A large argument (the iterate of a large-p problem) is broadcast to the
+# workers once per pass (a client round trip, then W copies sent directly)
+# when sending it with each of the B tasks through the scheduler (2 B copies)
+# would move more than this many bytes.  Measured on case A (p = 100,000, a
+# LocalCluster of 2 workers): with 2 blocks (1.6 MB) the copies beat the round
+# trip by 4-8 ms a pass, with 4 blocks (3.2 MB) the broadcast wins by 6 ms.
+BROADCAST_BYTES = 2 * 1024 * 1024
 # Seconds to wait for a worker to (re)join before rebuilding lost blocks; a
 # nanny restarts a dead worker in a few seconds on a loaded machine.
 RESTART_TIMEOUT = 120
@@ -160,11 +163,10 @@ class DistributedX:
     def _run_once(self, fn, split, args, reduce):
         c = self.client
         tag = uuid.uuid4().hex[:8]
-        # A large vector (the iterate of a large-p problem) goes to each worker
-        # once, straight from the client, instead of once per task via the scheduler.
+        n_tasks = len(self.blocks)
         args = tuple(
             c.scatter(a, broadcast=True, hash=False)
-            if isinstance(a, np.ndarray) and a.nbytes >= BROADCAST_BYTES
+            if isinstance(a, np.ndarray) and n_tasks * a.nbytes > BROADCAST_BYTES
             else a
             for a in args
         )
@@ -181,15 +183,19 @@ class DistributedX:
         ]
         try:
             if reduce == "sum":
-                return tree_reduce(c, futs).result()
+                return finish_tree(c.gather(tree_reduce(c, futs, CLIENT_FANIN)))
             if reduce == "rows":
                 return concat_rows(c.gather(futs))
             if reduce == "list":
                 return c.gather(futs)
+            if n_tasks <= CLIENT_FANIN:  # every block's sum reaches the client anyway
+                got = c.gather(futs)
+                return finish_tree([g[0] for g in got]), concat_rows([g[1] for g in got])
             sums = [c.submit(tasks.first, f, pure=False) for f in futs]
             parts = [c.submit(tasks.second, f, pure=False) for f in futs]
-            got = c.gather([tree_reduce(c, sums), *parts])
-            return got[0], concat_rows(got[1:])
+            tops = tree_reduce(c, sums, CLIENT_FANIN)
+            got = c.gather([*tops, *parts])
+            return finish_tree(got[: len(tops)]), concat_rows(got[len(tops) :])
         except Exception as exc:
             raise _killed_block(futs, self.sources) or exc from exc
 

@@ -14,9 +14,12 @@ from .._fit.compressed import Compressed
 from .._fit.validation import check_X
 from .handle import BlockSource, DistributedX, ShardError
 
-# Default blocks per worker thread when the caller does not choose: two, so
-# that a pass keeps every worker busy while the slowest block finishes.
-BLOCKS_PER_THREAD = 2
+# Default blocks per worker thread when the caller does not choose: one.  A
+# block's tasks run where the block is held, so more blocks per thread balance
+# nothing, and each costs a task and a tree node per pass: case A on a
+# LocalCluster of 2 single-threaded workers, a Gram pass took 89 ms with 4
+# blocks and 60 ms with 2 (one process, 2 threads: 48 ms).
+BLOCKS_PER_THREAD = 1
 
 
 def _n_threads(client) -> int:
