@@ -10,11 +10,13 @@ Model: one pass (one Gram product ``X^T (s * (X v))``, one CG iteration) on ``W`
 workers costs
 
     T_pass(W, p) = t_nnz(p) * nnz / W + c0(p)          (block passes, in parallel)
-                 + alpha_rt + c_task * (2 W - 1)         (round trip; W block + W-1 add tasks)
+                 + alpha_rt + c_task * (2 W - 2)         (round trip; W block + W-2 add tasks)
                  + 2 * (ceil(log2 W) + 1) * 8 p * beta   (broadcast of v, tree reduction)
 
-(``ceil(log2 W)`` tree levels, plus the hop between the client and the tree's root;
-``beta`` the seconds per byte of one hop, ``8 p`` the bytes of a float64 p-vector).
+(``ceil(log2 W)`` tree levels, plus the hop between the client and the tree; the
+workers add all but the top level, whose two parts the client receives and adds,
+so ``ceil(log2 W) - 1`` worker levels and two p-vectors into the client; ``beta``
+the seconds per byte of one hop, ``8 p`` the bytes of a float64 p-vector).
 
 Measured here, on ``LocalCluster`` runs of 2, 4, 8 single-threaded worker processes
 (``processes=True``): on a 2-core machine the workers are time-sliced, so these runs
@@ -451,10 +453,16 @@ def fit_constants(clusters: list[dict], repeats: int) -> dict:
 # the model and its extrapolation
 
 
+def n_tasks(W) -> int:
+    """Tasks of one pass on ``W`` blocks: the blocks and the tree's adds below the top
+    two parts, which the client adds (``fastridge.distributed.reduce.CLIENT_FANIN``)."""
+    return W + max(W - 2, 0)
+
+
 def comm_seconds(W, p, alpha_rt, c_task, beta):
-    """Scheduler and communication seconds of one pass: a round trip, ``2W - 1`` tasks
-    (W blocks, W - 1 adds) and two trees of ``ceil(log2 W) + 1`` hops of 8p bytes."""
-    return alpha_rt + c_task * (2 * W - 1) + beta * 2 * (depth(W) + 1) * 8.0 * p
+    """Scheduler and communication seconds of one pass: a round trip, ``2W - 2`` tasks
+    (W blocks, W - 2 adds) and two trees of ``ceil(log2 W) + 1`` hops of 8p bytes."""
+    return alpha_rt + c_task * n_tasks(W) + beta * 2 * (depth(W) + 1) * 8.0 * p
 
 
 def extrapolate(kernel, fits, iters, bandwidth, n_rows, workers, ps, doc_latency) -> dict:
@@ -685,7 +693,7 @@ def markdown(payload: dict) -> str:
     )
     L.append("")
     L.append(
-        f"comm(W, p) = alpha_rt + c_task (2W - 1) + beta x 2 (ceil(log2 W) + 1) x 8p, "
+        f"comm(W, p) = alpha_rt + c_task (2W - 2) + beta x 2 (ceil(log2 W) + 1) x 8p, "
         f"measured: alpha_rt = {ex['alpha_rt'] * 1e3:.3g} ms, c_task = "
         f"{ex['c_task'] * 1e3:.3g} ms; compute(W, p) = t_nnz(p) "
         "x nnz / W + c0(p), t_nnz from the kernel table at the largest measured p not above p."
