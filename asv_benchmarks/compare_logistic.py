@@ -1,4 +1,5 @@
-"""Side-by-side L2-logistic comparison: fastridge vs scikit-learn vs glmnet vs skglm.
+"""Side-by-side L2-logistic comparison: fastridge vs scikit-learn, glmnet, skglm, Snap ML,
+sklearnex, LIBLINEAR.
 
 Usage (from the repository root)::
 
@@ -59,6 +60,19 @@ Competitor notes
   and both solvers reject it); its Logistic datafit is the mean loss, hence ``lam/n``.
   Binary only (no multinomial datafit).  Its Numba code is compiled by a warm-up fit on
   50 rows in ``prepare`` (``prep_seconds``), outside the probes and timings.
+* Snap ML (``snapml``): ``LogisticRegression(regularizer=lam, penalty="l2",
+  fit_intercept=False, n_jobs=--threads)``, dual and primal (CSC copy outside the
+  timing): ``sum_i log(1 + exp(-y_i x_i.w)) + regularizer/2 ||w||^2``, so
+  ``regularizer = lam``.  Binary (one-vs-rest for K > 2) ``-noint`` cases only: its bias
+  is penalised and its ``intercept_`` wrong.  It copies X to float32 inside ``fit``.
+* scikit-learn-intelex: ``LogisticRegression(C=1/lam, solver="lbfgs",
+  n_jobs=--threads)`` (lbfgs: the only solver it runs on oneDAL on CPU); stock
+  scikit-learn on sparse X, so "skipped: falls back to scikit-learn on sparse input" on
+  every case here.
+* LIBLINEAR's own binding (``liblinear-official``), ``C = 1/lam``: ``liblinear-s0``
+  (primal trust-region Newton, ``-B 1 -R``: unpenalised bias) and ``liblinear-s7``
+  (dual CD; LIBLINEAR refuses ``-R`` there: ``-noint`` cases only); binary only;
+  ``-e`` calibrated, no iteration cap to set; its copy of X is made outside the timing.
 * fastridge rows: ``fastridge`` (solver "auto", certified tol), ``fastridge-cal``
   (calibrated like the competitors), ``fastridge-cd`` (solver "cd", certified tol,
   CSC copy made outside the timing as for glmnet).  A solver / mode fastridge does not

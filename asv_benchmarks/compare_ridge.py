@@ -1,4 +1,4 @@
-"""Side-by-side ridge comparison: fastridge vs scikit-learn vs glmnet.
+"""Side-by-side ridge comparison: fastridge vs scikit-learn, glmnet, Snap ML, sklearnex, LIBLINEAR.
 
 Usage (from the repository root)::
 
@@ -52,6 +52,27 @@ Method
   suboptimality column is computed on the objective above for every solver).  The CSC
   copy with 1-based indices it needs is built once per case outside the timings
   (reported as ``prep_seconds``), which favours glmnet.
+* Snap ML (``snapml``): ``LinearRegression(regularizer=lam, penalty="l2",
+  fit_intercept=False, n_jobs=--threads)``, ``dual=True`` (rows, CSR) and ``dual=False``
+  (columns: its CSC copy is made outside the timing).  Its objective is
+  ``1/2 ||y - X w||^2 + regularizer/2 ||w||^2``, so ``regularizer = lam`` (checked: a
+  tight fit is within 1e-14 of fastridge's optimum).  Its bias is a constant feature
+  inside the L2 penalty (and its ``intercept_`` is 0 for the primal solver, unscaled for
+  the dual one), so it runs on the ``-noint`` cases only.  It copies X to float32
+  inside ``fit`` (timed).
+* scikit-learn-intelex (``sklearnex``): ``Ridge(alpha=lam, n_jobs=--threads)``, oneDAL's
+  direct solve (no tolerance: not calibrated).  It runs stock scikit-learn on sparse X,
+  which is already in the table: every case here is sparse, so its rows say "skipped:
+  falls back to scikit-learn on sparse input" (found by a trial fit on a few rows, and
+  checked again in every timed fit).
+* LIBLINEAR's own binding (``liblinear-official``): L2-regularised L2-loss SVR with
+  ``-p 0``, ``1/2 ||w||^2 + C sum_i (y_i - x_i.w)^2``, our objective divided by
+  ``2 lam``: ``C = 1/(2 lam)``.  ``liblinear-s11`` (primal trust-region Newton) with
+  ``-B 1 -R`` (a bias feature, not regularised) for the intercept; ``liblinear-s12``
+  (dual CD) has no ``-R``: ``-noint`` cases only, and a run that reaches LIBLINEAR's
+  iteration limit and switches to ``-s 11`` by itself counts as an error.  ``-e`` is
+  calibrated; LIBLINEAR has no iteration cap to set (single-threaded).  Its copy of X
+  (feature nodes) is made outside the timing.  ``-s 13`` (L1-loss SVR) is not ridge.
 * Stream bandwidth: best of 5 ``numpy.sum`` over a 1 GiB float64 array (0.25 GiB with
   ``--quick``), with one thread and with ``--threads`` threads (parts summed
   concurrently), in the same run.

@@ -136,6 +136,15 @@ def notes_for(args, solvers, unavailable: dict) -> list[str]:
         "epochs (CD) / Newton steps; Numba compiled by a warm-up fit outside the timings.",
         "glmnet: a single small lambda can silently return a wrong model (multinomial news20 "
         "at lam = 0.1); glmnet-path times a 3-lambda path 100 lam -> lam instead.",
+        "snapml: LogisticRegression(regularizer=lam, fit_intercept=False), n_jobs=threads; "
+        "binary no-intercept cases only (its bias is penalised, K > 2 is one-vs-rest); "
+        "float32 copy of X made in fit (timed); the primal solver's CSC copy is made "
+        "outside the timing.",
+        "sklearnex-lbfgs: LogisticRegression(C=1/lam, solver='lbfgs', n_jobs=threads); "
+        "dense X only (it runs stock scikit-learn on sparse X: skipped).",
+        "liblinear-s0/-s7: LIBLINEAR's own binding, C = 1/lam; -s 0 with -B 1 -R "
+        "(unpenalised bias) for the intercept, -s 7 on no-intercept cases; binary only; "
+        "single-threaded, no iteration cap; its copy of X is made outside the timing.",
     ]
     return notes
 

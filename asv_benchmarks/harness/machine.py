@@ -14,6 +14,7 @@ import platform
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,18 @@ def machine_info(threads: int) -> dict:
             info[mod] = getattr(m, "__version__", "?")
         except Exception as e:
             info[mod] = f"unavailable ({type(e).__name__})"
+    try:  # starts the layer if no parallel kernel ran yet, as fastridge's first one would
+        import numba
+
+        numba.get_num_threads()
+        info["numba_threading_layer"] = str(numba.threading_layer())
+    except Exception as e:
+        info["numba_threading_layer"] = f"unavailable ({type(e).__name__})"
+    for dist in ("snapml", "scikit-learn-intelex", "liblinear-official"):
+        try:  # installed metadata only: importing sklearnex would load oneDAL
+            info[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            info[dist] = "not installed"
     return info
 
 

@@ -33,6 +33,15 @@ NOTES = [
     "lambda = lam*sd(y)/n; its CSC (1-based) copy is built outside the timing.",
     "sklearn-sparse_cg has no iteration cap when p > n "
     "(sklearn does not pass max_iter to its dual CG).",
+    "snapml: LinearRegression(regularizer=lam, fit_intercept=False), n_jobs=threads; "
+    "no-intercept cases only (its bias is penalised); float32 copy of X made in fit "
+    "(timed); the primal solver's CSC copy is made outside the timing.",
+    "sklearnex: Ridge(alpha=lam, n_jobs=threads), oneDAL direct solve; dense X only "
+    "(it runs stock scikit-learn on sparse X: skipped).",
+    "liblinear-s11/-s12: LIBLINEAR's own binding, L2-loss SVR with -p 0 and C = 1/(2 lam); "
+    "-s 11 with -B 1 -R (unpenalised bias) for the intercept, -s 12 on no-intercept cases; "
+    "single-threaded, no iteration cap; its copy of X is made outside the timing; a dual "
+    "run that switches to -s 11 after its iteration limit is an error.",
 ]
 
 

@@ -12,7 +12,15 @@ competitor notes):
 * skglm: ``Logistic()`` + ``L1_plus_L2(alpha = lam/n, l1_ratio = 0)`` with ProxNewton
   or AndersonCD (binary only), compiled by a warm-up fit in ``prepare``;
 * fastridge: ``fastridge.logistic`` certified, calibrated, or solver "cd" on a CSC
-  copy; a mode the installed fastridge rejects on a tiny fit is "unavailable".
+  copy; a mode the installed fastridge rejects on a tiny fit is "unavailable";
+* IBM Snap ML ``snapml.LogisticRegression(regularizer=lam, fit_intercept=False)``, dual
+  and primal, ``n_jobs`` = threads (``regularizer = lam`` exactly); binary,
+  no-intercept cases only (its bias is penalised and its ``intercept_`` wrong);
+* scikit-learn-intelex ``LogisticRegression(C = 1/lam, solver="lbfgs")``, ``n_jobs`` =
+  threads: dense X only (stock scikit-learn on sparse input: reported as a skip);
+* LIBLINEAR's own binding (``liblinear-official``) with ``C = 1/lam``: ``-s 0``
+  (primal, ``-B 1 -R`` for an unpenalised intercept) and ``-s 7`` (dual, no-intercept
+  cases only: LIBLINEAR refuses ``-R`` there); binary only.
 """
 
 from __future__ import annotations
@@ -26,7 +34,15 @@ import numpy as np
 from .. import log
 from ..logistic_data import Dataset
 from .base import FastridgeRunner, FitOut, Solver, build, fastridge_api, quiet_fit
-from .ridge import glmnet_available, glmnet_csc
+from .ridge import (
+    LiblinearRidge,
+    SklearnexPeer,
+    SnapmlRidge,
+    glmnet_available,
+    glmnet_csc,
+    liblinear_options,
+    liblinear_train,
+)
 
 
 def _binary_or_multi(ds, coef, intercept):
@@ -244,6 +260,82 @@ class SkglmLogistic(Solver):
         return FitOut(coef, b, None if n_iter is None else int(np.max(n_iter)), hit)
 
 
+class SnapmlLogistic(SnapmlRidge):
+    """``snapml.LogisticRegression``: ``sum_i log(1 + exp(-y_i x_i.w)) +
+    regularizer/2 ||w||^2``, so ``regularizer = lam`` (checked on a tiny problem against
+    fastridge at tol 1e-14: relative gap ~1e-16, dual and primal); binary, no intercept
+    (its bias is penalised): see :class:`harness.peers.ridge.SnapmlRidge`."""
+
+    estimator = "LogisticRegression"
+
+    def skip_reason(self, ctx):
+        if ctx.ds.multiclass:
+            return "snapml is one-vs-rest for K > 2 (a different objective)"
+        return super().skip_reason(ctx)
+
+    def fit(self, ctx, state, tol, max_iter):
+        coef, n_iter, hit = self._fit(ctx, state, tol, max_iter)
+        return FitOut(coef, np.zeros(1), n_iter, hit)
+
+
+class SklearnexLogistic(SklearnexPeer):
+    """``sklearnex.linear_model.LogisticRegression(C = 1/lam, solver="lbfgs")``:
+    scikit-learn's objective, so ``C = 1/lam`` (checked: relative gap ~1e-15 on a tiny
+    dense problem).  lbfgs is the only solver sklearnex runs on oneDAL on CPU (newton-cg
+    only with ``SKLEARNEX_PREVIEW`` set, and not without an intercept); dense X only."""
+
+    name = "sklearnex-lbfgs"
+    start_tol = 1e-6
+    probe_iters = (5, 25)
+
+    def __init__(self, threads: int):
+        self.threads = threads
+
+    def estimator(self, ctx, tol, max_iter):
+        from sklearnex.linear_model import LogisticRegression
+
+        return LogisticRegression(
+            C=1.0 / ctx.lam,
+            solver="lbfgs",
+            tol=tol,
+            max_iter=int(max_iter if max_iter is not None else 10**6),
+            fit_intercept=ctx.case.fit_intercept,
+            n_jobs=self.threads,
+        )
+
+    def fit(self, ctx, state, tol, max_iter):
+        est, hit = self.checked_fit(ctx, tol, max_iter)
+        n_iter = int(np.max(est.n_iter_))
+        if max_iter is not None and n_iter >= max_iter:
+            hit = True
+        coef, b = _binary_or_multi(ctx.ds, est.coef_, est.intercept_)
+        return FitOut(coef, b, n_iter, hit)
+
+    def setting(self, tol):
+        return f"tol={tol:.3g}, n_jobs={self.threads}"
+
+
+class LiblinearLogistic(LiblinearRidge):
+    """LIBLINEAR ``-s 0`` (primal trust-region Newton; ``-B 1 -R``: unpenalised bias)
+    and ``-s 7`` (dual CD; no ``-R``: no-intercept cases only):
+    ``1/2 ||w||^2 + C sum_i log(1 + exp(-y_i x_i.w))``, so ``C = 1/lam`` exactly.
+    Binary only (one-vs-rest for K > 2)."""
+
+    def options(self, ctx, tol):
+        return liblinear_options(self.s, 1.0 / ctx.lam, tol, ctx.case.fit_intercept, False)
+
+    def skip_reason(self, ctx):
+        if ctx.ds.multiclass:
+            return "LIBLINEAR is one-vs-rest for K > 2 (a different objective)"
+        return super().skip_reason(ctx)
+
+    def fit(self, ctx, state, tol, max_iter):
+        w, b, labels, n_iter, hit = liblinear_train(state["prob"], self.options(ctx, tol))
+        if labels and labels[0] != 1:  # its decision function is positive for labels[0]
+            w, b = -w, -b
+        return FitOut(w, np.array([b]), n_iter, hit)
+
+
 class FastridgeLogistic(FastridgeRunner):
     api = "logistic"
     names = {"cert": "fastridge", "cal": "fastridge-cal", "cd": "fastridge-cd"}
@@ -315,6 +407,11 @@ def make_solvers(names: list[str], args) -> list[Solver]:
         "glmnet-path": lambda: GlmnetLogistic(path=3),
         "skglm-prox-newton": lambda: SkglmLogistic("prox-newton"),
         "skglm-anderson-cd": lambda: SkglmLogistic("anderson-cd"),
+        "snapml-dual": lambda: SnapmlLogistic(True, t),
+        "snapml-primal": lambda: SnapmlLogistic(False, t),
+        "sklearnex-lbfgs": lambda: SklearnexLogistic(t),
+        "liblinear-s0": lambda: LiblinearLogistic(0),
+        "liblinear-s7": lambda: LiblinearLogistic(7),
     }
     return build(names, table)
 
@@ -333,4 +430,9 @@ DEFAULT_SOLVERS = [
     "glmnet-path",
     "skglm-prox-newton",
     "skglm-anderson-cd",
+    "snapml-dual",
+    "snapml-primal",
+    "sklearnex-lbfgs",
+    "liblinear-s0",
+    "liblinear-s7",
 ]

@@ -10,18 +10,38 @@ Job: run each solver on a case and return its ``(coef, intercept)`` in the objec
   weights and ``lam_g = lam * ys / n`` (:func:`glmnet_prepare`, shared with the path
   comparison);
 * fastridge: ``fastridge.ridge`` certified (``tol = target * P*/P_null``), calibrated,
-  plain ``tol = target``, or solver "cd" on a CSC copy made outside the timing.
+  plain ``tol = target``, or solver "cd" on a CSC copy made outside the timing;
+* IBM Snap ML ``snapml.LinearRegression(regularizer=lam, fit_intercept=False)``, dual
+  (row-wise SDCA on CSR) and primal (coordinate descent on a CSC copy made outside the
+  timing), ``n_jobs`` = the harness's threads: its objective is
+  ``1/2 ||y - X w||^2 + regularizer/2 ||w||^2``, so ``regularizer = lam`` exactly.  Its
+  bias is an appended constant feature inside the L2 penalty (and its ``intercept_``
+  is 0 for the primal solver, unscaled for the dual one): no-intercept cases only;
+* scikit-learn-intelex ``sklearnex.linear_model.Ridge(alpha=lam, n_jobs=threads)``
+  (oneDAL's direct solve, no tolerance): dense X only, it falls back to stock
+  scikit-learn on sparse input (:func:`sklearnex_fallback`), reported as a skip;
+* LIBLINEAR's own binding (``liblinear-official``), L2-regularised L2-loss SVR with
+  ``-p 0`` (no epsilon tube): ``1/2 ||w||^2 + C sum_i (y_i - x_i.w)^2`` is our
+  objective divided by ``2 lam``, so ``C = 1/(2 lam)`` exactly; ``-s 11`` (primal
+  trust-region Newton) with ``-B 1 -R`` (unpenalised bias) for the intercept, ``-s 12``
+  (dual CD; LIBLINEAR refuses ``-R`` there) on the no-intercept cases.  ``-s 13`` is
+  the L1-loss (absolute) SVR: not ridge, not run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import logging
+import re
 import time
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
-from .base import FastridgeRunner, FitOut, Solver, build, fastridge_api
+from .base import FastridgeRunner, FitOut, Solver, build, fastridge_api, quiet_fit
 
 
 class SklearnRidge(Solver):
@@ -185,6 +205,344 @@ class Glmnet(Solver):
         return f"thr={tol:.3g}"
 
 
+def module_available(module: str, package: str) -> tuple[bool, str]:
+    """``Solver.available`` of a peer that imports ``module`` (PyPI ``package``)."""
+    try:
+        importlib.import_module(module)
+    except Exception as e:
+        return False, f"{package} not importable ({type(e).__name__}: {e}); pip install {package}"
+    return True, ""
+
+
+def sample_rows(ds, m: int = 300):
+    """Up to ``m`` evenly spaced rows of ``ds`` as ``(X, y)`` (trial fits)."""
+    rows = np.unique(np.linspace(0, ds.shape[0] - 1, min(ds.shape[0], m)).astype(int))
+    return ds.X[rows], ds.y[rows]
+
+
+# ----------------------------------------------------------------------------
+# IBM Snap ML
+
+SNAPML_BIAS = (
+    "snapml penalises its bias (a constant feature inside the L2 penalty) and its "
+    "intercept_ is wrong (0 for the primal solver, unscaled for the dual): "
+    "no-intercept cases only"
+)
+
+
+class SnapmlRidge(Solver):
+    """``snapml.LinearRegression``: ``1/2 ||y - X w||^2 + regularizer/2 ||w||^2``, so
+    ``regularizer = lam`` (checked on a tiny problem against fastridge at tol 1e-14:
+    relative objective gap ~1e-14, dual and primal).  snapml converts X to float32 (and
+    its indices to 32/64-bit unsigned) inside ``fit``: that copy is timed; the primal
+    solver's CSC copy of X is made in :meth:`prepare`, outside the timing."""
+
+    estimator = "LinearRegression"
+    start_tol = 1e-6
+    probe_iters = (5, 25)
+
+    def __init__(self, dual: bool, threads: int):
+        self.dual = dual
+        self.threads = threads
+        self.name = f"snapml-{'dual' if dual else 'primal'}"
+
+    def available(self):
+        return module_available("snapml", "snapml")
+
+    def skip_reason(self, ctx):
+        return SNAPML_BIAS if ctx.case.fit_intercept else None
+
+    def prepare(self, ctx):
+        if self.dual:
+            return None  # the dual solver takes the CSR matrix as it is
+        t0 = time.perf_counter()
+        X = ctx.ds.X  # the primal solver wants columns: snapml converts CSR / C order in fit
+        Xc = X.tocsc() if sp.issparse(X) else np.asfortranarray(X)
+        return {"X": Xc, "prep_seconds": time.perf_counter() - t0}
+
+    def _fit(self, ctx, state, tol, max_iter):
+        import snapml
+
+        cap = int(min(max_iter if max_iter is not None else 10**6, 2**31 - 1))
+        est = getattr(snapml, self.estimator)(
+            regularizer=ctx.lam,
+            dual=self.dual,
+            tol=tol,
+            max_iter=cap,
+            n_jobs=self.threads,
+            penalty="l2",
+            fit_intercept=False,
+            random_state=0,
+        )
+        X = ctx.ds.X if state is None else state["X"]
+        with contextlib.redirect_stdout(io.StringIO()):  # "[Warning] ..." prints
+            est.fit(X, ctx.ds.y)
+        n_iter = int(np.max(est.n_iter_))
+        return np.asarray(est.coef_, dtype=np.float64).reshape(-1), n_iter, n_iter >= cap
+
+    def fit(self, ctx, state, tol, max_iter):
+        coef, n_iter, hit = self._fit(ctx, state, tol, max_iter)
+        return FitOut(coef, 0.0, n_iter, hit)
+
+    def setting(self, tol):
+        return f"tol={tol:.3g}, n_jobs={self.threads}"
+
+
+# ----------------------------------------------------------------------------
+# scikit-learn-intelex
+
+SKLEARNEX_FALLBACK = "fallback to original Scikit-learn"
+
+
+def numba_layer_first() -> None:
+    """Start Numba's threading layer (as fastridge's first parallel kernel would) before
+    sklearnex is imported: its import loads oneDAL's libtbb, and a Numba layer started
+    after that picks ``tbb`` instead of the ``omp`` it picks otherwise, which would change
+    fastridge's threading in every row of the run.  ``NUMBA_THREADING_LAYER`` still rules
+    when set."""
+    try:
+        import numba
+
+        numba.get_num_threads()
+    except Exception:
+        pass
+
+
+SKLEARNEX_CAUSE = "patching failed with cause - "
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def sklearnex_log(level=logging.INFO):
+    """The messages of the ``sklearnex`` logger (which says whether oneDAL or stock
+    scikit-learn ran, and at DEBUG why) while the block runs; its handlers (a stderr
+    stream) are detached meanwhile."""
+    numba_layer_first()
+    import sklearnex  # noqa: F401  (its import adds a stderr handler: keep it out of the block)
+
+    logger = logging.getLogger("sklearnex")
+    saved = (logger.level, logger.handlers[:], logger.propagate)
+    rec = _Records()
+    logger.handlers = [rec]
+    logger.setLevel(level)
+    logger.propagate = False
+    try:
+        yield rec.messages
+    finally:
+        logger.setLevel(saved[0])
+        logger.handlers = saved[1]
+        logger.propagate = saved[2]
+
+
+def sklearnex_fallback(messages: list[str]) -> str | None:
+    """Why sklearnex ran stock scikit-learn (its causes, DEBUG level), or None when it
+    ran oneDAL throughout."""
+    if not any(SKLEARNEX_FALLBACK in m for m in messages):
+        return None
+    causes = [m.split(SKLEARNEX_CAUSE, 1)[1] for m in messages if SKLEARNEX_CAUSE in m]
+    return " ".join(dict.fromkeys(causes)) or "no cause given"
+
+
+class SklearnexPeer(Solver):
+    """The common part of the sklearnex peers: a trial fit on a few rows in
+    :meth:`skip_reason` finds out whether sklearnex would run oneDAL on this input (it
+    runs stock scikit-learn on sparse X, already in the table), and every timed fit
+    checks it again (a fallback raises instead of timing stock scikit-learn)."""
+
+    threads = 1
+
+    def available(self):
+        numba_layer_first()
+        return module_available("sklearnex.linear_model", "scikit-learn-intelex")
+
+    def estimator(self, ctx, tol, max_iter):
+        raise NotImplementedError
+
+    def skip_reason(self, ctx):
+        X, y = sample_rows(ctx.ds)
+        with sklearnex_log(logging.DEBUG) as messages:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self.estimator(ctx, 1e-2, 5).fit(X, y)
+            except Exception as e:
+                return f"trial fit failed: {type(e).__name__}: {e}"
+        why = sklearnex_fallback(messages)
+        if why is None:
+            return None
+        where = "sparse input" if sp.issparse(X) else "this input"
+        return f"falls back to scikit-learn on {where} (sklearnex: {why})"
+
+    def checked_fit(self, ctx, tol, max_iter):
+        """The fitted estimator and whether it warned about convergence; raises when
+        sklearnex fell back to scikit-learn."""
+        est = self.estimator(ctx, tol, max_iter)
+        with sklearnex_log() as messages:
+            est, hit = quiet_fit(lambda: est.fit(ctx.ds.X, ctx.ds.y))
+        why = sklearnex_fallback(messages)
+        if why is not None:
+            raise RuntimeError(f"sklearnex fell back to scikit-learn ({why})")
+        return est, hit
+
+
+class SklearnexRidge(SklearnexPeer):
+    """``sklearnex.linear_model.Ridge(alpha=lam)``: scikit-learn's objective, so
+    ``alpha = lam`` (checked: relative gap ~1e-16 on a tiny dense problem); oneDAL solves
+    the normal equations directly (no tolerance: run once, not calibrated)."""
+
+    name = "sklearnex"
+    calibrate = False
+    probe_iters = None
+
+    def __init__(self, threads: int):
+        self.threads = threads
+
+    def estimator(self, ctx, tol, max_iter):
+        from sklearnex.linear_model import Ridge
+
+        return Ridge(alpha=ctx.lam, fit_intercept=ctx.case.fit_intercept, n_jobs=self.threads)
+
+    def fixed(self, ctx):
+        return 0.0  # unused: a direct solve
+
+    def fit(self, ctx, state, tol, max_iter):
+        est, _ = self.checked_fit(ctx, tol, max_iter)
+        return FitOut(np.asarray(est.coef_, dtype=np.float64).reshape(-1), float(est.intercept_))
+
+    def setting(self, tol):
+        return f"direct (oneDAL), n_jobs={self.threads}"
+
+
+# ----------------------------------------------------------------------------
+# LIBLINEAR (liblinear-official)
+
+LIBLINEAR_SWITCH = re.compile(r"Switching to use -s (\d+)")
+
+
+def liblinear_problem(X, y) -> dict:
+    """LIBLINEAR's copy of ``(X, y)`` (its feature nodes, with a slot for the bias),
+    made once per case outside the timings, as glmnet's CSC copy is."""
+    from liblinear.liblinear import problem
+
+    t0 = time.perf_counter()
+    prob = problem(np.ascontiguousarray(y, dtype=np.float64), sp.csr_matrix(X))
+    return {"prob": prob, "prep_seconds": time.perf_counter() - t0}
+
+
+def liblinear_options(s: int, C: float, tol: float, fit_intercept: bool, svr: bool) -> str:
+    """The option string: ``-B 1 -R`` (a bias feature of value 1, unpenalised) for an
+    intercept, ``-p 0`` (no epsilon tube) for the SVR solvers."""
+    opts = f"-s {s} -c {C!r} -e {tol!r}"
+    if svr:
+        opts += " -p 0"
+    if fit_intercept:
+        opts += " -B 1 -R"
+    return opts
+
+
+def liblinear_check(ds, options: str) -> str | None:
+    """LIBLINEAR's own refusal of ``options`` (``check_parameter``) on a few rows of
+    ``ds``, or None."""
+    from liblinear.liblinear import liblinear, parameter
+
+    X, y = sample_rows(ds, 20)
+    st = liblinear_problem(X, y)
+    param = parameter(options + " -q")
+    st["prob"].set_bias(param.bias)
+    err = liblinear.check_parameter(st["prob"], param)
+    return err.decode() if err else None
+
+
+def liblinear_train(prob, options: str):
+    """One ``train``: ``(w, b, labels, n_iter, hit_cap)``; ``w`` the p weights, ``b``
+    the bias (0 without ``-B``), ``labels`` LIBLINEAR's label order (its decision
+    function is positive for ``labels[0]``).  LIBLINEAR has no iteration cap to set:
+    ``hit_cap`` is its own "reaching max number of iterations" warning; a dual solver
+    that switches to the primal one after its iteration limit raises."""
+    from liblinear.liblinear import (
+        PRINT_STRING_FUN,
+        ctypes_print_null,
+        liblinear,
+        parameter,
+        toPyModel,
+    )
+
+    out: list[bytes] = []
+    printer = PRINT_STRING_FUN(out.append)  # its output, read below (no -q)
+    param = parameter(options)
+    param.print_func = printer
+    prob.set_bias(param.bias)
+    liblinear.set_print_string_function(printer)
+    try:
+        err = liblinear.check_parameter(prob, param)
+        if err:
+            raise ValueError(f"LIBLINEAR: {err.decode()}")
+        model = toPyModel(liblinear.train(prob, param))
+    finally:
+        liblinear.set_print_string_function(ctypes_print_null)  # printer dies here
+    p = model.nr_feature
+    w = np.ctypeslib.as_array(model.w, (p + (1 if model.bias >= 0 else 0),))
+    w = w.astype(np.float64)  # a copy: the model's memory is freed with it
+    b = float(w[p] * model.bias) if model.bias >= 0 else 0.0
+    labels = [] if model.is_regression_model() else model.get_labels()
+    del model
+    text = b"".join(out).decode(errors="replace")
+    switched = LIBLINEAR_SWITCH.search(text)
+    if switched:
+        raise RuntimeError(
+            f"LIBLINEAR reached its iteration limit and switched to -s {switched.group(1)}"
+        )
+    its = re.findall(r"#iter = (\d+)", text) or re.findall(r"^iter\s+(\d+)", text, re.M)
+    n_iter = int(its[-1]) if its else None
+    return w[:p], b, labels, n_iter, "reaching max number of" in text
+
+
+class LiblinearRidge(Solver):
+    """LIBLINEAR ``-s 11`` / ``-s 12`` with ``-p 0``, ``C = 1/(2 lam)`` (module
+    docstring); ``-e`` calibrated on the ladder like every peer's tolerance."""
+
+    start_tol = 1e-6
+    probe_iters = None  # LIBLINEAR has no iteration cap to set
+
+    def __init__(self, s: int):
+        self.s = s
+        self.name = f"liblinear-s{s}"
+        self._fit_intercept = False
+
+    def available(self):
+        return module_available("liblinear.liblinear", "liblinear-official")
+
+    def options(self, ctx, tol):
+        return liblinear_options(self.s, 0.5 / ctx.lam, tol, ctx.case.fit_intercept, True)
+
+    def skip_reason(self, ctx):
+        opts = self.options(ctx, 1e-2)
+        err = liblinear_check(ctx.ds, opts)
+        if err is None:
+            return None
+        flags = " -B 1 -R" if ctx.case.fit_intercept else ""
+        return f"LIBLINEAR refuses -s {self.s}{flags} ({opts}): {err}"
+
+    def prepare(self, ctx):
+        self._fit_intercept = ctx.case.fit_intercept  # for setting()
+        return liblinear_problem(ctx.ds.X, ctx.ds.y)
+
+    def fit(self, ctx, state, tol, max_iter):
+        w, b, _, n_iter, hit = liblinear_train(state["prob"], self.options(ctx, tol))
+        return FitOut(w, b, n_iter, hit)
+
+    def setting(self, tol):
+        return f"-e {tol:.3g}" + (" -B 1 -R" if self._fit_intercept else "")
+
+
 class Fastridge(FastridgeRunner):
     api = "ridge"
     names = {
@@ -237,6 +595,11 @@ def make_solvers(names: list[str], threads: int) -> list[Solver]:
         "sklearn-lsqr": lambda: SklearnRidge("lsqr", 1e-6),
         "sklearn-sag": lambda: SklearnRidge("sag", 1e-6),
         "glmnet-naive": Glmnet,
+        "snapml-dual": lambda: SnapmlRidge(True, threads),
+        "snapml-primal": lambda: SnapmlRidge(False, threads),
+        "sklearnex": lambda: SklearnexRidge(threads),
+        "liblinear-s11": lambda: LiblinearRidge(11),
+        "liblinear-s12": lambda: LiblinearRidge(12),
     }
     return build(names, table)
 
@@ -249,4 +612,9 @@ DEFAULT_SOLVERS = [
     "sklearn-lsqr",
     "sklearn-sag",
     "glmnet-naive",
+    "snapml-dual",
+    "snapml-primal",
+    "sklearnex",
+    "liblinear-s11",
+    "liblinear-s12",
 ]
