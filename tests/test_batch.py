@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.datasets import dump_svmlight_file
 
-from fastridge._cli.batch import TEST_DELAY_ENV
 from fastridge.cli import main
 from fastridge.datasets import load_a9a
+from tests._batch_process import start_batch, wait_for
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # Each test fit uses --threads 1, so that reruns are bit-for-bit comparable.
@@ -272,25 +269,11 @@ def test_job_file_errors_are_one_line(tmp_path, capsys):
 
 
 def _start(work, out, delay):
-    env = dict(os.environ, PYTHONWARNINGS="ignore", **{TEST_DELAY_ENV: str(delay)})
-    cmd = [sys.executable, "-m", "fastridge.cli", "batch", str(work / "jobs.toml")]
-    return subprocess.Popen(
-        [*cmd, "--out", str(work / out), *THREADS],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    return start_batch(work / "jobs.toml", work / out, delay, [*THREADS])
 
 
 def _wait_for(predicate, proc, timeout=60.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.02)
-    raise AssertionError("timed out")
+    wait_for(predicate, proc, timeout)
 
 
 @pytest.fixture

@@ -6,19 +6,16 @@ Each command starts its own local cluster of 2 worker processes (a few seconds).
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 from sklearn.datasets import dump_svmlight_file
 
-from fastridge._cli.batch import TEST_DELAY_ENV
 from fastridge.cli import main
 from fastridge.datasets import load_a9a
+from tests._batch_process import start_batch, wait_for
 
 pytest.importorskip("distributed")
 
@@ -111,25 +108,11 @@ def _records(capsys):
 
 
 def _start(work, out, delay):
-    env = dict(os.environ, PYTHONWARNINGS="ignore", **{TEST_DELAY_ENV: str(delay)})
-    cmd = [sys.executable, "-m", "fastridge.cli", "batch", str(work / "jobs.toml")]
-    return subprocess.Popen(
-        [*cmd, "--out", str(work / out), *THREADS, *DASK],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    return start_batch(work / "jobs.toml", work / out, delay, [*THREADS, *DASK])
 
 
 def _wait_for(predicate, proc, timeout=180.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.02)
-    raise AssertionError("timed out")
+    wait_for(predicate, proc, timeout)
 
 
 def test_batch_on_local_cluster_interrupted_resumed_equals_single_process(

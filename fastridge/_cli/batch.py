@@ -57,6 +57,7 @@ from .console import (
 )
 from .jobs import BadJob, read_job_file
 from .results import TEMP_MARKER, atomic_write_json, save_result, sha256_file
+from .signals import signal_handler
 
 # Environment variable of the test hook (module docstring): seconds to sleep before
 # each result file is renamed into place.
@@ -102,22 +103,13 @@ def folder_lock(folder):
         fh.close()
 
 
-@contextlib.contextmanager
 def sigterm_as_interrupt():
     """Turn SIGTERM into :class:`Terminated` while the batch runs (main thread only)."""
 
     def handler(signum, frame):
         raise Terminated()
 
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return signal_handler(signal.SIGTERM, handler)
 
 
 def _canonical(obj):

@@ -18,6 +18,8 @@ import logging
 import signal
 import warnings
 
+from .signals import signal_handler
+
 INSTALL_HINT = "pip install 'fastridge[dask]'"
 
 
@@ -42,7 +44,6 @@ def import_distributed(option="--scheduler / --dask-workers"):
     return distributed
 
 
-@contextlib.contextmanager
 def _sigint_ignored():
     """Ignore SIGINT while worker processes are spawned (they inherit SIG_IGN).
 
@@ -51,15 +52,7 @@ def _sigint_ignored():
     closing the cluster.  With SIGINT ignored they are stopped by the command only.
     A no-op outside the main thread.
     """
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return signal_handler(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

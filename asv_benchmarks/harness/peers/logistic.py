@@ -45,6 +45,15 @@ from .ridge import (
 )
 
 
+def _sklearn_out(ds, est, max_iter, hit) -> FitOut:
+    """A fitted scikit-learn-style estimator as a :class:`FitOut` (the cap hit when
+    ``n_iter_`` reached ``max_iter``)."""
+    n_iter = int(np.max(est.n_iter_))
+    hit = hit or (max_iter is not None and n_iter >= max_iter)
+    coef, b = _binary_or_multi(ds, est.coef_, est.intercept_)
+    return FitOut(coef, b, n_iter, hit)
+
+
 def _binary_or_multi(ds, coef, intercept):
     coef = np.asarray(coef, dtype=np.float64)
     b = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
@@ -103,11 +112,7 @@ class SklearnLogistic(Solver):
             **kw,
         )
         est, hit = quiet_fit(lambda: est.fit(ctx.ds.X, ctx.ds.y))
-        n_iter = int(np.max(est.n_iter_))
-        if max_iter is not None and n_iter >= max_iter:
-            hit = True
-        coef, b = _binary_or_multi(ctx.ds, est.coef_, est.intercept_)
-        return FitOut(coef, b, n_iter, hit)
+        return _sklearn_out(ctx.ds, est, max_iter, hit)
 
     def prepare(self, ctx):
         self._fit_intercept = ctx.case.fit_intercept  # for setting()
@@ -305,11 +310,7 @@ class SklearnexLogistic(SklearnexPeer):
 
     def fit(self, ctx, state, tol, max_iter):
         est, hit = self.checked_fit(ctx, tol, max_iter)
-        n_iter = int(np.max(est.n_iter_))
-        if max_iter is not None and n_iter >= max_iter:
-            hit = True
-        coef, b = _binary_or_multi(ctx.ds, est.coef_, est.intercept_)
-        return FitOut(coef, b, n_iter, hit)
+        return _sklearn_out(ctx.ds, est, max_iter, hit)
 
     def setting(self, tol):
         return f"tol={tol:.3g}, n_jobs={self.threads}"
