@@ -54,3 +54,47 @@ def test_worker_killed_during_fit(client, kill_in_pass, task):
     assert np.array_equal(got.coef, ref.coef)
     assert got.intercept == ref.intercept and got.certificate == ref.certificate
     assert got.converged and got.n_iter == ref.n_iter
+
+
+class _Worker:
+    address = "tcp://127.0.0.1:1"
+
+
+class _Done:
+    """A stand-in for a future: its status and exception, as ``_killed_block`` reads them."""
+
+    def __init__(self, exc=None):
+        self.status = "error" if exc is not None else "finished"
+        self._exc = exc
+
+    def exception(self):
+        return self._exc
+
+
+def test_a_block_that_kills_its_workers_is_named():
+    """``KilledWorker`` on a block task becomes a one-line ShardError naming that block.
+
+    The end-to-end version (a block whose task kills every worker that runs it)
+    restarts workers twice and overran CI's worker start timeout, so the naming is
+    checked here on the exception Dask raises, without a cluster.
+    """
+    from distributed.scheduler import KilledWorker
+
+    from fastridge.distributed.handle import BlockSource, ShardError, _killed_block, _name_block
+
+    sources = [BlockSource(f"shard-{b}.npz") for b in range(12)]
+    for b in (0, 1, 10, 11):
+        err = _name_block(KilledWorker(f"fastridge-gram-1a2b3c4d-b{b}", _Worker(), 1), sources)
+        assert isinstance(err, ShardError)
+        assert str(err).startswith(f"shard-{b}.npz: the workers running this block died")
+        assert "\n" not in str(err)
+    # a KilledWorker of a task that is not a block's (a tree add) is left as it is
+    kw = KilledWorker("combine-1234", _Worker(), 1)
+    assert _name_block(kw, sources) is kw
+    other = RuntimeError("boom")
+    assert _name_block(other, sources) is other
+    # the first block future in error names the block; cancelled dependents do not
+    futs = [_Done(), _Done(KilledWorker("fastridge-gram-x-b1", _Worker(), 1)), _Done()]
+    err = _killed_block(futs, sources)
+    assert isinstance(err, ShardError) and str(err).startswith("shard-1.npz:")
+    assert _killed_block([_Done(), _Done()], sources) is None
