@@ -138,8 +138,8 @@ class ReferenceOperator:
         return sq * self._xc(self._xct(sq * u))
 
     def gram_dense(self):
-        if self.kind == "csr" and not self.careful:
-            self.n_passes += 1
+        if (self.kind == "csr" and not self.careful) or self.kind == "dense":
+            self.n_passes += 1  # dense: BLAS-3 on centred row slices, X read once
         else:
             self.n_passes += _n_blocks(self.p, self.n_threads) * self._gram_passes()
         Xc = self._dense_xc()
@@ -150,6 +150,8 @@ class ReferenceOperator:
             self.n_passes += 1
             if self.fit_intercept:
                 self.x_mu  # noqa: B018
+        elif self.kind == "dense":
+            self.n_passes += 1  # BLAS-3 on centred column slices, X read once
         else:
             self.n_passes += 2 * _n_blocks(self.n, self.n_threads)
         A = self.sqrt_s[:, None] * self._dense_xc()

@@ -286,3 +286,42 @@ def test_sq_norms_of_large_float32_values(kind):
         row = op.row_sq_norms()
     np.testing.assert_allclose(col, np.einsum("ij,ij->j", A, A), rtol=1e-10)
     np.testing.assert_allclose(row, np.einsum("ij,ij->i", A, A), rtol=1e-10)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_blas_gram_is_centred_entry_by_entry(weighted, dtype):
+    """Dense ``gram_dense`` / ``dual_gram_dense`` (BLAS-3 on centred slices) at means of 1e8.
+
+    ``X^T S X - S mu mu^T`` would lose every digit here (1e16 * n against a
+    spread of 1); the slices are centred before the product, so both Gram
+    matrices match a long-double reference to 1e-10 relative (``H`` with the
+    exact means, ``K`` with the operator's).  Slices of a few
+    rows (the scratch size patched down) exercise the accumulation over slices.
+    """
+    from fastridge._operators import design
+
+    rng = np.random.default_rng(11)
+    n, p = 203, 7
+    mean = 1e8 if dtype == np.float64 else 1e4  # float32 holds no spread of 1 at 1e8
+    X = (mean + rng.standard_normal((n, p))).astype(dtype)
+    s = rng.uniform(0.0, 2.0, n) if weighted else None
+    sw = np.ones(n) if s is None else s
+    Xl = X.astype(np.longdouble)
+    mu = (sw[:, None] * Xl).sum(0) / sw.sum()
+    Xc = Xl - mu
+    H_ref = Xc.T @ (sw[:, None] * Xc)  # a shift of mu moves H in second order only
+    saved = design._GRAM_SLICE_BYTES
+    try:
+        for slice_bytes in (saved, 8 * 16 * max(n, p)):  # one slice; many of 16 rows/columns
+            design._GRAM_SLICE_BYTES = slice_bytes
+            op = DesignOperator(check_X(X), s, True, 1)
+            H = op.gram_dense()
+            K = op.dual_gram_dense()
+            # K moves in first order with mu: its reference uses the operator's means
+            A = np.sqrt(sw.astype(np.longdouble))[:, None] * (Xl - op.mu.astype(np.longdouble))
+            K_ref = A @ A.T
+            assert float(np.abs(H - H_ref).max() / np.abs(H_ref).max()) <= 1e-10
+            assert float(np.abs(K - K_ref).max() / np.abs(K_ref).max()) <= 1e-10
+    finally:
+        design._GRAM_SLICE_BYTES = saved

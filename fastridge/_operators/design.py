@@ -58,6 +58,12 @@ __all__ = [
 ]
 
 
+# Bytes of the float64 scratch slice of a dense X centred for the BLAS-3 Gram
+# (gram_dense / dual_gram_dense): large enough that syrk/gemm run at full
+# speed (hundreds of rows of p = 1,000 and up), small beside X.
+_GRAM_SLICE_BYTES = 16 * 2**20
+
+
 def _single_column_as_vector(method):
     """Route a ``(m, 1)`` argument to the single-vector kernels (they are faster)."""
 
@@ -304,9 +310,12 @@ class DesignOperator(StoredX):
         """Dense ``H = Xc^T S Xc`` (p x p).
 
         CSR: ``X^T S X - S mu mu^T`` from outer products of the rows, one pass
-        costing ``sum_i nnz_i^2``.  Otherwise ``gram_matvec`` on blocks of
-        the identity (``p`` right-hand sides, read ``X`` once per block).
+        costing ``sum_i nnz_i^2``.  Dense: BLAS-3 on row slices centred in a
+        scratch copy (:meth:`_dense_gram_blas`).  CSC: ``gram_matvec`` on
+        blocks of the identity (``p`` right-hand sides, read ``X`` once per block).
         """
+        if self.kind == "dense":
+            return self._dense_gram_blas()
         if self.kind != "csr" or self.careful:
             return dense_from_blocks(self.gram_matvec, self.p, self.n_threads)
         H = self._outer_gram(self.s, self.p)
@@ -318,9 +327,12 @@ class DesignOperator(StoredX):
         """Dense ``A A^T = S^{1/2} Xc Xc^T S^{1/2}`` (n x n).
 
         CSC: ``X X^T`` from outer products of the columns, then the centring
-        ``- m 1^T - 1 m^T + ||mu||^2 1 1^T`` with ``m = X mu``.  Otherwise
-        ``dual_gram_matvec`` on blocks of the identity.
+        ``- m 1^T - 1 m^T + ||mu||^2 1 1^T`` with ``m = X mu``.  Dense: BLAS-3
+        on column slices centred in a scratch copy (:meth:`_dense_dual_gram_blas`).
+        Otherwise ``dual_gram_matvec`` on blocks of the identity.
         """
+        if self.kind == "dense":
+            return self._dense_dual_gram_blas()
         if self.kind != "csc" or self.careful:
             return dense_from_blocks(self.dual_gram_matvec, self.n, self.n_threads)
         K = self._outer_gram(np.ones(self.p), self.n)
@@ -329,6 +341,54 @@ class DesignOperator(StoredX):
             K -= m[:, None]
             K -= m[None, :]
             K += self.mu_sq
+        return self.sqrt_s[:, None] * K * self.sqrt_s[None, :]
+
+    def _centred_slice(self, rows=slice(None), cols=slice(None)) -> np.ndarray:
+        """``Xc[rows, cols] = X[rows, cols] - mu[cols]``, float64: a scratch copy of the slice."""
+        Xb = np.array(self._X[rows, cols], dtype=np.float64)
+        if self.fit_intercept:
+            Xb -= self.mu[cols]
+        return Xb
+
+    def _dense_gram_blas(self) -> np.ndarray:
+        """``Xc^T S Xc`` of a dense ``X`` by BLAS-3, ``sum_b Xc_b^T (s_b * Xc_b)`` over row slices.
+
+        Each slice of rows is centred in a float64 scratch copy (``_GRAM_SLICE_BYTES``;
+        ``X`` itself is not copied or modified), so the means are subtracted
+        entry by entry, never as ``- S mu mu^T`` from the raw Gram (no
+        cancellation when the means dwarf the spread).  Unweighted slices go
+        through ``Xc_b^T Xc_b`` (numpy calls ``syrk``), weighted ones ``gemm``.
+        Every entry is a sum of ``n`` rounded products, within the rounding
+        bound that :func:`~fastridge._solvers.ridge.direct.gram_eigenvalue_lower_bound`
+        assumes.  The result is symmetric up to rounding (``gemm``).
+        """
+        n, p = self.n, self.p
+        self.n_passes += 1  # X is read once, slice by slice
+        H = np.zeros((p, p))
+        step = max(1, min(n, _GRAM_SLICE_BYTES // (8 * max(p, 1))))
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            Xb = self._centred_slice(rows=slice(a, b))
+            if self.weighted:
+                H += Xb.T @ (self.s[a:b, None] * Xb)
+            else:
+                H += Xb.T @ Xb
+        return H
+
+    def _dense_dual_gram_blas(self) -> np.ndarray:
+        """``S^{1/2} Xc Xc^T S^{1/2}`` of a dense ``X`` by BLAS-3 over column slices.
+
+        ``Xc Xc^T = sum_c Xc[:, c] Xc[:, c]^T``, each column slice centred in a
+        float64 scratch copy (``X`` is not copied or modified); then the
+        weights on both sides.
+        """
+        n, p = self.n, self.p
+        self.n_passes += 1  # X is read once, slice by slice
+        K = np.zeros((n, n))
+        step = max(1, min(p, _GRAM_SLICE_BYTES // (8 * max(n, 1))))
+        for a in range(0, p, step):
+            Xc = self._centred_slice(cols=slice(a, min(p, a + step)))
+            K += Xc @ Xc.T
         return self.sqrt_s[:, None] * K * self.sqrt_s[None, :]
 
     @property
