@@ -267,3 +267,20 @@ def test_alphas_errors_name_the_entry_like_sklearn(alphas, err, match):
     X, y = rng.standard_normal((6, 3)), rng.standard_normal(6)
     with pytest.raises(err, match=match):
         fastridge.RidgeCV(alphas=alphas).fit(X, y)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize(("n", "p"), [(8, 3), (5, 9)])
+@pytest.mark.parametrize("gcv_mode", ["auto", "eigen"])
+def test_gram_overflow_from_huge_weights_is_a_clear_refusal(fmt, n, p, gcv_mode):
+    """Weights whose products with ``X^2`` overflow float64 (``1e250 * 1e100``):
+    the exact LOO/GCV Gram is infinite, which must be a ``ValueError`` naming
+    the cause, not ``LinAlgError: Eigenvalues did not converge`` from
+    ``eigh`` (``ridge()`` itself rescales the weights and accepts this ``X``).
+    """
+    rng = np.random.default_rng(0)
+    X = as_format(rng.standard_normal((n, p)) * 1e50, fmt)
+    y = rng.standard_normal(n)
+    with pytest.raises(ValueError, match="overflow") as info:
+        RidgeCV(alphas=[1.0, 10.0], gcv_mode=gcv_mode).fit(X, y, sample_weight=np.full(n, 1e250))
+    assert not isinstance(info.value, np.linalg.LinAlgError)  # a subclass of ValueError

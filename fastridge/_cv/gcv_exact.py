@@ -77,6 +77,22 @@ def _deflated_dual(K: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return e, U
 
 
+def _finite_gram(G: np.ndarray) -> np.ndarray:
+    """``G``, or a ``ValueError`` when it overflowed float64.
+
+    The scores' set-up does not rescale the weights (the fits do), so
+    ``sum_i s_i X_ij^2`` can overflow although ``X`` passes its checks
+    (weights of 1e250 with entries of 1e50); ``eigh`` would then fail with
+    a ``LinAlgError`` that names nothing.
+    """
+    if not np.all(np.isfinite(G)):
+        raise ValueError(
+            "the weighted Gram matrix of X (sum_i s_i x_ij x_ik) overflows float64 in "
+            "the leave-one-out / GCV scores: rescale sample_weight or X"
+        )
+    return G
+
+
 def hat_decomposition(op: DesignProducts) -> HatDecomposition:
     """Eigendecomposition of the smaller Gram matrix of ``A = S^{1/2} Xc``.
 
@@ -86,12 +102,12 @@ def hat_decomposition(op: DesignProducts) -> HatDecomposition:
     (:class:`HatDecomposition`).
     """
     if op.p <= op.n:
-        H = op.gram_dense()
+        H = _finite_gram(op.gram_dense())
         e, V = np.linalg.eigh(0.5 * (H + H.T))
         Q = op.matvec(np.ascontiguousarray(V))
         Q *= op.sqrt_s[:, None]
         return HatDecomposition("primal", np.maximum(e, 0.0), Q)
-    K = op.dual_gram_dense()
+    K = _finite_gram(op.dual_gram_dense())
     K = 0.5 * (K + K.T)
     if op.fit_intercept and op.n > 1:
         e, U = _deflated_dual(K, op.sqrt_s / np.sqrt(op.S))
