@@ -295,8 +295,8 @@ def test_dense_blas_gram_is_centred_entry_by_entry(weighted, dtype):
 
     ``X^T S X - S mu mu^T`` would lose every digit here (1e16 * n against a
     spread of 1); the slices are centred before the product, so both Gram
-    matrices match a long-double reference to 1e-10 relative (``H`` with the
-    exact means, ``K`` with the operator's).  Slices of a few
+    matrices match a long-double reference with the exact means to 1e-10
+    relative.  Slices of a few
     rows (the scratch size patched down) exercise the accumulation over slices.
     """
     from fastridge._operators import design
@@ -318,8 +318,9 @@ def test_dense_blas_gram_is_centred_entry_by_entry(weighted, dtype):
             op = DesignOperator(check_X(X), s, True, 1)
             H = op.gram_dense()
             K = op.dual_gram_dense()
-            # K moves in first order with mu: its reference uses the operator's means
-            A = np.sqrt(sw.astype(np.longdouble))[:, None] * (Xl - op.mu.astype(np.longdouble))
+            # K is projected off its null vector sqrt(s / S), which removes the
+            # first-order effect of the rounded means: the exact means are its reference
+            A = np.sqrt(sw.astype(np.longdouble))[:, None] * Xc
             K_ref = A @ A.T
             assert float(np.abs(H - H_ref).max() / np.abs(H_ref).max()) <= 1e-10
             assert float(np.abs(K - K_ref).max() / np.abs(K_ref).max()) <= 1e-10

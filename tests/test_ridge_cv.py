@@ -267,3 +267,25 @@ def test_alphas_errors_name_the_entry_like_sklearn(alphas, err, match):
     X, y = rng.standard_normal((6, 3)), rng.standard_normal(6)
     with pytest.raises(err, match=match):
         fastridge.RidgeCV(alphas=alphas).fit(X, y)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize(
+    ("n", "p", "scale", "weight"),
+    [(8, 3, 1e50, 1e250), (5, 9, 1e50, 1e250), (9, 21, 3e150, 1e8), (21, 9, 3e150, 1e8)],
+)
+@pytest.mark.parametrize("gcv_mode", ["auto", "eigen"])
+def test_gram_overflow_from_huge_weights_is_a_clear_refusal(fmt, n, p, scale, weight, gcv_mode):
+    """Weights whose products with ``X^2`` overflow float64 (``1e250 * 1e100``,
+    ``1e8 * 1e301``): the exact LOO/GCV scores must refuse with a ``ValueError``
+    naming the cause, not ``LinAlgError: Eigenvalues did not converge`` from
+    ``eigh`` (``ridge()`` rescales the weights, and refuses ``|X| > 1e100``
+    before any Gram; the scores' set-up does neither).  A finite Gram whose
+    deflation or eigensolver overflows gets the same refusal (``_eigh``).
+    """
+    rng = np.random.default_rng(0)
+    X = as_format(rng.standard_normal((n, p)) * scale, fmt)
+    y = rng.standard_normal(n)
+    with pytest.raises(ValueError, match="overflow") as info:
+        RidgeCV(alphas=[1.0, 10.0], gcv_mode=gcv_mode).fit(X, y, sample_weight=np.full(n, weight))
+    assert not isinstance(info.value, np.linalg.LinAlgError)  # a subclass of ValueError

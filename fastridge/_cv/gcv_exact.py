@@ -70,11 +70,45 @@ def _deflated_dual(K: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     KH = K - c * np.outer(K @ u, u)
     HKH = KH - c * np.outer(u, u @ KH)
     M = HKH[1:, 1:]
-    e, W = np.linalg.eigh(0.5 * (M + M.T))
+    e, W = _eigh(0.5 * (M + M.T))
     Wf = np.zeros((n, n - 1))
     Wf[1:] = W
     U = Wf - c * np.outer(u, u @ Wf)
     return e, U
+
+
+_OVERFLOW_MESSAGE = (
+    "the weighted Gram matrix of X (sum_i s_i x_ij x_ik) overflows float64 in "
+    "the leave-one-out / GCV scores: rescale sample_weight or X"
+)
+
+
+def _finite_gram(G: np.ndarray) -> np.ndarray:
+    """``G``, or a ``ValueError`` when it overflowed float64.
+
+    The scores' set-up does not rescale the weights (the fits do), so
+    ``sum_i s_i X_ij^2`` can overflow although ``X`` passes its checks
+    (weights of 1e250 with entries of 1e50); ``eigh`` would then fail with
+    a ``LinAlgError`` that names nothing.
+    """
+    if not np.all(np.isfinite(G)):
+        raise ValueError(_OVERFLOW_MESSAGE)
+    return G
+
+
+def _eigh(M: np.ndarray):
+    """``np.linalg.eigh(M)``; a ``ValueError`` naming the overflow when ``M`` is not
+    finite or LAPACK does not converge (a finite Gram near the float64 limit
+    overflows inside the deflation or the eigensolver)."""
+    try:
+        return np.linalg.eigh(_finite_gram(M))
+    except np.linalg.LinAlgError as exc:
+        big = float(np.max(np.abs(M), initial=0.0))
+        raise ValueError(
+            f"the eigendecomposition of the weighted Gram matrix of X (entries up to "
+            f"{big:.3g}) did not converge in the leave-one-out / GCV scores: it "
+            "overflows float64 there; rescale sample_weight or X"
+        ) from exc
 
 
 def hat_decomposition(op: DesignProducts) -> HatDecomposition:
@@ -86,17 +120,17 @@ def hat_decomposition(op: DesignProducts) -> HatDecomposition:
     (:class:`HatDecomposition`).
     """
     if op.p <= op.n:
-        H = op.gram_dense()
-        e, V = np.linalg.eigh(0.5 * (H + H.T))
+        H = _finite_gram(op.gram_dense())
+        e, V = _eigh(0.5 * (H + H.T))
         Q = op.matvec(np.ascontiguousarray(V))
         Q *= op.sqrt_s[:, None]
         return HatDecomposition("primal", np.maximum(e, 0.0), Q)
-    K = op.dual_gram_dense()
+    K = _finite_gram(op.dual_gram_dense())
     K = 0.5 * (K + K.T)
     if op.fit_intercept and op.n > 1:
         e, U = _deflated_dual(K, op.sqrt_s / np.sqrt(op.S))
     else:
-        e, U = np.linalg.eigh(K)
+        e, U = _eigh(K)
     return HatDecomposition("dual", np.maximum(e, 0.0), np.ascontiguousarray(U))
 
 

@@ -389,7 +389,19 @@ class DesignOperator(StoredX):
         for a in range(0, p, step):
             Xc = self._centred_slice(cols=slice(a, min(p, a + step)))
             K += Xc @ Xc.T
-        return self.sqrt_s[:, None] * K * self.sqrt_s[None, :]
+        K = self.sqrt_s[:, None] * K * self.sqrt_s[None, :]
+        if self.fit_intercept and self.S > 0:
+            # The exact K has the null vector q = sqrt(s / S).  Centring by the
+            # rounded mu (mu + dmu) adds -(A dmu) q^T sqrt(S) and its transpose:
+            # a first-order coupling to q of size |dmu| |A|, about u |mu| |A|, that
+            # the spread cannot dwarf when the means do (1e8: a relative 1e-9 in
+            # K).  With a tiny lam the solve amplifies it by 1/lam (direct-dual on
+            # means of 1e8, lam 1e-15 of the data: certificates 1e3-1e5 P_null).
+            # (I - q q^T) removes it exactly: A = A* - sqrt(s) dmu^T and q^T A* = 0.
+            q = self.sqrt_s / np.sqrt(self.S)
+            Kq = K @ q
+            K -= np.outer(Kq, q) + np.outer(q, Kq - (q @ Kq) * q)
+        return K
 
     @property
     def x_mu(self) -> np.ndarray:

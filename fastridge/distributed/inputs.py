@@ -86,7 +86,7 @@ def scatter(X, client, n_blocks: int | None = None, *, row_offsets=None) -> Dist
     X : array-like or scipy.sparse matrix (n, p)
     client : distributed.Client
     n_blocks : int, optional
-        Default: two per worker thread of the cluster.
+        Default: one per worker thread of the cluster (``BLOCKS_PER_THREAD``).
     row_offsets : array of int, optional
         The partition itself (``0 = o_0 <= o_1 <= ... = n``); empty blocks are
         allowed.  Overrides ``n_blocks``.
