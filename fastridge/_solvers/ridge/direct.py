@@ -4,8 +4,8 @@ Primal (p <= n): ``H = Xc^T S Xc`` (p x p), then ``(H + lam I) w = B`` by
 Cholesky.  Dual (p > n): ``K = A A^T`` (n x n, ``A = S^{1/2} Xc``), then
 ``(K + lam I) alpha = y_s`` and ``w = A^T alpha``.  The operator builds the
 Gram matrix (``gram_dense`` / ``dual_gram_dense``: outer products of the
-slices where the storage order allows, identity blocks otherwise) without
-copying ``X``.
+slices where the storage order allows, BLAS-3 on centred scratch slices for a
+dense ``X``, identity blocks otherwise) without copying ``X``.
 
 The result is then certified like every other solver (``||g(w)||^2/(2 lam)``
 from the recomputed gradient); if rounding left it above ``tol * P_null``
