@@ -9,6 +9,7 @@ They read the operator's stored ``X`` and count their passes on it.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 # Ratio max_j S mu_j^2 / sum_i s_i (X_ij - mu_j)^2 above which the setup
 # moments are redone in pairs (``DesignOperator.careful``): float64 centring
@@ -19,12 +20,37 @@ CANCELLATION_RATIO = 1e4
 
 
 def cancellation(raw_sq: np.ndarray, S: float, mu: np.ndarray) -> float:
-    """``max_j S mu_j^2 / (raw_j - S mu_j^2)``: how much the float64 centring cancels."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        mean_sq = S * mu * mu
-        centred = raw_sq - mean_sq
-        ratio = np.where(mean_sq > 0, mean_sq / np.maximum(centred, 1e-300 * raw_sq), 0.0)
-    return float(np.max(ratio, initial=0.0))
+    """``max_j S mu_j^2 / (raw_j - S mu_j^2)``: how much the float64 centring cancels.
+
+    Columns with ``S mu_j^2 = 0`` count 0; the denominator is floored at
+    ``1e-300 raw_j`` (a centred norm that rounds to 0 or below is a total
+    cancellation, ratio about ``1e300``).  NaN anywhere gives NaN.  One sweep
+    in Numba: the NumPy expression took 13 ms at p = 500,000 (five temporaries),
+    a tenth of a whole fit of the 20,000 x 500,000 benchmark.
+    """
+    return float(
+        _cancellation(
+            np.ascontiguousarray(raw_sq, np.float64),
+            float(S),
+            np.ascontiguousarray(mu, np.float64),
+        )
+    )
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _cancellation(raw_sq, S, mu):
+    best = 0.0
+    for j in range(mu.shape[0]):
+        mean_sq = S * mu[j] * mu[j]
+        if mean_sq != mean_sq or raw_sq[j] != raw_sq[j]:
+            return np.nan
+        if mean_sq > 0.0:
+            r = mean_sq / max(raw_sq[j] - mean_sq, 1e-300 * raw_sq[j])
+            if r != r:
+                return np.nan
+            if r > best:
+                best = r
+    return best
 
 
 def rows_layout(op):
