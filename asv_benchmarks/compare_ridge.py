@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python asv_benchmarks/compare_ridge.py [--cases A-1e-2-int,B] [--repeats 3]
+    python asv_benchmarks/compare_ridge.py [--cases A-1e-2-int,B,D1-*] [--repeats 3]
                                            [--out bench_results/] [--quick]
 
 Measures, for every case and solver, the wall time to reach a relative suboptimality
@@ -62,9 +62,16 @@ Method
   inside ``fit`` (timed).
 * scikit-learn-intelex (``sklearnex``): ``Ridge(alpha=lam, n_jobs=--threads)``, oneDAL's
   direct solve (no tolerance: not calibrated).  It runs stock scikit-learn on sparse X,
-  which is already in the table: every case here is sparse, so its rows say "skipped:
-  falls back to scikit-learn on sparse input" (found by a trial fit on a few rows, and
-  checked again in every timed fit).
+  which is already in the table: on the sparse cases its rows say "skipped: falls back
+  to scikit-learn on sparse input" (found by a trial fit on a few rows, and checked
+  again in every timed fit); it runs on the dense cases D1, D2.
+* Dense cases (``D1`` 20,000 x 1,000, ``D2`` 2,000 x 200; X ~ N(0, 1) as a C-ordered
+  ndarray, y = X w* + 0.5 + N(0, 0.25) noise, seeded): ``fastridge-direct`` is
+  ``solver="direct"`` at the certified tol (``fastridge`` is ``auto``);
+  ``sklearn-cholesky`` (a direct solve, not calibrated) runs on dense X only;
+  glmnet runs its dense ``elnet`` (naive, same settings), which centres its input
+  in place, so its Fortran copy of X is made inside the timed fit;
+  ``fastridge-csc-cd`` gets a Fortran-ordered copy made outside the timing.
 * LIBLINEAR's own binding (``liblinear-official``): L2-regularised L2-loss SVR with
   ``-p 0``, ``1/2 ||w||^2 + C sum_i (y_i - x_i.w)^2``, our objective divided by
   ``2 lam``: ``C = 1/(2 lam)``.  ``liblinear-s11`` (primal trust-region Newton) with

@@ -12,7 +12,8 @@ as an uncompressed ``.npz`` file under ``$FASTRIDGE_BENCH_CACHE`` (default
 ``||X||_2^2`` with the data.  For the synthetic cases the values are standard normal
 (mean zero), so centring barely changes ``||X||_2``; for the TF-IDF cases (positive
 values) the raw norm is dominated by the mean direction and is larger than the centred
-one.  Objectives and reference optima are in :mod:`harness.reference`.
+one.  The dense data sets (``D1``, ``D2``: :class:`DenseSpec`) keep X as a C-ordered
+ndarray, cached as such.  Objectives and reference optima are in :mod:`harness.reference`.
 """
 
 from __future__ import annotations
@@ -68,6 +69,17 @@ class SyntheticSpec:
 
 
 @dataclass(frozen=True)
+class DenseSpec:
+    """Dense Gaussian data: X ~ N(0, 1) as a C-ordered ndarray."""
+
+    n: int
+    p: int
+    seed: int
+    noise: float = 0.5
+    intercept: float = 0.5
+
+
+@dataclass(frozen=True)
 class ImdbSpec:
     ngram_max: int  # 1: unigrams, 2: 1-2-grams
     min_df: int
@@ -79,6 +91,8 @@ DATASETS: dict[str, object] = {
     "B": SyntheticSpec(n=20_000, p=500_000, nnz_per_row=50, seed=2),
     "C1": ImdbSpec(ngram_max=1, min_df=1),
     "C2": ImdbSpec(ngram_max=2, min_df=2),
+    "D1": DenseSpec(n=20_000, p=1_000, seed=21),
+    "D2": DenseSpec(n=2_000, p=200, seed=22),
 }
 
 QUICK_DATASETS: dict[str, object] = {
@@ -86,6 +100,8 @@ QUICK_DATASETS: dict[str, object] = {
     "B": SyntheticSpec(n=300, p=5_000, nnz_per_row=20, seed=2),
     "C1": ImdbSpec(ngram_max=1, min_df=1, subsample=600),
     "C2": ImdbSpec(ngram_max=2, min_df=2, subsample=600),
+    "D1": DenseSpec(n=2_000, p=300, seed=21),
+    "D2": DenseSpec(n=400, p=50, seed=22),
 }
 
 DESCRIPTIONS = {
@@ -93,6 +109,8 @@ DESCRIPTIONS = {
     "B": "synthetic, Zipf columns, N(0,1) values",
     "C1": "IMDB train TF-IDF unigrams -> rating",
     "C2": "IMDB train TF-IDF 1-2-grams (min_df=2) -> rating",
+    "D1": "synthetic dense, N(0,1) values",
+    "D2": "synthetic dense, N(0,1) values",
 }
 
 
@@ -120,6 +138,11 @@ def all_cases() -> list[Case]:
     for ds in ("C1", "C2"):
         for rho in (1e-2, 1e-4):
             cases.append(Case(f"{ds}-{_rho_tag(rho)}-int", ds, rho, True))
+    for ds in ("D1", "D2"):
+        for intercept in (True, False):
+            for rho in (1e-2, 1e-4):
+                tag = "int" if intercept else "noint"
+                cases.append(Case(f"{ds}-{_rho_tag(rho)}-{tag}", ds, rho, intercept))
     return cases
 
 
@@ -128,7 +151,8 @@ def all_cases() -> list[Case]:
 
 
 class MatrixData:
-    """``shape`` and ``nnz`` of the data set's CSR matrix ``X``."""
+    """``shape`` and ``nnz`` of the data set's matrix ``X`` (CSR, or a dense ndarray
+    whose every entry counts as stored)."""
 
     @property
     def shape(self):
@@ -136,13 +160,13 @@ class MatrixData:
 
     @property
     def nnz(self):
-        return int(self.X.nnz)
+        return int(self.X.nnz) if sp.issparse(self.X) else int(self.X.size)
 
 
 @dataclass
 class Dataset(MatrixData):
     key: str
-    X: sp.csr_matrix
+    X: sp.csr_matrix | np.ndarray
     y: np.ndarray
     sigma_max_sq: float  # ||X||_2^2 of the raw X
     description: str
@@ -199,6 +223,16 @@ def make_synthetic(spec: SyntheticSpec) -> tuple[sp.csr_matrix, np.ndarray]:
     return X, y
 
 
+def make_dense(spec: DenseSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Dense C-ordered X with N(0, 1) entries; y = X w* + intercept + noise, w* ~
+    N(0, 1/p), so X w* has about unit variance."""
+    rng = np.random.default_rng(spec.seed)
+    X = rng.standard_normal((spec.n, spec.p))
+    w_true = rng.standard_normal(spec.p) / np.sqrt(spec.p)
+    y = X @ w_true + spec.intercept + spec.noise * rng.standard_normal(spec.n)
+    return X, y
+
+
 def load_imdb_train(subsample: int | None = None):
     import pandas as pd
 
@@ -229,7 +263,8 @@ def spectral_norm_sq(X) -> float:
 
     m = min(X.shape)
     if m <= 200:
-        return float(np.linalg.norm(X.toarray(), 2) ** 2)
+        Xd = X.toarray() if sp.issparse(X) else X
+        return float(np.linalg.norm(Xd, 2) ** 2)
     v0 = np.random.default_rng(12345).standard_normal(m)
     s = svds(X, k=1, tol=1e-10, return_singular_vectors=False, v0=v0)
     return float(s[0] ** 2)
@@ -261,11 +296,28 @@ def write_cached_csr(fname, X, **arrays) -> None:
     tmp.replace(fname)
 
 
+def read_cached_dense(fname):
+    """``(X, arrays)``: the dense matrix ``X`` of a harness cache file (written by
+    :func:`write_cached_dense`), and all its arrays."""
+    with np.load(fname) as z:
+        arrays = {k: z[k] for k in z.files}
+    return np.ascontiguousarray(arrays["X"]), arrays
+
+
+def write_cached_dense(fname, X, **arrays) -> None:
+    """Write a harness cache file of a dense ``X`` (temporary file renamed into place)."""
+    tmp = fname.with_suffix(".tmp.npz")
+    np.savez(tmp, X=X, **arrays)
+    tmp.replace(fname)
+
+
 def read_cached_dataset(cls, fname, key: str, stat: str, description: str, stem: str):
     """A data set ``cls(key, X, y, <stat>, description, build_seconds, meta, stem)``
-    read back from its cache file; ``<stat>`` is the array ``stat`` converted with the
-    type of ``cls``'s field of that name (``float`` or ``int``)."""
-    X, z = read_cached_csr(fname)
+    read back from its cache file (CSR or dense); ``<stat>`` is the array ``stat``
+    converted with the type of ``cls``'s field of that name (``float`` or ``int``)."""
+    with np.load(fname) as z:
+        dense = "X" in z.files
+    X, z = read_cached_dense(fname) if dense else read_cached_csr(fname)
     convert = {"float": float, "int": int}[next(f.type for f in fields(cls) if f.name == stat)]
     return cls(
         key,
@@ -307,6 +359,8 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     t0 = time.perf_counter()
     if isinstance(spec, SyntheticSpec):
         X, y = make_synthetic(spec)
+    elif isinstance(spec, DenseSpec):
+        X, y = make_dense(spec)
     else:
         X, y = make_imdb(spec)
     t_build = time.perf_counter() - t0
@@ -316,10 +370,12 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
     meta = {"spec": repr(spec), "svds_seconds": t_svd}
     if verbose:
         log(
-            f"[data] {key}: {X.shape[0]} x {X.shape[1]}, nnz {X.nnz}, built in {t_build:.1f} s, "
+            f"[data] {key}: {X.shape[0]} x {X.shape[1]}, "
+            f"{'nnz ' + str(X.nnz) if sp.issparse(X) else 'dense'}, built in {t_build:.1f} s, "
             f"||X||_2^2 = {s2:.6g} ({t_svd:.1f} s)"
         )
-    write_cached_csr(fname, X, y=y, sigma_max_sq=s2, build_seconds=t_build, meta=json.dumps(meta))
+    write = write_cached_dense if isinstance(spec, DenseSpec) else write_cached_csr
+    write(fname, X, y=y, sigma_max_sq=s2, build_seconds=t_build, meta=json.dumps(meta))
     return Dataset(key, X, y, s2, DESCRIPTIONS[key], t_build, meta, stem)
 
 

@@ -9,10 +9,10 @@ Objective (docs/architecture.md section 1, unit weights)::
 
 The reference optimum is computed independently of fastridge: Jacobi-preconditioned
 CG on the normal equations of the intercept-profiled problem (implicit centring, X is
-never copied or densified), using scipy's sparse products.  It stops on the exact
-ridge certificate ``P(w) - P* <= ||grad P(w)||^2 / (2 lam)`` (the profiled objective is
-lam-strongly convex), evaluated with a freshly computed gradient, so the reference
-carries its own bound on how far it is from the true optimum.
+never copied or densified), using scipy's sparse products (numpy's for dense X).  It
+stops on the exact ridge certificate ``P(w) - P* <= ||grad P(w)||^2 / (2 lam)`` (the
+profiled objective is lam-strongly convex), evaluated with a freshly computed gradient,
+so the reference carries its own bound on how far it is from the true optimum.
 
 Why not ``fastridge.ridge(tol=...)``: the comparison checks fastridge's own
 certificate against the true suboptimality (``certificate_ok`` in the tables), and
@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import log
 from .data import Dataset, cache_dir, read_record, write_record
@@ -58,7 +59,10 @@ class Reference:
 def _jacobi_inverse(X, mu, lam, fit_intercept):
     """Inverse diagonal of the profiled Hessian ``Xc^T Xc + lam I`` (``Xc``: X with the
     column means ``mu`` removed when there is an intercept)."""
-    colsq = np.bincount(X.indices, weights=X.data * X.data, minlength=X.shape[1])
+    if sp.issparse(X):
+        colsq = np.bincount(X.indices, weights=X.data * X.data, minlength=X.shape[1])
+    else:
+        colsq = np.einsum("ij,ij->j", X, X)
     if fit_intercept:
         colsq = colsq - X.shape[0] * mu * mu
     return 1.0 / (np.maximum(colsq, 0.0) + lam)

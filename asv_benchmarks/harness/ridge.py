@@ -30,7 +30,12 @@ __all__ = ["DEFAULT_SOLVERS", "main"]
 
 NOTES = [
     "glmnet: Fortran spelnet called directly with ka=2 (naive), alpha=0, isd=0, "
-    "lambda = lam*sd(y)/n; its CSC (1-based) copy is built outside the timing.",
+    "lambda = lam*sd(y)/n; its CSC (1-based) copy is built outside the timing. "
+    "Dense X (D1, D2): elnet, same settings, its Fortran copy of X made in the timed fit "
+    "(elnet centres it in place).",
+    "Dense X: fastridge = solver 'auto', fastridge-direct = solver 'direct' (both "
+    "certified); fastridge-csc-cd gets a Fortran-ordered copy made outside the timing; "
+    "sklearn-cholesky (direct, not calibrated) runs on dense X only.",
     "sklearn-sparse_cg has no iteration cap when p > n "
     "(sklearn does not pass max_iter to its dual CG).",
     "snapml: LinearRegression(regularizer=lam, fit_intercept=False), n_jobs=threads; "

@@ -5,12 +5,14 @@ Job: run each solver on a case and return its ``(coef, intercept)`` in the objec
 
 * scikit-learn ``Ridge(alpha=lam)``; its sag branch with an intercept is run through
   ``ridge_regression(..., solver="sag", return_intercept=True)`` (``Ridge`` would
-  silently run sparse_cg), and every other run checks ``Ridge.solver_``;
+  silently run sparse_cg), and every other run checks ``Ridge.solver_``; ``cholesky``
+  (a direct solve: not calibrated) on dense X only;
 * glmnet: the Fortran ``spelnet`` with ``ka=2`` (naive), ``alpha=0``, ``isd=0``, unit
   weights and ``lam_g = lam * ys / n`` (:func:`glmnet_prepare`, shared with the path
-  comparison);
+  comparison); on dense X the dense ``elnet``, same settings;
 * fastridge: ``fastridge.ridge`` certified (``tol = target * P*/P_null``), calibrated,
-  plain ``tol = target``, or solver "cd" on a CSC copy made outside the timing;
+  plain ``tol = target``, solver "cd" on a CSC copy (Fortran-ordered for dense X)
+  made outside the timing, or solver "direct" certified;
 * IBM Snap ML ``snapml.LinearRegression(regularizer=lam, fit_intercept=False)``, dual
   (row-wise SDCA on CSR) and primal (coordinate descent on a CSC copy made outside the
   timing), ``n_jobs`` = the harness's threads: its objective is
@@ -103,6 +105,29 @@ class SklearnRidge(Solver):
         return None
 
 
+class SklearnCholesky(SklearnRidge):
+    """``Ridge(solver="cholesky")``: a direct solve of the smaller normal matrix (no
+    tolerance: run once, not calibrated); dense X only (on sparse X with an intercept
+    scikit-learn runs another solver, and without one it densifies the p x p Gram)."""
+
+    calibrate = False
+
+    def __init__(self):
+        super().__init__("cholesky", 1e-6)
+        self.probe_iters = None
+
+    def skip_reason(self, ctx):
+        if sp.issparse(ctx.ds.X):
+            return "dense X only (sparse X: another solver or a dense p x p Gram)"
+        return None
+
+    def fixed(self, ctx):
+        return 1e-6  # unused by a direct solve
+
+    def setting(self, tol):
+        return "direct (Cholesky)"
+
+
 def glmnet_available(*names: str) -> tuple[bool, str]:
     """``Solver.available`` of a glmnet runner using ``glmnet._glmnet.<names>``."""
     try:
@@ -178,21 +203,63 @@ def glmnet_ridge(shape, y, st, tol, max_iter, fit_intercept: bool):
     return out
 
 
+def glmnet_dense_ridge(X, y, ulam, tol, max_iter, fit_intercept: bool):
+    """One dense ``elnet`` call, arguments as :func:`glmnet_ridge`'s.  ``elnet``
+    centres its ``x`` in place, so it gets a fresh Fortran-ordered copy of ``X`` (made
+    here, in the timed fit, as python-glmnet's estimator does)."""
+    from glmnet._glmnet import elnet
+
+    n, p = X.shape
+    out = elnet(
+        2,  # ka = 2: naive algorithm
+        0.0,  # alpha = 0: ridge
+        np.array(X, dtype=np.float64, order="F", copy=True),
+        np.array(y, dtype=np.float64, order="F", copy=True),
+        np.ones(n),
+        np.zeros(1, dtype=np.int32),
+        np.ones(p),
+        np.array([np.full(p, -np.inf), np.full(p, np.inf)], order="F"),
+        p + 1,  # nx
+        1.0,  # flmin >= 1: use ulam
+        ulam,
+        tol,
+        ne=p,
+        nlam=len(ulam),
+        isd=0,
+        intr=int(fit_intercept),
+        maxit=int(min(max_iter if max_iter is not None else 100_000, 2**31 - 1)),
+    )
+    if out[-1] > 0:
+        raise RuntimeError(f"glmnet fatal error jerr={out[-1]}")
+    return out
+
+
 class Glmnet(Solver):
+    """glmnet's naive algorithm: ``spelnet`` on sparse X (its CSC copy made in
+    :meth:`prepare`), ``elnet`` on dense X (which copies X in the timed fit)."""
+
     name = "glmnet-naive"
     start_tol = 1e-9
 
     def available(self):
-        return glmnet_available("solns", "spelnet")
+        return glmnet_available("solns", "spelnet", "elnet")
 
     def prepare(self, ctx):
-        return glmnet_prepare(ctx.ds.X, ctx.ds.y, np.array([ctx.lam]))
+        X, y, lams = ctx.ds.X, ctx.ds.y, np.array([ctx.lam])
+        if sp.issparse(X):
+            return glmnet_prepare(X, y, lams)
+        ys = float(np.sqrt(np.mean((y - y.mean()) ** 2)))
+        return {"ulam": np.ascontiguousarray(lams * ys / X.shape[0]), "dense": True}
 
     def fit(self, ctx, st, tol, max_iter):
         from glmnet._glmnet import solns
 
-        p = ctx.ds.X.shape[1]
-        out = glmnet_ridge(ctx.ds.X.shape, ctx.ds.y, st, tol, max_iter, ctx.case.fit_intercept)
+        X, y = ctx.ds.X, ctx.ds.y
+        p = X.shape[1]
+        if st.get("dense"):
+            out = glmnet_dense_ridge(X, y, st["ulam"], tol, max_iter, ctx.case.fit_intercept)
+        else:
+            out = glmnet_ridge(X.shape, y, st, tol, max_iter, ctx.case.fit_intercept)
         lmu, a0, ca, ia, nin, _rsq, _alm, nlp, jerr = out
         if lmu < 1:
             return FitOut(None, 0.0, int(nlp), True, {"jerr": int(jerr)})
@@ -550,19 +617,34 @@ class Fastridge(FastridgeRunner):
         "cal": "fastridge-cal",
         "tol": "fastridge-tol",
         "csc-cd": "fastridge-csc-cd",
+        "direct": "fastridge-direct",
     }
     labels = {
         "cert": "certified",
         "cal": "calibrated",
         "tol": "plain",
         "csc-cd": "certified, CSC input",
+        "direct": "certified, solver='direct'",
     }
     csc_variant = "csc-cd"
     probe_iters = None
 
+    def prepare(self, ctx):
+        """The csc-cd row's column-major copy of X (outside the timing): CSC for sparse
+        X, a Fortran-ordered copy for dense X."""
+        X = ctx.ds.X
+        if self.variant == self.csc_variant and not sp.issparse(X):
+            return np.asfortranarray(X)
+        return super().prepare(ctx)
+
+    def fixed(self, ctx):
+        if self.variant == "direct":
+            return ctx.target * ctx.ref.p_star / ctx.ref.p_null
+        return super().fixed(ctx)
+
     def fit(self, ctx, state, tol, max_iter):
         fn, params = fastridge_api("ridge")
-        solver = "cd" if self.variant == "csc-cd" else "auto"
+        solver = {"csc-cd": "cd", "direct": "direct"}.get(self.variant, "auto")
         kw = {"fit_intercept": ctx.case.fit_intercept, "tol": tol, "solver": solver}
         if "n_threads" in params:
             kw["n_threads"] = self.threads
@@ -591,6 +673,8 @@ def make_solvers(names: list[str], threads: int) -> list[Solver]:
         "fastridge-cal": lambda: Fastridge("cal", threads),
         "fastridge-tol": lambda: Fastridge("tol", threads),
         "fastridge-csc-cd": lambda: Fastridge("csc-cd", threads),
+        "fastridge-direct": lambda: Fastridge("direct", threads),
+        "sklearn-cholesky": SklearnCholesky,
         "sklearn-sparse_cg": lambda: SklearnRidge("sparse_cg", 1e-6),
         "sklearn-lsqr": lambda: SklearnRidge("lsqr", 1e-6),
         "sklearn-sag": lambda: SklearnRidge("sag", 1e-6),
@@ -608,6 +692,8 @@ DEFAULT_SOLVERS = [
     "fastridge",
     "fastridge-cal",
     "fastridge-csc-cd",
+    "fastridge-direct",
+    "sklearn-cholesky",
     "sklearn-sparse_cg",
     "sklearn-lsqr",
     "sklearn-sag",
