@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._operators.design import DesignOperator
+from .._solvers.auto_rules import direct_blas_threads
 from .._solvers.ridge import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from .._solvers.ridge.rounding import sound_certificate
 from .._solvers.stopping import certified_limit, is_certified
@@ -126,8 +127,9 @@ def ridge(
         max_iter = check_max_iter(max_iter, DEFAULT_MAX_ITER[name])
         # BLAS threads only slow down the O(n + p) vector work of the iterative
         # solvers (OpenBLAS spinning against Numba's threads: a 100k-long dot went
-        # from 15 us to 8 ms); the direct solvers keep BLAS for the factorisation.
-        blas = 1 if not name.startswith("direct") else None
+        # from 15 us to 8 ms); the direct solvers keep BLAS threads for a large
+        # Gram only (auto_rules.direct_blas_threads).
+        blas = 1 if not name.startswith("direct") else direct_blas_threads(n, p)
         return RidgePlan(lam=lam_v, solver=name, csc=name == "cd", blas_threads=blas)
 
     setup = prepare_ridge(

@@ -42,7 +42,7 @@ from .._fit.threads import blas_limit, numba_threads
 from .._fit.validation import check_max_iter
 from .._fit.warnings import convergence_warning
 from .._operators.design import DesignOperator
-from .._solvers.auto_rules import ridge_path_solver
+from .._solvers.auto_rules import direct_blas_threads, ridge_path_solver
 from .._solvers.ridge.rounding import sound_certificate
 from .._solvers.stopping import is_certified
 from .grid import check_grid, ridge_grid
@@ -181,7 +181,7 @@ def path_with_predictions(
             max_iter = check_max_iter(max_iter, 1)
         # BLAS stays single-threaded except for the eigendecomposition (see ridge()).
         grid = np.ones(1) if user_lams is None else user_lams
-        blas = None if solver == "eigen" else 1
+        blas = direct_blas_threads(n, p) if solver == "eigen" else 1
         return RidgePlan(lam=grid, solver=solver, csc=solver == "cd", blas_threads=blas, grid=True)
 
     # Exact power-of-two rescaling of y and the weights, as in ridge() (_fit/scaling.py).

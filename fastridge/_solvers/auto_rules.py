@@ -53,6 +53,21 @@ AUTO_MIN_CG_BUDGET = 50
 AUTO_PROGRESS_WINDOW = 50
 
 
+# Largest Gram dimension m = min(n, p) factorised with ONE BLAS thread.  After
+# each call OpenBLAS's threads spin for a while, fighting the Numba threads of
+# the next pass for the cores; below this the BLAS-3 work is too small to pay
+# for it.  Measured on the 2-core machine, idle, dense Gaussian X, solver
+# "direct", medians of 9 (/tmp script, 2026-12-06): 2 BLAS threads were 1.0-2.2x
+# slower than 1 for m = 96-512 at n = 20,000, and up to 15x slower (m = 128,
+# n = 3,000); 1.27x faster at m = 1,000 and 1.44x at m = 2,000.
+DIRECT_ONE_BLAS_THREAD_MAX_DIM = 512
+
+
+def direct_blas_threads(n: int, p: int) -> int | None:
+    """BLAS threads for a solve through a dense ``min(n, p)`` Gram: 1 when small, else as is."""
+    return 1 if min(n, p) <= DIRECT_ONE_BLAS_THREAD_MAX_DIM else None
+
+
 def ridge_solver(solver: str, n: int, p: int, sparse: bool = True) -> str:
     """The concrete ridge solver for a (validated) public name; see the module docstring.
 
