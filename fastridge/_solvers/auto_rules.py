@@ -57,9 +57,10 @@ AUTO_PROGRESS_WINDOW = 50
 # each call OpenBLAS's threads spin for a while, fighting the Numba threads of
 # the next pass for the cores; below this the BLAS-3 work is too small to pay
 # for it.  Measured on the 2-core machine, idle, dense Gaussian X, solver
-# "direct", medians of 9 (/tmp script, 2026-12-06): 2 BLAS threads were 1.0-2.2x
-# slower than 1 for m = 96-512 at n = 20,000, and up to 15x slower (m = 128,
-# n = 3,000); 1.27x faster at m = 1,000 and 1.44x at m = 2,000.
+# "direct", medians of 9 (asv_benchmarks/direct_blas_threads.py --raw,
+# 2026-12-06): 2 BLAS threads were 1.0-2.2x slower than 1 for m = 96-512 at
+# n = 20,000, and up to 15x slower (m = 128, n = 3,000); 1.27x faster at
+# m = 1,000 and 1.44x at m = 2,000.
 DIRECT_ONE_BLAS_THREAD_MAX_DIM = 512
 
 
