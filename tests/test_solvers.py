@@ -334,16 +334,19 @@ def test_auto_and_aliases_through_the_api(shape, fmt):
     lam = LAM_SCALE * prob.spectral_sq
     X = as_format(prob.X, fmt)
     res = fastridge.ridge(X, prob.y, lam, solver="auto", tol=TIGHT_TOL)
-    assert res.solver == resolve_solver("auto", n, p, sparse=fmt != "dense")
+    side = "primal" if n >= p else "dual"
     if min(n, p) <= DIRECT_MAX_DIM:
+        assert res.solver == resolve_solver("auto", n, p, sparse=fmt != "dense")
         assert res.solver.startswith("direct-")
+    elif fmt == "dense":  # CG, or the direct solve after the dense CG budget
+        assert res.solver in (f"cg-{side}", f"direct-{side}")
     else:
+        assert res.solver == resolve_solver("auto", n, p, sparse=True)
         assert res.solver.startswith("cg-")
     assert res.converged
     W_ref, _ = reference_ridge(prob.X, prob.y, lam)
     assert rel_err(res.coef, W_ref) <= RTOL64
     for family in ("cg", "direct"):
-        side = "primal" if n >= p else "dual"
         assert fastridge.ridge(X, prob.y, lam, solver=family).solver == f"{family}-{side}"
 
 
@@ -510,3 +513,36 @@ def test_reference_suboptimality_matches_objective_difference():
     assert quad > 0
     np.testing.assert_allclose(quad, direct, rtol=1e-9)
     assert to_dense64(sp.csr_matrix(prob.X)).dtype == np.float64
+
+
+@pytest.mark.parametrize("shape", [(600, 256), (256, 600)])
+def test_auto_hands_slow_dense_cg_to_direct_after_its_budget(shape):
+    """Dense X whose CG needs many iterations: auto stops CG after the dense budget.
+
+    ``max(AUTO_DENSE_MIN_CG_BUDGET, m // AUTO_DENSE_CG_PER_DIM)`` CG iterations cost
+    about one direct solve of a dense X; past them the direct solver (primal or
+    dual by shape) finishes, certified, and agrees with the reference.  A
+    well-conditioned dense problem stays with CG.
+    """
+    from fastridge._solvers.auto_rules import AUTO_DENSE_CG_PER_DIM, AUTO_DENSE_MIN_CG_BUDGET
+
+    n, p = shape
+    m = min(n, p)
+    rng = np.random.default_rng(5)
+    # a decaying spectrum: CG needs far more than the budget at this lam
+    X = rng.standard_normal((n, p)) @ (rng.standard_normal((p, p)) * np.arange(1, p + 1) ** -1.0)
+    y = X @ rng.standard_normal(p) + 0.1 * rng.standard_normal(n)
+    lam = 1e-7 * float(np.linalg.norm(X, 2) ** 2)
+    budget = max(AUTO_DENSE_MIN_CG_BUDGET, m // AUTO_DENSE_CG_PER_DIM)
+    cg = fastridge.ridge(X, y, lam, solver="cg", tol=1e-12, max_iter=5000)
+    assert cg.n_iter > budget  # the premise: CG alone needs more
+    res = fastridge.ridge(X, y, lam, solver="auto", tol=1e-12)
+    side = "primal" if n >= p else "dual"
+    assert res.solver == f"direct-{side}" and res.converged
+    assert budget < res.n_iter <= budget + 4  # the CG budget, then the solve and refinement
+    W_ref, _ = reference_ridge(X, y, lam)
+    assert rel_err(res.coef, W_ref) <= 1e-6
+    easy = rng.standard_normal((n, p))
+    lam_easy = 0.5 * float(np.linalg.norm(easy, 2) ** 2)  # condition number <= 3
+    res = fastridge.ridge(easy, easy @ rng.standard_normal(p), lam_easy, solver="auto")
+    assert res.solver == f"cg-{side}" and res.converged

@@ -43,6 +43,20 @@ DIRECT_MAX_DIM = 128
 # CG continues until max_iter and the certificate says how far it got.
 AUTO_DIRECT_FALLBACK_MAX_DIM = 4096
 
+# Dense X: CG iterations that cost about as much as the direct solve, per unit
+# of m = min(n, p).  A CG iteration reads X once (2 n p flops, memory-bound); the
+# direct solve is a BLAS-3 Gram (n p m) and an m^3 factorisation.  Measured on
+# the 2-core machine, dense correlated and Gaussian X, n = 5,000-20,000, m =
+# 256-1,000 (helper sweep, 2026-12-06; /tmp script, not kept): the direct solve
+# cost m/15 to m/27 CG iterations.  After m / AUTO_DENSE_CG_PER_DIM iterations
+# without the certificate, auto hands a dense problem to the direct solver, so
+# it costs at most about twice the better of the two.
+AUTO_DENSE_CG_PER_DIM = 16
+
+# Floor of that dense budget: well-conditioned dense problems need 6-15 CG
+# iterations (the same sweep), which the budget must not cut short.
+AUTO_DENSE_MIN_CG_BUDGET = 20
+
 # Floor of the CG budget, for small m: CG restarts after a failed true check
 # and may need a few dozen iterations even on tiny, benign problems.
 AUTO_MIN_CG_BUDGET = 50

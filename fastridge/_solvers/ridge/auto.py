@@ -9,7 +9,9 @@ crawls for thousands of iterations while a dense factorisation of the
 progress monitor, and the direct solver (primal or dual by shape) finishes
 the job when CG would not:
 
-* budget: ``max(AUTO_MIN_CG_BUDGET, 2 * min(n, p))`` iterations.  In exact
+* budget: ``max(AUTO_MIN_CG_BUDGET, 2 * min(n, p))`` iterations (dense ``X``:
+  ``max(AUTO_DENSE_MIN_CG_BUDGET, min(n, p) // AUTO_DENSE_CG_PER_DIM)``, since
+  its BLAS-3 Gram costs only that many CG passes; see ``auto_rules``).  In exact
   arithmetic CG ends within ``min(n, p)`` iterations (the rank of the
   system); needing twice that means rounding is undoing its progress.  A
   dense solve costs a Gram matrix plus ``m^3 / 3`` flops (``m = min(n, p)``),
@@ -36,6 +38,8 @@ import math
 import numpy as np
 
 from ..auto_rules import (
+    AUTO_DENSE_CG_PER_DIM,
+    AUTO_DENSE_MIN_CG_BUDGET,
     AUTO_DIRECT_FALLBACK_MAX_DIM,
     AUTO_MIN_CG_BUDGET,
     AUTO_PROGRESS_WINDOW,
@@ -70,6 +74,9 @@ def solve_auto(
     if m > AUTO_DIRECT_FALLBACK_MAX_DIM:
         return cg(problem, W0, max_iter)
     budget = max(AUTO_MIN_CG_BUDGET, 2 * m)
+    if getattr(problem.op, "kind", None) == "dense":
+        # the direct solve of a dense X is cheap next to CG's passes (auto_rules)
+        budget = min(budget, max(AUTO_DENSE_MIN_CG_BUDGET, m // AUTO_DENSE_CG_PER_DIM))
     cap = min(max_iter, budget)
     monitor = _ProgressMonitor(budget)
     out = cg(problem, W0, cap, monitor=monitor)
