@@ -41,6 +41,7 @@ from .layout import unsigned_view
 # 2,000 x 1,000: 0.78 / 1.34 ms; 10,000 x 500 (5M): 5.2 / 3.2 ms, Numba ahead.
 DENSE_BLAS_GRAM_MAX_ENTRIES = 3 * 2**20
 
+
 class StoredX:
     """``X`` as stored, with the kernels for ``n_threads`` (1: the serial twins)."""
 
