@@ -344,10 +344,15 @@ class DesignOperator(StoredX):
         return self.sqrt_s[:, None] * K * self.sqrt_s[None, :]
 
     def _centred_slice(self, rows=slice(None), cols=slice(None)) -> np.ndarray:
-        """``Xc[rows, cols] = X[rows, cols] - mu[cols]``, float64: a scratch copy of the slice."""
+        """``Xc[rows, cols] = X[rows, cols] - mu[cols]`` in float64, read-only for the caller.
+
+        A scratch copy when it must be centred or converted; without an
+        intercept a float64 ``X`` is returned as a view (no copy of the slice).
+        """
+        if not self.fit_intercept:
+            return np.asarray(self._X[rows, cols], dtype=np.float64)
         Xb = np.array(self._X[rows, cols], dtype=np.float64)
-        if self.fit_intercept:
-            Xb -= self.mu[cols]
+        Xb -= self.mu[cols]
         return Xb
 
     def _dense_gram_blas(self) -> np.ndarray:
