@@ -346,3 +346,61 @@ def test_tree_with_client_top_is_the_workers_tree(client, n_parts):
         plain = [np.array([1e16]), np.array([1.0]), np.array([-1e16]), np.array([1.0])]
         got = finish_tree(client.gather(tree_reduce(client, client.scatter(plain), keep=2)))
         assert got[0] == 0.0  # (1e16 + 1) + (-1e16 + 1), each rounded to even first
+
+
+# ---------------------------------------------------------------------------
+# the two engines of a pass: block hosts (actors) and tasks
+# ---------------------------------------------------------------------------
+def _fits(dX, X, y, labels, s):
+    """Every kind of fit, as (name, result) pairs: ridge CG and direct, binary and multinomial."""
+    kw = dict(sample_weight=s, tol=1e-12)
+    return [
+        ("ridge-cg", fastridge.ridge(dX, y, 0.7, solver="cg-primal", **kw)),
+        ("ridge-direct", fastridge.ridge(dX, y, 0.7, solver="direct", **kw)),
+        ("binary", fastridge.logistic(dX, np.where(labels > 0, 1, -1), 0.3, **kw)),
+        ("multinomial", fastridge.logistic(dX, labels, 0.3, **kw)),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_hosts_and_tasks_give_the_same_bits(client, dtype, weighted):
+    """The host engine adds the blocks' results in the task engine's tree: the same bits."""
+    X, y, rng = _data(dtype)
+    labels = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+    s = rng.uniform(0.2, 2.0, X.shape[0]) if weighted else None
+    dX = scatter(X, client, row_offsets=[0, 30, 30, 101, 150])  # uneven, one empty block
+    got = {}
+    for engine in ("hosts", "tasks"):
+        dX.engine = engine
+        got[engine] = _fits(dX, X, y, labels, s)
+    for (name, h), (_, t) in zip(got["hosts"], got["tasks"], strict=True):
+        assert h.converged and t.converged, name
+        assert np.array_equal(h.coef, t.coef), name
+        assert np.array_equal(h.intercept, t.intercept), name
+        assert h.certificate == t.certificate and h.n_passes == t.n_passes, name
+
+
+def test_engine_choice_and_kept_vectors_dropped(client):
+    """``auto`` takes the hosts up to HOST_MAX_BLOCKS blocks; hosts forget dead row vectors."""
+    import gc
+
+    from fastridge.distributed import handle
+
+    X, y, _ = _data()
+    small = scatter(X, client, n_blocks=handle.HOST_MAX_BLOCKS)
+    large = scatter(X, client, n_blocks=handle.HOST_MAX_BLOCKS + 1)
+    assert small.uses_hosts() and not large.uses_hosts()
+    large.engine = "hosts"
+    assert large.uses_hosts()
+    large.engine = "bogus"
+    with pytest.raises(ValueError, match="engine must be"):
+        large.uses_hosts()
+    yb = np.where(y > np.median(y), 1, -1)
+    for _ in range(3):  # each Newton iteration keeps its Hessian weights on the hosts
+        fastridge.logistic(small, yb, 0.3, sample_weight=np.full(X.shape[0], 2.0), tol=1e-12)
+    gc.collect()
+    small.run(handle.tasks.info, reduce="list")  # the next pass drops what is gone
+    kept = [h.actor.held().result() for h in small._hosts]
+    assert sum(k["blocks"] for k in kept) == handle.HOST_MAX_BLOCKS
+    assert all(k["kept"] == 0 for k in kept), kept

@@ -31,8 +31,9 @@ def _data(seed=0, n=400, p=40):
     return X, y
 
 
+@pytest.mark.parametrize("engine", ["hosts", "tasks"])
 @pytest.mark.parametrize("task", ["ridge", "logistic"])
-def test_worker_killed_during_fit(client, kill_in_pass, task):
+def test_worker_killed_during_fit(client, kill_in_pass, task, engine):
     X, y = _data()
     if task == "ridge":
 
@@ -45,6 +46,7 @@ def test_worker_killed_during_fit(client, kill_in_pass, task):
             return fastridge.logistic(Z, yb, 1e-2, solver="newton-cg", tol=1e-12)
 
     dX = scatter(X, client, n_blocks=4)
+    dX.engine = engine
     ref = fit(dX)
     assert ref.n_passes > 8
     flag = kill_in_pass(6)  # mid-fit: the set-up is done, iterations are running
