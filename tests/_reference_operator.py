@@ -43,7 +43,9 @@ class ReferenceOperator:
     supports_column_access = False
     supports_dense_gram = True
 
-    def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None):
+    def __init__(
+        self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None, setup=None
+    ):
         self.M, self.kind = _as_matrix(X)
         self.n, self.p = X.shape
         self.dtype = X.dtype
@@ -59,7 +61,9 @@ class ReferenceOperator:
         self.xt_s_targets = None
         self.careful = False
         self.x_rounded = bool(getattr(X, "rounded", False))
-        if targets is not None or self.fit_intercept:
+        if setup is not None:  # the caller's pass had the set-up moments: none here
+            targets = np.empty((self.n, 0))
+        elif targets is not None or self.fit_intercept:
             self.n_passes += 1  # the set-up pass
         col_sums = self.M.T @ self.s
         self.mu = col_sums / self.S if self.fit_intercept else np.zeros(self.p)

@@ -404,3 +404,16 @@ def test_engine_choice_and_kept_vectors_dropped(client):
     kept = [h.actor.held().result() for h in small._hosts]
     assert sum(k["blocks"] for k in kept) == handle.HOST_MAX_BLOCKS
     assert all(k["kept"] == 0 for k in kept), kept
+
+
+def test_blocks_are_sized_by_their_arrays(client):
+    """Dask counts a block's arrays (not 56 bytes of a Python object): tasks stay with blocks."""
+    from dask.sizeof import sizeof
+
+    X, _, _ = _data()
+    block = check_X(X)
+    nbytes = block.data.nbytes + block.indices.nbytes + block.indptr.nbytes
+    assert sizeof(block) == nbytes
+    dX = scatter(X, client, n_blocks=2)
+    seen = client.nbytes([f.key for f in dX.blocks], summary=False)
+    assert sum(seen.values()) >= nbytes

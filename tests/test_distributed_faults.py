@@ -45,10 +45,15 @@ def test_worker_killed_during_fit(client, kill_in_pass, task, engine):
         def fit(Z):
             return fastridge.logistic(Z, yb, 1e-2, solver="newton-cg", tol=1e-12)
 
-    dX = scatter(X, client, n_blocks=4)
-    dX.engine = engine
-    ref = fit(dX)
+    offsets = [0, 100, 200, 300, 400]
+    ref = fit(scatter(X, client, row_offsets=offsets))
     assert ref.n_passes > 8
+    # A fresh scatter of the same partition (same bits), each block on one
+    # worker only: the killed worker takes its blocks with it (a block that
+    # Dask had copied elsewhere would let Dask retry the task by itself).
+    dX = scatter(X, client, row_offsets=offsets)
+    dX.engine = engine
+    assert all(len(w) == 1 for w in client.who_has(dX.blocks).values())
     flag = kill_in_pass(6)  # mid-fit: the set-up is done, iterations are running
     got = fit(dX)
     assert flag.exists(), "the kill hook did not fire"
@@ -100,3 +105,28 @@ def test_a_block_that_kills_its_workers_is_named():
     err = _killed_block(futs, sources)
     assert isinstance(err, ShardError) and str(err).startswith("shard-1.npz:")
     assert _killed_block([_Done(), _Done()], sources) is None
+
+
+def test_a_block_lost_in_every_attempt_is_named(monkeypatch):
+    """A pass whose worker dies on every attempt (always the same block lost) ends in a
+    one-line ShardError naming that block after MAX_RECOVERIES reruns; the host engine's
+    way of reporting a block too large for its workers (no ``KilledWorker`` there)."""
+    from fastridge.distributed import handle
+
+    sources = [handle.BlockSource(f"shard-{b}.npz") for b in range(3)]
+    dX = handle.DistributedX(None, [_Done()] * 3, sources, np.array([0, 1, 2, 3]), 2, np.float64, 3)
+    attempts = []
+
+    def run_once(self, fn, rows, args, reduce):
+        attempts.append(1)
+        raise OSError("Unable to contact Actor's worker")
+
+    lost_sets = iter([[0, 1], [1], [1, 2], [1], [1, 0], [1]])
+    monkeypatch.setattr(handle.DistributedX, "_run_once", run_once)
+    monkeypatch.setattr(handle.DistributedX, "_recover", lambda self, exc: next(lost_sets))
+    with pytest.raises(handle.ShardError) as info:
+        dX.run(handle.tasks.info, reduce="list")
+    msg = str(info.value)
+    assert len(attempts) == handle.MAX_RECOVERIES + 1
+    assert msg.startswith("shard-1.npz: lost with their worker in each of 6 attempts")
+    assert "shard-0" not in msg and "\n" not in msg

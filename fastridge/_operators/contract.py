@@ -67,9 +67,10 @@ class DesignProducts(OperatorBase, Protocol):
     """The centred, weighted design ``Xc``, ``s`` (:class:`~.design.DesignOperator`).
 
     Set-up moments are attributes, computed by the constructor
-    ``(X, sample_weight, fit_intercept, n_threads, targets=None)``: one pass
-    when ``targets`` (n, k) are given or an intercept is fitted, plus one more
-    when ``careful``.
+    ``(X, sample_weight, fit_intercept, n_threads, targets=None, setup=None)``:
+    one pass when ``targets`` (n, k) are given or an intercept is fitted, plus
+    one more when ``careful``; none when ``setup = (X^T s, (X*X)^T s)`` comes
+    from the caller's own :meth:`moments` pass (then as if ``targets`` were (n, 0)).
     """
 
     s: np.ndarray  #: (n,) sample weights

@@ -106,6 +106,19 @@ def kernel_threads(nnz: int, accumulator_size: int, n_threads: int) -> int:
     return 1
 
 
+def check_setup(setup, targets, n: int, p: int) -> np.ndarray:
+    """The (n, 0) targets an operator built from precomputed ``setup`` moments stands for.
+
+    ``setup`` is ``(X^T s, (X*X)^T s)``, two (p,) arrays; ``targets`` must be
+    None (the set-up moments of targets are not part of it).
+    """
+    if targets is not None and np.shape(targets)[1:] != (0,):
+        raise ValueError("setup= replaces the set-up pass: pass no targets with it")
+    if len(setup) != 2 or any(np.shape(m) != (p,) for m in setup):
+        raise ValueError(f"setup must be (X^T s, (X*X)^T s), two arrays of shape ({p},)")
+    return np.empty((n, 0))
+
+
 class DesignOperator(StoredX):
     """Products with ``Xc = X - 1 mu^T`` and weights ``s``, without copying ``X``.
 
@@ -126,12 +139,18 @@ class DesignOperator(StoredX):
         When given, the setup pass also computes ``xt_s_targets = X^T (s * targets)``
         (and the squared column norms), so that ``mu``, ``diag(H)`` and the
         ridge right-hand side cost one pass together instead of three.
+    setup : tuple of two ndarrays (p,), optional
+        ``(X^T s, (X*X)^T s)`` for these weights, from a pass the caller made
+        anyway (:meth:`moments`): the set-up pass is skipped, as if ``targets``
+        were (n, 0).  Not with ``targets``.
     """
 
     supports_column_access = True
     supports_dense_gram = True
 
-    def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None):
+    def __init__(
+        self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None, setup=None
+    ):
         n, p = X.shape
         kind = "dense" if isinstance(X, np.ndarray) else X.format  # or "csr"/"csc"
         nnz = X.nnz if kind != "dense" else n * p
@@ -152,7 +171,12 @@ class DesignOperator(StoredX):
         self.fit_intercept = bool(fit_intercept)
         self._col_sq_raw = None
         self.xt_s_targets = None
-        if targets is not None:
+        if setup is not None:
+            targets = check_setup(setup, targets, n, p)
+            col_sums = np.asarray(setup[0], np.float64)
+            self._col_sq_raw = np.array(setup[1], np.float64)
+            self.xt_s_targets = np.empty((p, 0))
+        elif targets is not None:
             # One pass for X^T s, (X*X)^T s and X^T (s * targets) together.
             moments = self._moments(self.s, self.s[:, None] * targets)
             col_sums = moments[:, 0]

@@ -20,10 +20,15 @@ Requires the ``dask`` extra (``pip install ".[dask]"``).
 
 from __future__ import annotations
 
+from dask.sizeof import sizeof as _sizeof
+
+from . import sizes as _sizes
 from .handle import DistributedX, ShardError
 from .inputs import from_dask_array, from_shards, scatter
 from .operator import DaskDesignOperator
 from .softmax import DaskSoftmaxOperator
+
+_sizes.register(_sizeof)  # also an entry point: see fastridge/distributed/sizes.py
 
 __all__ = [
     "DaskDesignOperator",

@@ -93,20 +93,36 @@ class RowVector:
         self.futures = None
         dX._kept[self.token] = self
 
-    def scattered(self, client) -> list:
-        """The slices as futures on the workers (scattered on first use)."""
+    def scattered(self, dX) -> list:
+        """The slices as futures, each on the worker holding its block (scattered on first use).
+
+        Placed with their blocks so that a block task finds both where it
+        runs: a slice elsewhere would draw the task, and a copy of the block,
+        to its worker.
+        """
         if self.futures is None:
-            self.futures = list(client.scatter(self.slices, hash=False))
+            self.futures = [None] * len(self.slices)
+            self._scatter(dX, range(len(self.slices)))
         return self.futures
 
-    def restore(self, client) -> bool:
+    def restore(self, dX) -> bool:
         """Scatter again the slices whose future was lost; whether any was."""
         if self.futures is None:
             return False
         lost = [b for b, f in enumerate(self.futures) if f.status != "finished"]
-        for b in lost:
-            self.futures[b] = client.scatter(self.slices[b], hash=False)
+        self._scatter(dX, lost)
         return bool(lost)
+
+    def _scatter(self, dX, blocks) -> None:
+        held = dX._held_blocks()
+        by_worker: dict = {}
+        for b in blocks:
+            by_worker.setdefault(held.get(b), []).append(b)
+        for worker, bs in by_worker.items():
+            where = None if worker is None else [worker]
+            futs = dX.client.scatter([self.slices[b] for b in bs], workers=where, hash=False)
+            for b, f in zip(bs, futs, strict=True):
+                self.futures[b] = f
 
 
 @dataclass
@@ -198,9 +214,9 @@ class DistributedX:
                 if failed is not None:
                     raise failed from exc  # a block that cannot be built: rebuilding fails again
                 host_lost = self._drop_lost_hosts(exc)
-                restored = [r.restore(self.client) for r in kept]
+                restored = [r.restore(self) for r in kept]
                 lost = self._recover(exc)
-                if not (lost or any(restored) or host_lost or isinstance(exc, _BlockNotHeld)):
+                if not (lost or any(restored) or host_lost or _worker_died(exc)):
                     raise
                 lost_each_time = (
                     set(lost) if lost_each_time is None else lost_each_time & set(lost)
@@ -315,7 +331,7 @@ class DistributedX:
     def _run_tasks(self, fn, rows, args, reduce):
         """One task per block and the fixed-order tree, waited for once."""
         c = self.client
-        split = [r.scattered(c) if isinstance(r, RowVector) else self.split(r) for r in rows]
+        split = [r.scattered(self) if isinstance(r, RowVector) else self.split(r) for r in rows]
         tag = uuid.uuid4().hex[:8]
         n_tasks = len(self.blocks)
         args = tuple(
@@ -449,6 +465,19 @@ def _is_lost_worker(exc) -> bool:
     """Whether ``exc`` is how a call to an actor on a dead worker fails."""
     return isinstance(exc, (OSError, HostStateLost)) or (
         isinstance(exc, RuntimeError) and "Worker holding Actor was lost" in str(exc)
+    )
+
+
+def _worker_died(exc) -> bool:
+    """Whether ``exc`` says a worker died under the pass (worth a rerun even if nothing was lost).
+
+    A block copied to a second worker survives that worker's death; the pass
+    is then simply run again.
+    """
+    return (
+        isinstance(exc, _BlockNotHeld)
+        or _is_lost_worker(exc)
+        or type(exc).__name__ in ("KilledWorker", "FutureCancelledError", "CancelledError")
     )
 
 

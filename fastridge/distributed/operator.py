@@ -29,7 +29,7 @@ import numpy as np
 
 from .._kernels import _dd
 from .._operators.careful import CANCELLATION_RATIO, cancellation
-from .._operators.design import DesignOperator
+from .._operators.design import DesignOperator, check_setup
 from .._operators.layout import dense_from_blocks
 from . import tasks
 
@@ -51,7 +51,9 @@ class DaskDesignOperator:
     supports_column_access = False
     supports_dense_gram = True
 
-    def __init__(self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None):
+    def __init__(
+        self, X, sample_weight, fit_intercept: bool, n_threads: int, targets=None, setup=None
+    ):
         self.X = X
         self.n, self.p = X.shape
         self.dtype = np.dtype(X.dtype)
@@ -74,7 +76,12 @@ class DaskDesignOperator:
         self._col_sq_centred = None
         self.xt_s_targets = None
         self.careful = False
-        if targets is not None or self.fit_intercept:
+        if setup is not None:
+            targets = check_setup(setup, targets, self.n, self.p)
+            col_sums = np.asarray(setup[0], np.float64)
+            self._col_sq_raw = np.array(setup[1], np.float64)
+            self.xt_s_targets = np.empty((self.p, 0))
+        elif targets is not None or self.fit_intercept:
             T = None if targets is None else np.asarray(targets, np.float64)
             mom, _ = self._pass(tasks.setup, (self._s_arg, T))
             col_sums = mom[:, 0]

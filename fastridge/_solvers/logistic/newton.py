@@ -89,25 +89,47 @@ def newton_cg_binary(
     S = float(s.sum())
 
     def gradient(z, b, w):
-        return plain.rmatvec(_centred_residual(z, b, y, s, S, fit_intercept)) + lam * w
+        """``(grad F, d, setup)`` at ``(w, b)`` with margins ``z``: one pass.
 
-    g = gradient(z, b, w)
+        ``d = s sigma'(z + b)`` are the Newton weights there.  For the fused
+        Hessian the same pass gives its set-up moments ``(X^T d, (X*X)^T d)``
+        (:meth:`~fastridge._operators.design.DesignOperator.moments`), so a
+        Newton iteration makes no separate set-up pass; in the centred form
+        (large column means) there are none to make (``setup`` None).
+        """
+        u = _centred_residual(z, b, y, s, S, fit_intercept)
+        sig = expit(z + b)
+        d = s * sig * (1.0 - sig)
+        if centred:
+            return plain.rmatvec(u) + lam * w, d, None
+        M = plain.moments(d, u[:, None])
+        return M[:, 2] + lam * w, d, (M[:, 0], M[:, 1])
+
+    g, d, setup = gradient(z, b, w)
     g0_norm = safe_norm(g)
     certificate = half_sq_over(g0_norm, lam)
     n_iter = 0
     passes = 0
     while exceeds(certificate, tol, p_null) and n_iter < max_iter:
         n_iter += 1
-        m = z + b
-        sig = expit(m)
-        d = s * sig * (1.0 - sig)
         if not (d > 0).any():
             break
         if centred:
             delta, used = centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
         else:
             delta, used = fused_step(
-                X, d, fit_intercept, lam, g, g0_norm, tol, p_null, dense, n_threads, operator_type
+                X,
+                d,
+                fit_intercept,
+                lam,
+                g,
+                g0_norm,
+                tol,
+                p_null,
+                dense,
+                n_threads,
+                operator_type,
+                setup,
             )
         passes += used
         x_delta = plain.matvec(delta)
@@ -127,7 +149,7 @@ def newton_cg_binary(
         if t < MIN_STEP:
             break  # no decrease found along the step: keep the best point, stop honestly
         w, z, b, loss = state
-        g = gradient(z, b, w)
+        g, d, setup = gradient(z, b, w)
         certificate = half_sq_over(safe_norm(g), lam)
     # Certify from scratch: margins recomputed from w (no accumulated updates).
     b, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)

@@ -51,15 +51,20 @@ def fused_step(
     dense,
     n_threads,
     operator_type=DesignOperator,
+    setup=None,
 ):
     """Newton step from the one-pass (fused) products; ``(delta, passes)``.
 
     With an intercept the Hessian of ``F`` is ``Xd^T D Xd + lam I`` (``X``
     centred with the ``d``-weighted means, the Schur complement of the
-    intercept); without, ``X^T D X + lam I``.
+    intercept); without, ``X^T D X + lam I``.  ``setup``: ``(X^T d, (X*X)^T d)``
+    when the caller's gradient pass computed them (no set-up pass here).
     """
-    # One setup pass: D-weighted column means and squared norms together.
-    hess = operator_type(X, d, fit_intercept, n_threads, targets=np.empty((X.shape[0], 0)))
+    if setup is None:
+        # One setup pass: D-weighted column means and squared norms together.
+        hess = operator_type(X, d, fit_intercept, n_threads, targets=np.empty((X.shape[0], 0)))
+    else:
+        hess = operator_type(X, d, fit_intercept, n_threads, setup=setup)
     if dense:
         # Small p: the exact Newton step from the dense Hessian (one pass).
         H = hess.gram_dense()
