@@ -114,7 +114,8 @@ def test_a_block_lost_in_every_attempt_is_named(monkeypatch):
     from fastridge.distributed import handle
 
     sources = [handle.BlockSource(f"shard-{b}.npz") for b in range(3)]
-    dX = handle.DistributedX(None, [_Done()] * 3, sources, np.array([0, 1, 2, 3]), 2, np.float64, 3)
+    offsets = np.array([0, 1, 2, 3])
+    dX = handle.DistributedX(None, [_Done()] * 3, sources, offsets, 2, np.float64, 3)
     attempts = []
 
     def run_once(self, fn, rows, args, reduce):
