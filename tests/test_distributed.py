@@ -403,7 +403,8 @@ def test_engine_choice_and_kept_vectors_dropped(client):
     small.run(handle.tasks.info, reduce="list")  # the next pass drops what is gone
     kept = [h.actor.held().result() for h in small._hosts]
     assert sum(k["blocks"] for k in kept) == handle.HOST_MAX_BLOCKS
-    assert all(k["kept"] == 0 for k in kept), kept
+    # 3 fits x several Newton iterations kept their weights; only the last is held
+    assert all(k["kept"] <= 1 for k in kept), kept
 
 
 def test_blocks_are_sized_by_their_arrays(client):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 import uuid
 import weakref
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -167,6 +168,10 @@ class DistributedX:
     _kept: weakref.WeakValueDictionary = field(
         default_factory=weakref.WeakValueDictionary, repr=False
     )
+    _kept_by_value: weakref.WeakValueDictionary = field(
+        default_factory=weakref.WeakValueDictionary, repr=False
+    )
+    _last_kept: object = field(default=None, repr=False)
     format = "csr"  # for code that asks for a sparse X's format: rows are what it reads
     is_distributed = True  # recognised by fastridge._fit.distributed without importing dask
 
@@ -179,8 +184,23 @@ class DistributedX:
         return len(self.blocks)
 
     def keep(self, u) -> RowVector | None:
-        """``u`` (n,) or (n, k) scattered once in block slices (None stays None)."""
-        return None if u is None else RowVector(self, u)
+        """``u`` (n,) or (n, k) kept on the workers in block slices (None stays None).
+
+        A vector with the same values as one still kept (same shape, dtype and
+        CRC-32 of its bytes, a pass over n doubles on the client) is that one:
+        the Newton weights ``d`` that the gradient pass took are then the
+        Hessian's without being sent twice.
+        """
+        if u is None:
+            return None
+        u = np.ascontiguousarray(u)
+        key = (u.shape, u.dtype.str, zlib.crc32(u))
+        kept = self._kept_by_value.get(key)
+        if kept is None or not np.array_equal(kept.values, u):
+            kept = RowVector(self, u)
+            self._kept_by_value[key] = kept
+        self._last_kept = kept  # held until the next keep, for a caller that keeps it again
+        return kept
 
     def split(self, u):
         """The block slices of ``u`` (n,) or (n, k) (views); None stays None."""

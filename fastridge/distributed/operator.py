@@ -148,8 +148,14 @@ class DaskDesignOperator:
         return self._pass(tasks.xt_dot, (np.asarray(u, np.float64),))
 
     def moments(self, d, G, out=None):
-        """``[X^T d, (X*X)^T d, X^T G]`` (p, 2 + k), uncentred: one pass."""
-        res = self._pass(tasks.moments, (np.asarray(d, np.float64), np.asarray(G, np.float64)))
+        """``[X^T d, (X*X)^T d, X^T G]`` (p, 2 + k), uncentred: one pass.
+
+        ``d`` is kept on the workers (:meth:`~.handle.DistributedX.keep`): it is
+        the weights of the operator a caller builds next from these moments
+        (``setup=``), which then finds it there.
+        """
+        d = self.X.keep(np.asarray(d, np.float64))
+        res = self._pass(tasks.moments, (d, np.asarray(G, np.float64)))
         if out is not None:
             out[...] = res
             return out
