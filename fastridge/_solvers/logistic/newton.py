@@ -25,6 +25,11 @@ inexactly by Jacobi-preconditioned CG, where ``H_F = Xc^T D Xc + lam I`` is the 
 exactly the design operator with sample weights ``D``.  A backtracking
 (Armijo) line search on ``F`` keeps every step a descent step; each trial
 costs O(n) given ``X delta``.
+
+Passes per Newton iteration: one for the gradient, which also gives the
+next Hessian's set-up moments ``X^T d`` and ``(X*X)^T d`` (``moments(d, u)``;
+the operator is then built with ``setup=``, no pass of its own), the CG
+passes (or one for the dense Hessian), and one for ``X delta``.
 """
 
 from __future__ import annotations
