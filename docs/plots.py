@@ -168,6 +168,38 @@ def comparison_figure(name: str, ncols: int = 4):
     return fig
 
 
+def scaling_figure():
+    """Time per pass against nnz and against p, ridge and logistic, 1 and 2 threads.
+
+    From ``docs/benchmarks/scaling.json`` (``asv_benchmarks/scaling.py``): one panel
+    per family, log-log; a slope of 1 is linear growth.
+    """
+    rows = load("scaling")["rows"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, (family, xlabel) in zip(
+        axes, (("nnz", "stored entries (nnz), p = 100,000"), ("p", "p, nnz = 10M")), strict=True
+    ):
+        fam = [r for r in rows if r["family"] == family]
+        for problem, marker in (("ridge", "o"), ("logistic", "s")):
+            for threads, style in ((1, "--"), (2, "-")):
+                sel = [r for r in fam if r["problem"] == problem and r["threads"] == threads]
+                if sel:
+                    ax.loglog(
+                        [r[family] for r in sel],
+                        [1e3 * r["seconds_per_pass"] for r in sel],
+                        style,
+                        marker=marker,
+                        label=f"{problem}, {threads} thread{'s' if threads > 1 else ''}",
+                    )
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("ms per pass over X")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("fastridge: time per pass over X", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def ridge_figure():
     return comparison_figure("ridge_comparison", ncols=4)
 
