@@ -375,3 +375,33 @@ def test_ridge_cv_gcv_through_both_operators(fmt, method, n, p, fit_intercept, w
         _close(path_a.coef, path_b.coef, 1e-10)
         assert path_a.converged and path_b.converged
     assert passes_a == passes_b
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("shift", [1.0, 1e6])
+def test_setup_from_the_callers_moments(fmt, dtype, fit_intercept, shift):
+    """``setup=(X^T s, (X*X)^T s)`` from a ``moments`` pass gives the operator its own
+    set-up pass would (means, column norms, the careful decision and products), with no
+    pass of its own; ``shift = 1e6``: means that dwarf the spreads (the careful path)."""
+    Xv, _, rng = _raw_data(fmt, dtype, shift=shift)
+    X = check_X(Xv)
+    n = X.shape[0]
+    d = rng.uniform(0.0, 0.25, n)
+    d[::7] = 0.0  # zero Newton weights (saturated margins)
+    for cls in (DesignOperator, ReferenceOperator):
+        own = cls(X, d, fit_intercept, 1, targets=np.empty((n, 0)))
+        plain = cls(X, None, False, 1)
+        M = plain.moments(d, np.empty((n, 0)))
+        given = cls(X, d, fit_intercept, 1, setup=(M[:, 0], M[:, 1]))
+        assert given.n_passes == own.n_passes - 1  # the set-up pass is the caller's
+        assert given.careful == own.careful
+        _close(given.mu, own.mu, rtol=1e-13)
+        _close(given.col_sq_norms(), own.col_sq_norms(), rtol=1e-10)
+        v = rng.standard_normal(X.shape[1])
+        _close(given.gram_matvec(v), own.gram_matvec(v), rtol=1e-10)
+    with pytest.raises(ValueError, match="setup= replaces"):
+        DesignOperator(X, d, fit_intercept, 1, targets=np.ones((n, 1)), setup=(M[:, 0], M[:, 1]))
+    with pytest.raises(ValueError, match="setup must be"):
+        DesignOperator(X, d, fit_intercept, 1, setup=(M[:, 0],))
