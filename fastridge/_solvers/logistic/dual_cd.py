@@ -1,0 +1,222 @@
+"""Dual coordinate descent (LIBLINEAR ``-s 7``) for binary L2-logistic regression, no intercept.
+
+Objective (docs/architecture.md, "1. The problems (exact objectives)"),
+without intercept, labels ``y_i in {-1, +1}``, weights ``s_i >= 0``:
+
+    P(w) = sum_i s_i log(1 + exp(-y_i x_i . w)) + lam/2 ||w||^2.
+
+Dual.  For ``0 <= alpha <= s`` the conjugate of the loss gives
+``s log(1 + exp(-t)) = max_alpha [-alpha t - H_s(alpha)]`` with
+``H_s(alpha) = alpha log alpha + (s - alpha) log(s - alpha) - s log s``
+(maximiser ``alpha = s sigma(-t)``).  Minimising over ``w`` for fixed
+``alpha`` gives ``w(alpha) = X^T (alpha * y) / lam`` and the dual
+
+    D(alpha) = -1/(2 lam) ||X^T (alpha * y)||^2 - sum_i H_{s_i}(alpha_i)  <=  P(w)  (any w),
+
+maximised (weak duality) by ``alpha*_i = s_i sigma(-y_i x_i . w*)``.  The
+solver minimises ``-D``, which is Yu, Huang & Lin (2011, Machine Learning 85,
+eq. (4)) with ``C_i = s_i`` and ``Q = Y X X^T Y / lam`` (their problem is
+``P / lam`` in ``alpha' = alpha / lam``; ``-D(alpha) = lam f_paper(alpha') +
+const``, and a coordinate derivative is the same number in both, so the
+paper's inner tolerances carry over).  Each coordinate step is the paper's
+Algorithm 3 (modified Newton on the 1-D problem, with ``alpha_i`` and
+``s_i - alpha_i`` both stored so that ``log`` never sees a cancelled
+difference): :mod:`fastridge._kernels._logistic_dual_cd`.  Rows are visited
+in a random order per epoch from a seeded generator (deterministic results);
+``w`` is kept equal to ``X^T (alpha * y) / lam`` by a sparse update per row.
+
+Stopping: the certificate of every logistic solver
+(:mod:`fastridge._solvers.logistic.newton`), not a dual-gap heuristic:
+``P`` is ``lam``-strongly convex, so ``P(w) - P* <= ||grad P(w)||^2 / (2 lam)``
+with ``grad P(w) = X^T r + lam w``, ``r_i = -s_i y_i sigma(-y_i x_i . w)``
+(margins recomputed from ``w``: two passes, ``X w`` and ``X^T r``).  It is
+checked after epochs chosen by the observed linear rate of the certificate
+(``_next_check``), and the returned one is :func:`certify_binary`'s, with
+its rounding-error bound.  The duality gap ``P(w) - D(alpha)`` would cost the
+same two passes (``||X^T(alpha y)||`` needs ``w`` exactly, the loss needs
+``X w``) and is not what :func:`certify_binary` reports, so it is not used.
+
+Passes (``n_passes``): 1 per epoch, 1 to start (``w`` from ``alpha``; 2 with
+a warm start), 2 per certificate check, and the final certification's
+(:func:`certify_binary`, :class:`DataScales`, whose row norms also give
+``||x_i||^2``).
+
+Why no intercept: the unpenalised intercept adds the equality constraint
+``sum_i y_i alpha_i = 0`` to the dual, which single-coordinate steps cannot
+keep (LIBLINEAR instead penalises a constant feature: another objective).
+The fit layer refuses ``fit_intercept=True`` with this solver.
+
+Storage: rows.  CSR and dense C-contiguous ``X`` are read as they are; the
+fit layer converts CSC to CSR (one documented copy,
+:func:`fastridge._fit.logistic_setup.prepare_logistic`).  The epochs run
+on one thread; the checks use ``n_threads``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from ..._kernels._logistic_dual_cd import dual_cd_epoch_csr, dual_cd_epoch_dense
+from ..stopping import certified_limit
+from .certify import DataScales, certify_binary, half_sq_over, safe_norm
+from .intercept import binary_loss
+from .problem import BinaryProblem, LogisticSolverOutput
+
+# Seed of the generator of the row orders: fixed, so that a fit is
+# deterministic (same input, same bits).
+_SEED = 0
+# Cold start alpha_i = _ALPHA_START * s_i (LIBLINEAR: min(0.001 C, 1e-8) with
+# C ~ 1): strictly inside (0, s_i) for the logarithms, w(alpha) ~ 0.  Also the
+# floor (as a fraction of s_i) of a warm start's alpha = s sigma(-y X w0):
+# sigma underflows to 0 for saturated margins.
+_ALPHA_START = 1e-8
+# Inner (1-D Newton) tolerance on |g'|: starts loose (LIBLINEAR's 1e-2), is
+# divided by 10 after an epoch that needed few Newton iterations (at most
+# n / _FEW_NEWTON_DIV, LIBLINEAR's rule), down to _INNER_EPS_MIN.  g' is a
+# difference of log-odds (y_i x_i . w - log((s_i - alpha_i) / alpha_i)), O(1)
+# and known to ~1e-16 relative: 1e-14 is close to rounding without stopping
+# every step (a tol of 1e-12 needs |g'| ~ 1e-7..1e-9 on our tests).
+_INNER_EPS_START = 1e-2
+_INNER_EPS_MIN = 1e-14
+_FEW_NEWTON_DIV = 10
+# Newton iterations per 1-D problem (LIBLINEAR's max_inner_iter); 2-5 are
+# typical, the cap only binds on pathological (saturated) rows.
+_MAX_INNER = 100
+# The next certificate check is placed where the observed linear rate says
+# the certificate reaches the limit, but at most _GROWTH times the previous
+# interval later (the rate is an estimate; CD slows down on ill-conditioned
+# data, and a check (2 passes) costs two epochs).
+_GROWTH = 2
+
+
+def dual_cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> LogisticSolverOutput:
+    """Certified dual CD from ``w0`` (p,), not modified; see the module docstring.
+
+    ``problem.X`` is a dense C-contiguous ndarray or a CSR ``Compressed``;
+    ``problem.fit_intercept`` must be False.  ``max_iter`` caps the epochs;
+    at the cap the current ``w`` is returned with its honest certificate.
+    ``n_iter`` counts epochs; ``solver`` is ``"dual-cd"``.  A warm start
+    ``w0 != 0`` starts the dual at ``alpha = s sigma(-y X w0)`` (one more
+    pass); the returned ``w`` is ``X^T (alpha y) / lam``, not ``w0``.
+    """
+    X, y, s, lam = problem.X, problem.y, problem.s, problem.lam
+    if problem.fit_intercept:
+        raise ValueError(
+            "solver 'dual-cd' fits no intercept: use fit_intercept=False, or solver "
+            "'newton-cg' or 'cd' with an intercept"
+        )
+    if not isinstance(X, np.ndarray) and X.format != "csr":
+        raise ValueError("solver 'dual-cd' reads rows: X must be dense or CSR")
+    n_threads, operator_type = problem.n_threads, problem.operator_type
+    plain = operator_type(X, s, False, n_threads)
+    scales = DataScales(X, s, False, n_threads, operator_type=operator_type)
+    p_null = binary_loss(np.zeros(X.shape[0]), s)
+    limit = certified_limit(problem.tol, p_null)
+    # Curvature of the 1-D problems: ||x_i||^2 / lam (also needed by the
+    # final certificate's error bound, so this pass is not extra).
+    qd = scales.row_norm() ** 2 / lam
+    alpha, alpha_c = _start(plain, y, s, w0)
+    w = plain.rmatvec(alpha * y) / lam
+
+    def certificate(w):
+        """``||X^T r + lam w||^2 / (2 lam)`` with margins from scratch (two passes)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            m = plain.matvec(w)
+            r = s * (-y * expit(-y * m))
+            return half_sq_over(safe_norm(plain.rmatvec(r) + lam * w), lam)
+
+    order = np.flatnonzero(s > 0.0)  # rows of zero weight have alpha_i = 0 fixed
+    rng = np.random.default_rng(_SEED)
+    innereps = _INNER_EPS_START
+    epochs = 0
+    history = []  # (epoch, certificate) at the checks
+    next_check = 1
+    resynced = False
+    while epochs < max_iter and order.shape[0] > 0:
+        rng.shuffle(order)
+        newton = _epoch(X, y, s, qd, 1.0 / lam, order, alpha, alpha_c, w, innereps)
+        epochs += 1
+        if newton <= order.shape[0] // _FEW_NEWTON_DIV:
+            innereps = max(_INNER_EPS_MIN, 0.1 * innereps)
+        # No 1-D step was taken at the finest inner tolerance: the dual is
+        # stationary to rounding, more epochs change nothing.
+        stationary = newton == 0 and innereps == _INNER_EPS_MIN
+        if epochs < next_check and not stationary:
+            continue
+        cert = certificate(w)
+        history.append((epochs, cert))
+        if cert <= limit:
+            break
+        if stationary:
+            if resynced:
+                break  # stalled at rounding: return the point with its honest certificate
+            # w was updated incrementally (rounding drift): recompute it from alpha once.
+            w = plain.rmatvec(alpha * y) / lam
+            resynced = True
+        next_check = epochs + _next_interval(history, limit)
+    _, cert = certify_binary(plain, scales, y, s, lam, False, w, 0.0)
+    return LogisticSolverOutput(
+        coef=w,
+        intercept=0.0,
+        certificate=cert,
+        p_null=p_null,
+        n_iter=epochs,
+        n_passes=epochs + plain.n_passes + scales.n_passes,
+        solver="dual-cd",
+    )
+
+
+def _start(plain, y, s, w0):
+    """``(alpha, s - alpha)``: cold (``_ALPHA_START s``) or from the warm start ``w0``."""
+    w0 = np.asarray(w0, dtype=np.float64)
+    if np.all(np.isfinite(w0)) and np.any(w0):
+        with np.errstate(over="ignore", invalid="ignore"):
+            m = plain.matvec(w0)
+        if np.all(np.isfinite(m)):
+            # alpha = s sigma(-y m) and its complement s sigma(y m), each
+            # computed directly (no cancellation), kept inside (0, s).
+            floor = _ALPHA_START * s
+            alpha = np.maximum(s * expit(-y * m), floor)
+            alpha_c = np.maximum(s * expit(y * m), floor)
+            return alpha, alpha_c
+    alpha = _ALPHA_START * s
+    return alpha, s - alpha
+
+
+def _epoch(X, y, s, qd, inv_lam, order, alpha, alpha_c, w, innereps):
+    """One epoch over ``order`` (in place); returns the Newton iterations it made."""
+    if isinstance(X, np.ndarray):
+        _, newton = dual_cd_epoch_dense(
+            X, y, s, qd, inv_lam, order, alpha, alpha_c, w, innereps, _MAX_INNER
+        )
+    else:
+        _, newton = dual_cd_epoch_csr(
+            X.indptr,
+            X.indices,
+            X.data,
+            y,
+            s,
+            qd,
+            inv_lam,
+            order,
+            alpha,
+            alpha_c,
+            w,
+            innereps,
+            _MAX_INNER,
+        )
+    return newton
+
+
+def _next_interval(history, limit) -> int:
+    """Epochs until the next check, from the certificate's rate over the last two checks."""
+    if len(history) < 2:
+        return 1
+    (e0, c0), (e1, c1) = history[-2:]
+    last = e1 - e0
+    if not (0.0 < c1 < c0) or not np.isfinite(c0):
+        return last  # no measured contraction: keep the interval
+    rate = np.log(c1 / c0) / last  # log of the per-epoch factor, < 0
+    needed = int(np.ceil(np.log(limit / c1) / rate)) if limit > 0.0 else last
+    return int(min(max(needed, 1), _GROWTH * last))
