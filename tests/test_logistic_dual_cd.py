@@ -186,6 +186,15 @@ def test_one_vs_rest():
     _close(res, ref, 0.5)
 
 
+def test_cap_warning_names_the_cause():
+    """Badly scaled columns (1e-4..1e4): dual CD is slow; the warning says so."""
+    X, y, _ = _problem(n=60, p=4, seed=12)
+    X = X * np.logspace(-4, 4, 4)
+    with pytest.warns(Warning, match="dual coordinate descent converges slowly"):
+        res = fastridge.logistic(X, y, 1.0, fit_intercept=False, solver="dual-cd", max_iter=50)
+    assert not res.converged
+
+
 def test_refusals():
     X, y, _ = _problem()
     with pytest.raises(ValueError, match=r"fits no intercept.*newton-cg"):
@@ -209,3 +218,28 @@ def test_subproblem_solves_the_1d_problem(a, b):
         if n1 > 1e-300 and n2 > 1e-300:  # not stopped by underflow
             gp = a * (n1 - a1) + b + np.log(n1 / n2)
             assert abs(gp) <= 1e-9 * max(1.0, abs(b)), (n1, n2, gp, it)
+
+
+@pytest.mark.parametrize(
+    "case", ["mean 1e4", "coef_init 1e300", "coef_init nan", "scales", "wide weights"]
+)
+def test_soundness_against_high_precision(case):
+    """The soundness checks of tests/test_soundness.py (mpmath optimum), without intercept:
+    a converged fit's certificate covers the true gap; an unconverged one warns."""
+    from tests.test_soundness import _logistic_data, check_logistic_fit
+
+    kw = {}
+    if case == "mean 1e4":
+        X, y = _logistic_data(mean=1e4)
+        lam = 1e-2
+    elif case.startswith("coef_init"):
+        X, y = _logistic_data()
+        kw["coef_init"] = np.full(X.shape[1], float(case.split()[1]))
+        lam = 1.0
+    else:
+        X, y = _logistic_data(p=4, scale=np.logspace(-6, 6, 4))
+        rng = np.random.default_rng(1)
+        if case == "wide weights":
+            kw["sample_weight"] = 10.0 ** rng.uniform(-8, 8, len(y))
+        lam = 1.0
+    check_logistic_fit(f"dual-cd {case}", X, y, lam, fit_intercept=False, solver="dual-cd", **kw)

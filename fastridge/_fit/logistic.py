@@ -176,7 +176,13 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
         if result.solver == "newton-cholesky"
         else repr(result.solver)
     )
-    if result.n_iter < max_iter and mean_ratio <= MEAN_SPREAD_WARN:
+    if result.solver == "dual-cd" and result.n_iter >= max_iter:
+        cause = (
+            "dual coordinate descent converges slowly when ||x_i||^2 / lam is large for "
+            "badly scaled or correlated columns (large column norms or means, small lam): "
+            "use solver='newton-cg', rescale X, or increase max_iter"
+        )
+    elif result.n_iter < max_iter and mean_ratio <= MEAN_SPREAD_WARN:
         cause = (
             "the solver stopped before max_iter because its steps no longer reduce the "
             "objective measurably: tol is below the accuracy float64 rounding allows "
