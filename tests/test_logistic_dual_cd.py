@@ -211,7 +211,7 @@ def test_subproblem_solves_the_1d_problem(a, b):
     C = 2.0
     for a1 in [1e-8 * C, 0.5, C - 1e-8 * C]:
         a2 = C - a1
-        n1, n2, delta, _, it = dual_subproblem(a, b, C, a1, a2, 1e-13, 100)
+        n1, n2, delta, _, it = dual_subproblem(a, b, C, a1, a2, 1e-13, 1e-14, 100)
         assert 0.0 < n1 <= C and 0.0 < n2 <= C
         assert abs(n1 + n2 - C) <= 4e-16 * C
         assert abs(delta - (n1 - a1)) <= 1e-15 * C

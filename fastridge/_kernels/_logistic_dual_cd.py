@@ -24,8 +24,13 @@ difference that cancelled to 0.
 Modified in place: ``alpha``, ``alpha_c``, ``w``.  Rows are visited in the
 order ``order`` (the driver shuffles it, seeded); rows with ``C_i = 0`` must
 not be in it.  ``X`` may be float32 (products accumulate in float64).  Each
-epoch returns ``(max_i |g'(alpha_i)|, Newton iterations)`` (the first: the
-largest 1-D derivative seen before each update, LIBLINEAR's ``Gmax``).
+epoch returns ``(max_i |g'(alpha_i)|, Newton iterations, estimate)``: the
+largest 1-D derivative seen before each update (LIBLINEAR's ``Gmax``), and
+``1/2 sum_i e_i^2 ||x_i||^2 / lam`` with ``e_i = alpha_i - s_i sigma(-y_i x_i . w)``
+seen before each update.  Since ``grad P(w) = X^T (y * e)`` when
+``lam w = X^T (alpha y)``, that is the certificate ``||grad P||^2 / (2 lam)``
+if the rows were orthogonal: an estimate (not a bound) the driver uses to
+decide when to compute the certificate.
 """
 
 from __future__ import annotations
@@ -40,12 +45,21 @@ _TINY = np.finfo(np.float64).tiny
 
 
 @njit(cache=True, nogil=True)
-def dual_subproblem(a, b, C, a1, a2, innereps, max_inner):
+def _sigmoid(t):
+    """``1 / (1 + exp(-t))`` without overflow."""
+    if t >= 0.0:
+        return 1.0 / (1.0 + np.exp(-t))
+    e = np.exp(t)
+    return e / (1.0 + e)
+
+
+@njit(cache=True, nogil=True)
+def dual_subproblem(a, b, C, a1, a2, innereps, skip_eps, max_inner):
     """Minimise ``g`` above: ``(new alpha_i, new C - alpha_i, change of alpha_i, |g'_0|, iters)``.
 
     ``a1 = alpha_i`` and ``a2 = C - alpha_i`` (both positive).  ``|g'_0|`` is
     the derivative at the start; no step is taken when it is below
-    ``innereps`` (iters 0, change 0).
+    ``skip_eps`` (iters 0, change 0); further steps stop when ``|g'| < innereps``.
     """
     sign = 1.0
     # g'(alpha) at alpha = C/2 is a (C/2 - alpha_i) + b: negative means the
@@ -65,7 +79,9 @@ def dual_subproblem(a, b, C, a1, a2, innereps, max_inner):
     gp0 = abs(gp)
     it = 0
     while it < max_inner:
-        if not abs(gp) >= innereps:  # also stops on NaN
+        # The first step is taken unless |g'| is at rounding level (skip_eps),
+        # the following ones while |g'| >= innereps (also stops on NaN).
+        if not abs(gp) >= (innereps if it > 0 else skip_eps):
             break
         gpp = a + C / (cz * z)
         tmpz = z - gp / gpp
@@ -104,11 +120,25 @@ def dual_subproblem(a, b, C, a1, a2, innereps, max_inner):
 
 @njit(cache=True, nogil=True)
 def dual_cd_epoch_csr(
-    indptr, indices, data, y, C, qd, inv_lam, order, alpha, alpha_c, w, innereps, max_inner
+    indptr,
+    indices,
+    data,
+    y,
+    C,
+    qd,
+    inv_lam,
+    order,
+    alpha,
+    alpha_c,
+    w,
+    innereps,
+    skip_eps,
+    max_inner,
 ):
     """One epoch over the rows ``order`` of a CSR ``X``; ``qd_i = ||x_i||^2 / lam``."""
     gmax = 0.0
     newton = 0
+    est = 0.0
     for t in range(order.shape[0]):
         i = order[t]
         lo = indptr[i]
@@ -117,8 +147,11 @@ def dual_cd_epoch_csr(
         for k in range(lo, hi):
             dot += np.float64(data[k]) * w[indices[k]]
         yi = y[i]
+        b = yi * dot
+        e = alpha[i] - C[i] * _sigmoid(-b)
+        est += e * e * qd[i]
         a1, a2, delta, gp0, it = dual_subproblem(
-            qd[i], yi * dot, C[i], alpha[i], alpha_c[i], innereps, max_inner
+            qd[i], b, C[i], alpha[i], alpha_c[i], innereps, skip_eps, max_inner
         )
         if gp0 > gmax:
             gmax = gp0
@@ -130,23 +163,29 @@ def dual_cd_epoch_csr(
             if step != 0.0:
                 for k in range(lo, hi):
                     w[indices[k]] += step * np.float64(data[k])
-    return gmax, newton
+    return gmax, newton, 0.5 * est
 
 
 @njit(cache=True, nogil=True)
-def dual_cd_epoch_dense(X, y, C, qd, inv_lam, order, alpha, alpha_c, w, innereps, max_inner):
+def dual_cd_epoch_dense(
+    X, y, C, qd, inv_lam, order, alpha, alpha_c, w, innereps, skip_eps, max_inner
+):
     """One epoch over the rows ``order`` of a dense C-contiguous ``X``."""
     p = X.shape[1]
     gmax = 0.0
     newton = 0
+    est = 0.0
     for t in range(order.shape[0]):
         i = order[t]
         dot = 0.0
         for j in range(p):
             dot += np.float64(X[i, j]) * w[j]
         yi = y[i]
+        b = yi * dot
+        e = alpha[i] - C[i] * _sigmoid(-b)
+        est += e * e * qd[i]
         a1, a2, delta, gp0, it = dual_subproblem(
-            qd[i], yi * dot, C[i], alpha[i], alpha_c[i], innereps, max_inner
+            qd[i], b, C[i], alpha[i], alpha_c[i], innereps, skip_eps, max_inner
         )
         if gp0 > gmax:
             gmax = gp0
@@ -158,4 +197,4 @@ def dual_cd_epoch_dense(X, y, C, qd, inv_lam, order, alpha, alpha_c, w, innereps
             if step != 0.0:
                 for j in range(p):
                     w[j] += step * np.float64(X[i, j])
-    return gmax, newton
+    return gmax, newton, 0.5 * est
