@@ -243,3 +243,17 @@ def test_soundness_against_high_precision(case):
             kw["sample_weight"] = 10.0 ** rng.uniform(-8, 8, len(y))
         lam = 1.0
     check_logistic_fit(f"dual-cd {case}", X, y, lam, fit_intercept=False, solver="dual-cd", **kw)
+
+
+def test_path_warm_starts():
+    """logistic_path runs dual-cd down the grid (each lam warm-started from the last)."""
+    X, y, _ = _problem(seed=13)
+    lams = np.logspace(1, -1, 5)
+    path = fastridge.logistic_path(
+        sp.csr_matrix(X), y, lams, fit_intercept=False, solver="dual-cd", tol=1e-10
+    )
+    assert path.converged and path.solver == "dual-cd"
+    for k, lam in enumerate(lams):
+        ref = _fit(X, y, lam, solver="newton-cg", tol=1e-10)
+        point = type("P", (), {"coef": path.coef[k], "certificate": path.certificate[k]})
+        _close(point, ref, lam)
