@@ -189,11 +189,15 @@ def _start(plain, y, s, w0):
         with np.errstate(over="ignore", invalid="ignore"):
             m = plain.matvec(w0)
         if np.all(np.isfinite(m)):
-            # alpha = s sigma(-y m) and its complement s sigma(y m), each
-            # computed directly (no cancellation), kept inside (0, s).
+            # alpha = s sigma(-y m): the smaller of alpha and s - alpha is
+            # computed directly (no cancellation) and floored inside (0, s),
+            # the other one is s minus it.
             floor = _ALPHA_START * s
             alpha = np.maximum(s * expit(-y * m), floor)
             alpha_c = np.maximum(s * expit(y * m), floor)
+            low = alpha <= alpha_c
+            alpha_c = np.where(low, s - alpha, alpha_c)
+            alpha = np.where(low, alpha, s - alpha_c)
             return alpha, alpha_c
     alpha = _ALPHA_START * s
     return alpha, s - alpha
