@@ -257,3 +257,26 @@ def test_path_warm_starts():
         ref = _fit(X, y, lam, solver="newton-cg", tol=1e-10)
         point = type("P", (), {"coef": path.coef[k], "certificate": path.certificate[k]})
         _close(point, ref, lam)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_through_the_reference_operator(fmt):
+    """The operator parts (start, checks, certificate) through tests/_reference_operator.py:
+    the same epochs and passes, iterates equal to rounding."""
+    from fastridge._fit.logistic_setup import prepare_logistic
+    from fastridge._fit.logistic_solve import solve_logistic
+    from tests._reference_operator import ReferenceOperator
+
+    X, y, s = _problem(seed=14)
+    runs = []
+    for cls in (None, ReferenceOperator):
+        kw = {} if cls is None else {"operator_type": cls}
+        prob = prepare_logistic(
+            _as(X, fmt), y, sample_weight=s, solver="dual-cd", fit_intercept=False,
+            tol=1e-10, n_threads=1, **kw,
+        )  # fmt: skip
+        runs.append(solve_logistic(prob, 0.5, np.zeros((prob.p, 1))))
+    a, b = runs
+    assert a.converged and b.converged and b.solver == "dual-cd"
+    assert (a.n_iter, a.n_passes) == (b.n_iter, b.n_passes)
+    np.testing.assert_allclose(a.coef, b.coef, rtol=1e-10, atol=1e-12)
