@@ -21,7 +21,10 @@ Newton step in ``log z``, not by ``xi z``; see ``dual_subproblem``):
 ``alpha_c``), the smaller one is the Newton variable, so ``log`` never sees a
 difference that cancelled to 0.
 
-Modified in place: ``alpha``, ``alpha_c``, ``w``.  Rows are visited in the
+Modified in place: ``alpha``, ``alpha_c``, ``w``; with ``fill`` (the first
+epoch, every row in ``order``) also ``rsq_i = ||x_i||^2`` and
+``qd_i = rsq_i / lam``, computed in the loop of the row's dot product (no
+pass of their own).  Rows are visited in the
 order ``order`` (the driver shuffles it, seeded); rows with ``C_i = 0`` must
 not be in it.  ``X`` may be float32 (products accumulate in float64).  Each
 epoch returns ``(max_i |g'(alpha_i)|, Newton iterations, estimate)``: the
@@ -126,6 +129,8 @@ def dual_cd_epoch_csr(
     y,
     C,
     qd,
+    rsq,
+    fill,
     inv_lam,
     order,
     alpha,
@@ -135,7 +140,8 @@ def dual_cd_epoch_csr(
     skip_eps,
     max_inner,
 ):
-    """One epoch over the rows ``order`` of a CSR ``X``; ``qd_i = ||x_i||^2 / lam``."""
+    """One epoch over the rows ``order`` of a CSR ``X``; ``qd_i = ||x_i||^2 / lam`` (read,
+    or written with ``fill``)."""
     gmax = 0.0
     newton = 0
     est = 0.0
@@ -144,8 +150,17 @@ def dual_cd_epoch_csr(
         lo = indptr[i]
         hi = indptr[i + 1]
         dot = 0.0
-        for k in range(lo, hi):
-            dot += np.float64(data[k]) * w[indices[k]]
+        if fill:
+            sq = 0.0
+            for k in range(lo, hi):
+                x = np.float64(data[k])
+                dot += x * w[indices[k]]
+                sq += x * x
+            rsq[i] = sq
+            qd[i] = sq * inv_lam
+        else:
+            for k in range(lo, hi):
+                dot += np.float64(data[k]) * w[indices[k]]
         yi = y[i]
         b = yi * dot
         e = alpha[i] - C[i] * _sigmoid(-b)
@@ -168,7 +183,7 @@ def dual_cd_epoch_csr(
 
 @njit(cache=True, nogil=True)
 def dual_cd_epoch_dense(
-    X, y, C, qd, inv_lam, order, alpha, alpha_c, w, innereps, skip_eps, max_inner
+    X, y, C, qd, rsq, fill, inv_lam, order, alpha, alpha_c, w, innereps, skip_eps, max_inner
 ):
     """One epoch over the rows ``order`` of a dense C-contiguous ``X``."""
     p = X.shape[1]
@@ -178,8 +193,17 @@ def dual_cd_epoch_dense(
     for t in range(order.shape[0]):
         i = order[t]
         dot = 0.0
-        for j in range(p):
-            dot += np.float64(X[i, j]) * w[j]
+        if fill:
+            sq = 0.0
+            for j in range(p):
+                x = np.float64(X[i, j])
+                dot += x * w[j]
+                sq += x * x
+            rsq[i] = sq
+            qd[i] = sq * inv_lam
+        else:
+            for j in range(p):
+                dot += np.float64(X[i, j]) * w[j]
         yi = y[i]
         b = yi * dot
         e = alpha[i] - C[i] * _sigmoid(-b)

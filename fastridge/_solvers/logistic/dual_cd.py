@@ -37,10 +37,11 @@ is below the limit (``_FIRST_CHECK``).  The duality gap ``P(w) - D(alpha)`` woul
 same two passes (``||X^T(alpha y)||`` needs ``w`` exactly, the loss needs
 ``X w``) and is not what :func:`certify_binary` reports, so it is not used.
 
-Passes (``n_passes``): 1 per epoch, 1 to start (``w`` from ``alpha``; 2 with
-a warm start), 2 per certificate check (the last one is the returned
-certificate), and 2 for :class:`DataScales` (column moments; row norms, which
-also give ``||x_i||^2``).
+Passes (``n_passes``): 1 per epoch, 1 to start (``w`` from ``alpha`` and the
+column moments of :class:`DataScales`, together; 2 with a warm start), 2 per
+certificate check (the last one is the returned certificate); the row norms
+(``||x_i||^2``, for the 1-D problems and the certificate's bound) come from
+the first epoch's dot products, or from one more pass when some ``s_i = 0``.
 
 Why no intercept: the unpenalised intercept adds the equality constraint
 ``sum_i y_i alpha_i = 0`` to the dual, which single-coordinate steps cannot
@@ -122,15 +123,27 @@ def dual_cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Log
     if not isinstance(X, np.ndarray) and X.format != "csr":
         raise ValueError("solver 'dual-cd' reads rows: X must be dense or CSR")
     n_threads, operator_type = problem.n_threads, problem.operator_type
+    n = X.shape[0]
     plain = operator_type(X, s, False, n_threads)
-    scales = DataScales(X, s, False, n_threads, operator_type=operator_type)
-    p_null = binary_loss(np.zeros(X.shape[0]), s)
+    p_null = binary_loss(np.zeros(n), s)
     limit = certified_limit(problem.tol, p_null)
-    # Curvature of the 1-D problems: ||x_i||^2 / lam (also needed by the
-    # final certificate's error bound, so this pass is not extra).
-    qd = scales.row_norm() ** 2 / lam
     alpha, alpha_c = _start(plain, y, s, w0)
-    w = plain.rmatvec(alpha * y) / lam
+    # One pass: w = X^T (alpha y) / lam and the column moments X^T 1,
+    # (X*X)^T 1 the certificate's rounding bound needs (DataScales).
+    M = plain.moments(np.ones(n), (alpha * y)[:, None])
+    w = M[:, 2] / lam
+    scales = DataScales(
+        X, s, False, n_threads, operator_type=operator_type, setup=(M[:, 0], M[:, 1])
+    )
+    # Curvature of the 1-D problems qd_i = ||x_i||^2 / lam, and the row norms
+    # of the certificate's rounding bound: computed by the first epoch in the
+    # loop of each row's dot product when it visits every row (all s_i > 0),
+    # otherwise by a pass of their own.
+    rsq = np.empty(n)
+    qd = np.empty(n)
+    fill = bool(np.all(s > 0.0)) and max_iter > 0
+    if not fill:
+        qd[:] = scales.row_norm() ** 2 / lam
 
     def certificate(w):
         """The final certificate (margins from scratch, rounding bound): two passes."""
@@ -146,8 +159,13 @@ def dual_cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Log
     resynced = False
     while epochs < max_iter and order.shape[0] > 0:
         rng.shuffle(order)
-        newton, est = _epoch(X, y, s, qd, 1.0 / lam, order, alpha, alpha_c, w, innereps)
+        newton, est = _epoch(
+            X, y, s, (qd, rsq, fill), 1.0 / lam, order, alpha, alpha_c, w, innereps
+        )
         epochs += 1
+        if fill:
+            scales.use_row_sq_norms(rsq)
+            fill = False
         if newton <= order.shape[0] + order.shape[0] // _FEW_NEWTON_DIV:
             innereps = max(_INNER_EPS_MIN, 0.1 * innereps)
         # No 1-D step was taken at the finest inner tolerance: the dual is
@@ -203,27 +221,20 @@ def _start(plain, y, s, w0):
     return alpha, s - alpha
 
 
-def _epoch(X, y, s, qd, inv_lam, order, alpha, alpha_c, w, innereps):
-    """One epoch over ``order`` (in place): ``(Newton iterations, certificate estimate)``."""
+def _epoch(X, y, s, rows, inv_lam, order, alpha, alpha_c, w, innereps):
+    """One epoch over ``order`` (in place): ``(Newton iterations, certificate estimate)``.
+
+    ``rows = (qd, rsq, fill)``: with ``fill`` the epoch writes ``rsq`` and ``qd``.
+    """
+    qd, rsq, fill = rows
     if isinstance(X, np.ndarray):
         _, newton, est = dual_cd_epoch_dense(
-            X, y, s, qd, inv_lam, order, alpha, alpha_c, w, innereps, _INNER_EPS_MIN, _MAX_INNER
-        )
+            X, y, s, qd, rsq, fill, inv_lam, order, alpha, alpha_c, w, innereps,
+            _INNER_EPS_MIN, _MAX_INNER,
+        )  # fmt: skip
     else:
         _, newton, est = dual_cd_epoch_csr(
-            X.indptr,
-            unsigned_view(X.indices),
-            X.data,
-            y,
-            s,
-            qd,
-            inv_lam,
-            order,
-            alpha,
-            alpha_c,
-            w,
-            innereps,
-            _INNER_EPS_MIN,
-            _MAX_INNER,
-        )
+            X.indptr, unsigned_view(X.indices), X.data, y, s, qd, rsq, fill, inv_lam, order,
+            alpha, alpha_c, w, innereps, _INNER_EPS_MIN, _MAX_INNER,
+        )  # fmt: skip
     return newton, est
