@@ -189,6 +189,16 @@ def dual_cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Log
         next_check = _GROWTH * epochs
     if certified_at != epochs:  # w changed since the last check (or none was made)
         cert = certificate(w)
+    if not cert <= p_null:
+        # The certificate bounds P(w) - P* and is capped at P(w): above
+        # P_null = P(0) it says w may be worse than w = 0, whose certificate is
+        # at most P_null.  Happens when w = X^T (alpha y) / lam cannot be
+        # represented: columns of norm ~1e29 need the sum to cancel to 1e-58
+        # (dual CD is not scale invariant; newton-cg is).  Return the better one.
+        zero = np.zeros_like(w)
+        cert_zero = certificate(zero)
+        if cert_zero < cert or not cert == cert:
+            w, cert = zero, cert_zero
     return LogisticSolverOutput(
         coef=w,
         intercept=0.0,
