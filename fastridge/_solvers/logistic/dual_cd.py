@@ -48,6 +48,13 @@ Why no intercept: the unpenalised intercept adds the equality constraint
 keep (LIBLINEAR instead penalises a constant feature: another objective).
 The fit layer refuses ``fit_intercept=True`` with this solver.
 
+Scale: dual CD is not scale invariant.  Its rate depends on ``||x_i||^2 /
+lam`` and on the correlation of the rows; a column of large norm makes
+``w_j = X_j^T (alpha y) / lam`` a sum that must cancel to many digits (1e-58
+for a column of norm 1e29), which float64 cannot.  Such fits stop at
+``max_iter`` with an honest certificate; when that certificate exceeds
+``P_null`` (``w`` possibly worse than ``0``), ``w = 0`` is returned instead.
+
 Storage: rows.  CSR and dense C-contiguous ``X`` are read as they are; the
 fit layer converts CSC to CSR (one documented copy,
 :func:`fastridge._fit.logistic_setup.prepare_logistic`).  The epochs run
