@@ -168,6 +168,14 @@ def test_zero_weights_drop_rows():
     _close(res, sub, 0.4)
 
 
+def test_subnormal_weights():
+    """Weights of 1e-300 and 1e-320 (subnormal): those rows keep alpha_i = 0, no error."""
+    X, y, s = _problem(seed=15)
+    s[::5] = 1e-320
+    s[1::5] = 1e-300
+    _check_against_newton(X, y, s, 0.7, tol=1e-10, rel=1e-9)
+
+
 def test_warm_start_and_cap():
     X, y, s = _problem(seed=10)
     cold = _fit(X, y, 0.05, sample_weight=s)
@@ -211,16 +219,16 @@ def test_refusals():
 @pytest.mark.parametrize("a", [0.0, 1e-3, 1.0, 1e4])
 def test_subproblem_solves_the_1d_problem(a, b):
     """The 1-D Newton zeroes g'(alpha) = a (alpha - alpha_0) + b + log(alpha / (C - alpha))."""
-    C = 2.0
-    for a1 in [1e-8 * C, 0.5, C - 1e-8 * C]:
-        a2 = C - a1
-        n1, n2, delta, _, it = dual_subproblem(a, b, C, a1, a2, 1e-13, 1e-14, 100)
-        assert 0.0 < n1 <= C and 0.0 < n2 <= C
-        assert abs(n1 + n2 - C) <= 4e-16 * C
-        assert abs(delta - (n1 - a1)) <= 1e-15 * C
-        if n1 > 1e-300 and n2 > 1e-300:  # not stopped by underflow
-            gp = a * (n1 - a1) + b + np.log(n1 / n2)
-            assert abs(gp) <= 1e-9 * max(1.0, abs(b)), (n1, n2, gp, it)
+    for C in [2.0, 1e-20, 1e100]:
+        for a1 in [1e-8 * C, 0.25 * C, C - 1e-8 * C]:
+            a2 = C - a1
+            n1, n2, delta, _, it = dual_subproblem(a / C, b, C, a1, a2, 1e-13, 1e-14, 100)
+            assert 0.0 < n1 <= C and 0.0 < n2 <= C
+            assert abs(n1 + n2 - C) <= 4e-16 * C
+            assert abs(delta - (n1 - a1)) <= 1e-15 * C
+            if min(n1, n2) > 1e-300:  # not stopped by underflow
+                gp = a / C * (n1 - a1) + b + np.log(n1) - np.log(n2)
+                assert abs(gp) <= 1e-9 * max(1.0, abs(b)), (C, n1, n2, gp, it)
 
 
 @pytest.mark.parametrize(

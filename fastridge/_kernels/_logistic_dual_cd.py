@@ -78,7 +78,7 @@ def dual_subproblem(a, b, C, a1, a2, innereps, skip_eps, max_inner):
     if a2 < 0.5 * C:
         z = _XI * z0
         cz = C - z
-    gp = a * (z - z0) + sign * b + np.log(z / cz)
+    gp = a * (z - z0) + sign * b + np.log(z) - np.log(cz)
     gp0 = abs(gp)
     it = 0
     while it < max_inner:
@@ -86,7 +86,10 @@ def dual_subproblem(a, b, C, a1, a2, innereps, skip_eps, max_inner):
         # the following ones while |g'| >= innereps (also stops on NaN).
         if not abs(gp) >= (innereps if it > 0 else skip_eps):
             break
-        gpp = a + C / (cz * z)
+        # (C / cz) / z, not C / (cz z): cz z underflows to 0 for z near the
+        # floor _TINY and C < 1e-8 (C / cz is in [1, 2]).  Likewise log z -
+        # log cz above: z / cz underflows for C > 1 (log(0) = -inf).
+        gpp = a + (C / cz) / z
         tmpz = z - gp / gpp
         if tmpz > 0.0:
             z_new = tmpz
@@ -109,7 +112,7 @@ def dual_subproblem(a, b, C, a1, a2, innereps, skip_eps, max_inner):
             break
         z = z_new
         cz = C - z  # z <= C/2 after a step (the paper's Theorem): no cancellation
-        gp = a * (z - z0) + sign * b + np.log(z / cz)
+        gp = a * (z - z0) + sign * b + np.log(z) - np.log(cz)
         it += 1
     if it == 0:
         if sign > 0.0:

@@ -81,6 +81,13 @@ _SEED = 0
 # floor (as a fraction of s_i) of a warm start's alpha = s sigma(-y X w0):
 # sigma underflows to 0 for saturated margins.
 _ALPHA_START = 1e-8
+# Rows with s_i <= _S_MIN keep alpha_i = 0 (as rows of zero weight): their
+# dual variables cannot be kept inside (0, s_i) in float64 (_ALPHA_START s_i
+# would be subnormal; s_i = 1e-320 made a division by zero).  The fit layer
+# scales the largest weight into [1e-100, 1e100], so their pull on w (at most
+# s_i ||x_i|| / lam) is 190 orders below the others'; the certificate counts
+# them exactly.
+_S_MIN = 1e-290
 # Inner (1-D Newton) tolerances on |g'|.  A row takes its first Newton step
 # unless |g'| < _INNER_EPS_MIN; further steps while |g'| >= innereps, which
 # starts loose (LIBLINEAR's 1e-2) and is divided by 10 after an epoch that made
@@ -148,7 +155,7 @@ def dual_cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Log
     # otherwise by a pass of their own.
     rsq = np.empty(n)
     qd = np.empty(n)
-    fill = bool(np.all(s > 0.0)) and max_iter > 0
+    fill = bool(np.all(s > _S_MIN)) and max_iter > 0
     if not fill:
         qd[:] = scales.row_norm() ** 2 / lam
 
@@ -156,7 +163,7 @@ def dual_cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Log
         """The final certificate (margins from scratch, rounding bound): two passes."""
         return certify_binary(plain, scales, y, s, lam, False, w, 0.0)[1]
 
-    order = np.flatnonzero(s > 0.0)  # rows of zero weight have alpha_i = 0 fixed
+    order = np.flatnonzero(s > _S_MIN)  # the others have alpha_i = 0 fixed
     rng = np.random.default_rng(_SEED)
     innereps = _INNER_EPS_START
     epochs = 0
@@ -218,7 +225,9 @@ def dual_cd_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Log
 
 
 def _start(plain, y, s, w0):
-    """``(alpha, s - alpha)``: cold (``_ALPHA_START s``) or from the warm start ``w0``."""
+    """``(alpha, s - alpha)``: cold (``_ALPHA_START s``) or from the warm start ``w0``;
+    0 for rows with ``s_i <= _S_MIN``."""
+    active = s > _S_MIN
     w0 = np.asarray(w0, dtype=np.float64)
     if np.all(np.isfinite(w0)) and np.any(w0):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -233,9 +242,9 @@ def _start(plain, y, s, w0):
             low = alpha <= alpha_c
             alpha_c = np.where(low, s - alpha, alpha_c)
             alpha = np.where(low, alpha, s - alpha_c)
-            return alpha, alpha_c
-    alpha = _ALPHA_START * s
-    return alpha, s - alpha
+            return np.where(active, alpha, 0.0), np.where(active, alpha_c, 0.0)
+    alpha = np.where(active, _ALPHA_START * s, 0.0)
+    return alpha, np.where(active, s - alpha, 0.0)
 
 
 def _epoch(X, y, s, rows, inv_lam, order, alpha, alpha_c, w, innereps):
