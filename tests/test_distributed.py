@@ -262,6 +262,10 @@ def test_column_solvers_refuse_with_alternatives(client):
         fastridge.ridge(dX, y, 1.0, solver="cd")
     with pytest.raises(ValueError, match="column access"):
         fastridge.logistic(dX, np.sign(y - np.median(y)), 1.0, solver="cd")
+    with pytest.raises(ValueError, match=r"'dual-cd' updates w after every row.*newton-cg"):
+        fastridge.logistic(
+            dX, np.sign(y - np.median(y)), 1.0, solver="dual-cd", fit_intercept=False
+        )
 
 
 # ---------------------------------------------------------------------------

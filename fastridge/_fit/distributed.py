@@ -34,7 +34,13 @@ def operator_types(X, operator_type=DesignOperator, softmax_type=SoftmaxOperator
 
 
 def refuse_column_solver(X, solver: str) -> None:
-    """A one-line error for a solver that needs column access on a distributed ``X``."""
+    """A one-line error for a solver that needs column access (or sequential row updates)
+    on a distributed ``X``."""
+    if is_distributed(X) and solver == "dual-cd":
+        raise ValueError(
+            "solver 'dual-cd' updates w after every row, which a distributed X (row blocks "
+            "on Dask workers) cannot do; use solver='newton-cg' or 'auto'"
+        )
     if is_distributed(X) and solver == "cd":
         from ..distributed.operator import _NO_COLUMNS
 

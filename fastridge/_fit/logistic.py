@@ -92,7 +92,7 @@ def logistic(
         Fit unpenalised intercepts (profiled out exactly).
     sample_weight : float or array-like of shape (n,), optional
         Non-negative weights ``s_i``, not all zero.
-    solver : {"auto", "newton-cg", "cd"}, default="auto"
+    solver : {"auto", "newton-cg", "cd", "dual-cd"}, default="auto"
         ``"newton-cg"``: Newton's method with the profiled intercept; for
         binary problems with a cheap dense Hessian (``p <= 2048`` and building
         it costs at most ~32 passes over ``X``) its steps come from the dense
@@ -103,10 +103,15 @@ def logistic(
         ``"newton-cg"``: in our measurements ``cd`` was faster only on sparse
         text-like data with an intercept and a large penalty, and then by at
         most 1.6x, while it lost by 1.3-100x elsewhere (docs/solvers.md).
+        ``"dual-cd"`` (binary and one-vs-rest only, ``fit_intercept=False``
+        only): LIBLINEAR's dual coordinate descent (``-s 7``) on the rows of
+        dense or CSR ``X`` (CSC input is converted, one copy of ``X``),
+        stopped on the same certificate.
     tol : float, default=1e-8
         Relative accuracy: ``certificate <= tol * P_null``.
     max_iter : int, optional
-        Newton iterations per problem (default 100).
+        Newton iterations per problem (default 100); epochs for ``"dual-cd"``
+        (default 1000).
     n_threads : int, optional
         Kernel threads (all of Numba's by default).  One-vs-rest runs
         ``min(n_threads, K)`` classes at a time.
@@ -171,7 +176,13 @@ def _warn_not_converged(result: FitResult, max_iter: int, mean_ratio: float = 0.
         if result.solver == "newton-cholesky"
         else repr(result.solver)
     )
-    if result.n_iter < max_iter and mean_ratio <= MEAN_SPREAD_WARN:
+    if result.solver == "dual-cd" and result.n_iter >= max_iter:
+        cause = (
+            "dual coordinate descent converges slowly when ||x_i||^2 / lam is large for "
+            "badly scaled or correlated columns (large column norms or means, small lam): "
+            "use solver='newton-cg', rescale X, or increase max_iter"
+        )
+    elif result.n_iter < max_iter and mean_ratio <= MEAN_SPREAD_WARN:
         cause = (
             "the solver stopped before max_iter because its steps no longer reduce the "
             "objective measurably: tol is below the accuracy float64 rounding allows "

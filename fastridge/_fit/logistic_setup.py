@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import _kernels as K
 from .._operators.design import DesignOperator
 from .._operators.softmax import SoftmaxOperator
+from .compressed import Compressed
 from .distributed import is_distributed, operator_types, refuse_column_solver
 from .duplicates import canonical_csc
 from .results import XvShape
@@ -29,11 +31,15 @@ from .validation import (
 )
 
 #: Solver names accepted by :func:`fastridge.logistic`.
-LOGISTIC_SOLVERS = ("auto", "newton-cg", "cd")
+LOGISTIC_SOLVERS = ("auto", "newton-cg", "cd", "dual-cd")
 #: ``multi_class`` values accepted by :func:`fastridge.logistic`.
 MULTI_CLASS = ("auto", "multinomial", "ovr")
 # Newton iterations allowed by default; Newton-CG typically needs 5-20.
 _DEFAULT_MAX_ITER = 100
+# Epochs allowed by default for solver="dual-cd" (LIBLINEAR's default
+# max_iter for -s 7): an epoch is one pass, and linear convergence needs
+# tens to hundreds of them at tol 1e-8 on ill-conditioned data.
+_DEFAULT_MAX_EPOCHS = 1000
 # Largest |X_ij| accepted.  Beyond it a margin x.w overflows exp() (at
 # |x.w| > 709) for any coefficient above 1e-27 and the loss saturates, so
 # the Hessian underflows to 0 and Newton cannot move: reject with a message
@@ -50,7 +56,7 @@ class LogisticProblem(XvShape):
     :func:`fastridge._fit.logistic_solve.solve_logistic` fits one ``lam``.
     """
 
-    Xv: object  # validated dense ndarray or Compressed (CSC for solver="cd")
+    Xv: object  # validated dense ndarray or Compressed (CSC for "cd", CSR for "dual-cd")
     classes: np.ndarray  # sorted distinct labels
     codes: np.ndarray  # (n,) class index of each sample
     s: np.ndarray  # (n,) float64 sample weights (ones when none were given)
@@ -116,14 +122,19 @@ def prepare_logistic(
     classes, codes = _encode_labels(y, n)
     n_classes = len(classes)
     sw = check_sample_weight(sample_weight, n)
-    max_iter = check_max_iter(max_iter, _DEFAULT_MAX_ITER)
-    if solver == "cd" and n_classes > 2 and multi_class != "ovr":
+    default_iter = _DEFAULT_MAX_EPOCHS if solver == "dual-cd" else _DEFAULT_MAX_ITER
+    max_iter = check_max_iter(max_iter, default_iter)
+    if solver in ("cd", "dual-cd") and n_classes > 2 and multi_class != "ovr":
         raise ValueError(
-            'solver="cd" fits binary problems only: use multi_class="ovr" or '
+            f'solver="{solver}" fits binary problems only: use multi_class="ovr" or '
             'solver="newton-cg" for more than two classes'
         )
     if solver == "cd" and not isinstance(Xv, np.ndarray):
         Xv = canonical_csc(Xv)  # once here, not once per class (a copy for CSR)
+    if solver == "dual-cd":
+        _refuse_dual_cd_intercept(fit_intercept)
+        if not isinstance(Xv, np.ndarray) and Xv.format == "csc":
+            Xv = csr_copy(Xv)  # dual CD reads rows: one documented copy of a CSC X
     if fit_intercept and sw is not None:
         class_weight = np.bincount(codes, weights=sw, minlength=n_classes)
         if not (class_weight > 0).all():
@@ -147,6 +158,21 @@ def prepare_logistic(
         operator_type=operator_type,
         softmax_operator_type=softmax_operator_type,
     )
+
+
+def _refuse_dual_cd_intercept(fit_intercept: bool) -> None:
+    """Dual CD has no exact unpenalised intercept (a dual equality constraint): refuse one."""
+    if fit_intercept:
+        raise ValueError(
+            'solver="dual-cd" fits no intercept: pass fit_intercept=False, or use '
+            'solver="newton-cg" or "cd" to fit one'
+        )
+
+
+def csr_copy(Xv: Compressed) -> Compressed:
+    """A CSR copy of the CSC ``Xv`` (values unchanged: duplicates were summed by ``check_X``)."""
+    M = sp.csc_matrix((Xv.data, Xv.indices, Xv.indptr), shape=Xv.shape).tocsr()  # copy of X
+    return Compressed("csr", Xv.shape, M.data, M.indices, M.indptr, Xv.rounded)
 
 
 def _check_magnitude(Xv) -> None:

@@ -41,7 +41,7 @@ class FitResult:
     solver : str
         The solver that ran: ``"cg-primal"``, ``"cg-dual"``, ``"cd"``,
         ``"direct-primal"`` or ``"direct-dual"`` for ridge; ``"newton-cg"``,
-        ``"newton-cholesky"`` or ``"cd"`` for logistic regression.
+        ``"newton-cholesky"``, ``"cd"`` or ``"dual-cd"`` for logistic regression.
     seconds : float
         Wall-clock time of the solve, validation included.
     n_threads : int

@@ -11,8 +11,9 @@ competitor notes):
   one lambda, or a 3-lambda path from ``100 lam`` down to ``lam``;
 * skglm: ``Logistic()`` + ``L1_plus_L2(alpha = lam/n, l1_ratio = 0)`` with ProxNewton
   or AndersonCD (binary only), compiled by a warm-up fit in ``prepare``;
-* fastridge: ``fastridge.logistic`` certified, calibrated, or solver "cd" on a CSC
-  copy; a mode the installed fastridge rejects on a tiny fit is "unavailable";
+* fastridge: ``fastridge.logistic`` certified, calibrated, solver "cd" on a CSC
+  copy, or solver "dual-cd" (binary, no-intercept cases); a mode the installed
+  fastridge rejects on a tiny fit is "unavailable";
 * IBM Snap ML ``snapml.LogisticRegression(regularizer=lam, fit_intercept=False)``, dual
   and primal, ``n_jobs`` = threads (``regularizer = lam`` exactly); binary,
   no-intercept cases only (its bias is penalised and its ``intercept_`` wrong);
@@ -339,14 +340,29 @@ class LiblinearLogistic(LiblinearRidge):
 
 class FastridgeLogistic(FastridgeRunner):
     api = "logistic"
-    names = {"cert": "fastridge", "cal": "fastridge-cal", "cd": "fastridge-cd"}
-    labels = {"cert": "certified", "cal": "calibrated", "cd": "certified, CSC input"}
+    names = {
+        "cert": "fastridge",
+        "cal": "fastridge-cal",
+        "cd": "fastridge-cd",
+        "dual": "fastridge-dual-cd",
+    }
+    labels = {
+        "cert": "certified",
+        "cal": "calibrated",
+        "cd": "certified, CSC input",
+        "dual": "certified, dual CD",
+    }
     csc_variant = "cd"
 
     def __init__(self, variant: str, threads: int):
         super().__init__(variant, threads)
         self.probe_iters = (2, 6) if variant == "cd" else None
-        self.solver = "cd" if variant == "cd" else "auto"
+        self.solver = {"cd": "cd", "dual": "dual-cd"}.get(variant, "auto")
+
+    def fixed(self, ctx):
+        if self.variant == "dual":  # certified at the same tol as "cert"
+            return ctx.target * ctx.ref.p_star / ctx.ref.p_null
+        return super().fixed(ctx)
 
     def _kwargs(self, ctx, tol, max_iter):
         _, params = fastridge_api("logistic")
@@ -367,6 +383,8 @@ class FastridgeLogistic(FastridgeRunner):
         X = ds.X[rows]
         if self.variant == "cd":
             X = X.tocsc()
+        if self.variant == "dual" and (ctx.case.fit_intercept or ds.multiclass):
+            return "dual-cd: binary problems without intercept only"
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -394,6 +412,7 @@ def make_solvers(names: list[str], args) -> list[Solver]:
         "fastridge": lambda: FastridgeLogistic("cert", t),
         "fastridge-cal": lambda: FastridgeLogistic("cal", t),
         "fastridge-cd": lambda: FastridgeLogistic("cd", t),
+        "fastridge-dual-cd": lambda: FastridgeLogistic("dual", t),
         "sklearn-lbfgs": lambda: SklearnLogistic("lbfgs"),
         "sklearn-newton-cg": lambda: SklearnLogistic("newton-cg"),
         "sklearn-newton-cholesky": lambda: SklearnLogistic("newton-cholesky"),

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from ..auto_rules import logistic_solver
 from .cd import cd_binary
+from .dual_cd import dual_cd_binary
 from .multinomial import newton_cg_multinomial
 from .newton import newton_cg_binary
 from .problem import BinaryProblem, LogisticSolverOutput, MultinomialProblem
 
 #: Binary solvers by name (also run per class for one-vs-rest).
-BINARY_SOLVERS = {"newton-cg": newton_cg_binary, "cd": cd_binary}
+BINARY_SOLVERS = {
+    "newton-cg": newton_cg_binary,
+    "cd": cd_binary,
+    "dual-cd": dual_cd_binary,
+}
 #: Multinomial (softmax) solvers by name.
 MULTINOMIAL_SOLVERS = {"newton-cg": newton_cg_multinomial}
 

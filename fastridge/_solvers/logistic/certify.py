@@ -21,8 +21,11 @@ class DataScales:
     """Column and row scales of ``X`` for the rounding-error bound of the certificate.
 
     One pass at construction: the plain column sums and squared sums
-    ``sum_i X_ij^2`` (and ``X^T s`` when weighted); row norms are computed on
-    first use (one more pass, only at the final certification).
+    ``sum_i X_ij^2`` (and ``X^T s`` when weighted), none when ``setup =
+    (X^T 1, (X*X)^T 1)`` is given (from the caller's own
+    :meth:`~fastridge._operators.design.DesignOperator.moments` pass); row
+    norms are computed on first use (one more pass, only at the final
+    certification) unless given by :meth:`use_row_sq_norms`.
 
     Attributes
     ----------
@@ -40,12 +43,24 @@ class DataScales:
         column norms are smaller than the means' contribution.
     """
 
-    def __init__(self, X, s, fit_intercept: bool, n_threads: int, *, operator_type=DesignOperator):
+    def __init__(
+        self,
+        X,
+        s,
+        fit_intercept: bool,
+        n_threads: int,
+        *,
+        operator_type=DesignOperator,
+        setup=None,
+    ):
         n = X.shape[0]
         self._X = X
         self._n_threads = n_threads
         self._operator_type = operator_type
-        op = operator_type(X, None, True, n_threads, targets=np.empty((n, 0)))
+        if setup is None:
+            op = operator_type(X, None, True, n_threads, targets=np.empty((n, 0)))
+        else:  # (X^T 1, (X*X)^T 1) from the caller's own pass: no set-up pass here
+            op = operator_type(X, None, True, n_threads, setup=setup)
         self.n_passes = op.n_passes
         sumsq = op.raw_col_sq_norms()  # from the set-up pass
         mean = op.mu  # unweighted means
@@ -69,6 +84,10 @@ class DataScales:
         tiny = np.finfo(np.float64).tiny
         self.cancellation_ratio = float(np.max(n * mean**2 / np.maximum(csq, tiny), initial=0.0))
         self._row_norm = None
+
+    def use_row_sq_norms(self, sq: np.ndarray) -> None:
+        """Take ``||x_i||^2`` (n,) from the caller's own pass instead of making one."""
+        self._row_norm = np.sqrt(sq)
 
     def row_norm(self) -> np.ndarray:
         """``||x_i||_2`` (n,), one pass on first use."""

@@ -73,7 +73,7 @@ class LogisticSolverOutput:
     ``p_null`` is the objective of the best intercept-only model;
     ``n_iter`` counts outer iterations and ``n_passes`` passes over ``X``;
     ``solver`` names the method that ran (``"newton-cg"``,
-    ``"newton-cholesky"``, ``"cd"``).
+    ``"newton-cholesky"``, ``"cd"``, ``"dual-cd"``).
     """
 
     coef: np.ndarray
