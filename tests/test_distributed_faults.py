@@ -131,3 +131,37 @@ def test_a_block_lost_in_every_attempt_is_named(monkeypatch):
     assert len(attempts) == handle.MAX_RECOVERIES + 1
     assert msg.startswith("shard-1.npz: lost with their worker in each of 6 attempts")
     assert "shard-0" not in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("engine", ["hosts", "tasks"])
+@pytest.mark.parametrize("error", [ValueError, FileNotFoundError, TimeoutError])
+def test_a_block_functions_own_error_propagates(client, monkeypatch, engine, error):
+    """An exception raised by the block function itself is the pass's error, raised as it is.
+
+    ``OSError`` (``FileNotFoundError``, ``TimeoutError``, ...) is also how a call
+    to a dead worker fails, but one the block function raised on a live worker
+    is not a lost worker: it must not be retried (each retry of the host engine
+    waited HOST_LOSS_WAIT for a loss that never comes) nor reported as blocks
+    lost with their worker.
+    """
+    import time
+
+    from fastridge.distributed import handle
+
+    monkeypatch.setattr(handle, "HOST_LOSS_WAIT", 0.5)  # bounds the time if it regresses
+
+    def own_error(block, *args):
+        raise error("the block function's own message")
+
+    X, _ = _data()
+    dX = scatter(X, client, n_blocks=3)
+    dX.engine = engine
+    dX.run(handle.tasks.info, reduce="list")  # the hosts (if any) are made
+    hosts = dX._hosts
+    start = time.monotonic()
+    with pytest.raises(error, match="the block function's own message"):
+        dX.run(own_error, reduce="list")
+    assert time.monotonic() - start < 5.0
+    assert dX.recoveries == 0
+    assert dX._hosts is hosts  # not dropped: no worker was lost
+    assert dX.run(handle.tasks.info, reduce="list") == dX.block_info()
