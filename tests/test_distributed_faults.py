@@ -8,6 +8,9 @@ shards), rerun the pass, and end with the same bits as an undisturbed fit.
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -165,3 +168,47 @@ def test_a_block_functions_own_error_propagates(client, monkeypatch, engine, err
     assert dX.recoveries == 0
     assert dX._hosts is hosts  # not dropped: no worker was lost
     assert dX.run(handle.tasks.info, reduce="list") == dX.block_info()
+
+
+async def _exit_worker():
+    os._exit(1)
+
+
+def test_worker_lost_while_hosts_are_made(client, monkeypatch):
+    """A worker dying between finding where the blocks are and making the hosts there.
+
+    Blocks that Dask can recompute (from a dask array) are recomputed on the
+    other worker; a host restricted to the dead worker alone would then wait
+    for it forever.  The pass must end, with the right answer.
+    """
+    import threading
+
+    da = pytest.importorskip("dask.array")
+    from fastridge.distributed import from_dask_array, handle
+
+    X, _ = _data()
+    chunks = [sp.csr_matrix(X[a : a + 100]) for a in range(0, 400, 100)]
+    A = da.concatenate([da.from_array(c, chunks=c.shape, asarray=False) for c in chunks])
+    dX = from_dask_array(A, client)
+    dX.engine = "hosts"
+    want = dX.block_info()
+    dX._hosts = None  # hosts made anew on the next pass
+    held_blocks = handle.DistributedX._held_blocks
+    killed = []
+
+    def held_then_kill(self):
+        held = held_blocks(self)
+        if not killed and held:
+            killed.append(held[0])
+            client.run(_exit_worker, workers=[held[0]], wait=False)
+            time.sleep(1.0)  # the scheduler sees the worker go
+        return held
+
+    monkeypatch.setattr(handle.DistributedX, "_held_blocks", held_then_kill)
+    got = {}
+    thread = threading.Thread(target=lambda: got.update(r=dX.block_info()), daemon=True)
+    thread.start()
+    thread.join(90)
+    assert killed and not thread.is_alive(), "the pass hung on a host for a dead worker"
+    assert got["r"] == want
+    client.wait_for_workers(2, timeout=120)

@@ -323,6 +323,9 @@ class DistributedX:
             if b not in held:
                 raise _BlockNotHeld(f"{self.sources[b].name}: no worker holds this block")
             by_worker.setdefault(held[b], []).append(b)
+        # Each host goes where its blocks are; "allow other workers" for a
+        # worker lost since: blocks Dask can recompute are made again elsewhere,
+        # and a host restricted to the dead worker would wait for it forever.
         made = [
             (
                 self.client.submit(
@@ -330,7 +333,7 @@ class DistributedX:
                     {b: self.blocks[b] for b in blocks},
                     actor=True,
                     workers=[worker],
-                    allow_other_workers=False,
+                    allow_other_workers=True,
                     pure=False,
                 ),
                 blocks,
