@@ -174,25 +174,10 @@ async def _exit_worker():
     os._exit(1)
 
 
-def test_worker_lost_while_hosts_are_made(client, monkeypatch):
-    """A worker dying between finding where the blocks are and making the hosts there.
+def _kill_after_who_has(client, monkeypatch) -> list:
+    """Make the next ``_held_blocks`` kill the worker it names for block 0 (then listed)."""
+    from fastridge.distributed import handle
 
-    Blocks that Dask can recompute (from a dask array) are recomputed on the
-    other worker; a host restricted to the dead worker alone would then wait
-    for it forever.  The pass must end, with the right answer.
-    """
-    import threading
-
-    da = pytest.importorskip("dask.array")
-    from fastridge.distributed import from_dask_array, handle
-
-    X, _ = _data()
-    chunks = [sp.csr_matrix(X[a : a + 100]) for a in range(0, 400, 100)]
-    A = da.concatenate([da.from_array(c, chunks=c.shape, asarray=False) for c in chunks])
-    dX = from_dask_array(A, client)
-    dX.engine = "hosts"
-    want = dX.block_info()
-    dX._hosts = None  # hosts made anew on the next pass
     held_blocks = handle.DistributedX._held_blocks
     killed = []
 
@@ -205,10 +190,50 @@ def test_worker_lost_while_hosts_are_made(client, monkeypatch):
         return held
 
     monkeypatch.setattr(handle.DistributedX, "_held_blocks", held_then_kill)
+    return killed
+
+
+def test_worker_lost_while_hosts_are_made(client, monkeypatch):
+    """A worker dying between finding where the blocks are and making the hosts there.
+
+    Blocks that Dask can recompute (from a dask array) are recomputed on the
+    other worker; a host restricted to the dead worker alone would then wait
+    for it forever.  The pass must end, with the right answer.
+    """
+    import threading
+
+    da = pytest.importorskip("dask.array")
+    from fastridge.distributed import from_dask_array
+
+    X, _ = _data()
+    chunks = [sp.csr_matrix(X[a : a + 100]) for a in range(0, 400, 100)]
+    A = da.concatenate([da.from_array(c, chunks=c.shape, asarray=False) for c in chunks])
+    dX = from_dask_array(A, client)
+    dX.engine = "hosts"
+    want = dX.block_info()
+    dX._hosts = None  # hosts made anew on the next pass
+    killed = _kill_after_who_has(client, monkeypatch)
     got = {}
     thread = threading.Thread(target=lambda: got.update(r=dX.block_info()), daemon=True)
     thread.start()
     thread.join(90)
     assert killed and not thread.is_alive(), "the pass hung on a host for a dead worker"
     assert got["r"] == want
+    client.wait_for_workers(2, timeout=120)
+
+
+def test_worker_lost_while_a_kept_vector_is_scattered(client, monkeypatch):
+    """The task engine scatters a kept vector's slices to their blocks' workers; one of
+    them lost meanwhile fails that scatter part-way: the pass is rerun, not failed."""
+    from fastridge.distributed import tasks
+
+    X, _ = _data()
+    dX = scatter(X, client, n_blocks=4)
+    dX.engine = "tasks"
+    u = np.arange(X.shape[0], dtype=np.float64)
+    want = X.T @ u
+    killed = _kill_after_who_has(client, monkeypatch)
+    got = dX.run(tasks.xt_dot, (dX.keep(u),))
+    assert killed
+    np.testing.assert_allclose(got, want, rtol=1e-12)
     client.wait_for_workers(2, timeout=120)

@@ -115,10 +115,14 @@ class RowVector:
         return self.futures
 
     def restore(self, dX) -> bool:
-        """Scatter again the slices whose future was lost; whether any was."""
+        """Scatter again the slices whose future was lost (or never made); whether any was.
+
+        A slice has no future when the scatter that made them failed part-way
+        (its worker lost after :meth:`DistributedX._held_blocks` named it).
+        """
         if self.futures is None:
             return False
-        lost = [b for b, f in enumerate(self.futures) if f.status != "finished"]
+        lost = [b for b, f in enumerate(self.futures) if f is None or f.status != "finished"]
         self._scatter(dX, lost)
         return bool(lost)
 
