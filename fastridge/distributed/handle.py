@@ -486,6 +486,10 @@ class DistributedX:
         """``max |X_ij|`` over every block (one pass)."""
         return max(self.run(tasks.max_abs, reduce="list"), default=0.0)
 
+    def frobenius_sq(self) -> float:
+        """``||X||_F^2`` in float64 (one pass; the blocks' sums added in block order)."""
+        return float(sum(self.run(tasks.sum_sq, reduce="list")))
+
     def block_info(self) -> list[tuple[int, int]]:
         """``(rows, stored entries)`` of every block (waits until all are loaded)."""
         return self.run(tasks.info, reduce="list")
