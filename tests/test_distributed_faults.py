@@ -237,3 +237,23 @@ def test_worker_lost_while_a_kept_vector_is_scattered(client, monkeypatch):
     assert killed
     np.testing.assert_allclose(got, want, rtol=1e-12)
     client.wait_for_workers(2, timeout=120)
+
+
+@pytest.mark.parametrize("engine", ["hosts", "tasks"])
+def test_a_block_that_fails_to_build_is_named(client, engine):
+    """A block whose (re)building raised (its shard now unreadable) is named in a
+    ShardError by either engine, not raised as the bare error of the pass's tasks."""
+    from fastridge.distributed import ShardError
+
+    X, _ = _data()
+    dX = scatter(X, client, n_blocks=3)
+    dX.engine = engine
+
+    def unreadable():
+        raise OSError("checksum mismatch")
+
+    dX.blocks[1] = client.submit(unreadable, pure=False)
+    dX._hosts = None
+    with pytest.raises(ShardError, match="checksum mismatch") as info:
+        dX.block_info()
+    assert dX.sources[1].name in str(info.value)

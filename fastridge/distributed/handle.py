@@ -242,6 +242,9 @@ class DistributedX:
             except ShardError:
                 raise  # a block whose task kills its workers: rerunning would kill more
             except _PassRaised as raised:
+                failed = self._failed_block()  # a block that failed to build fails its tasks
+                if failed is not None:
+                    raise failed from raised.exc
                 raise raised.exc from None  # the block function's own error: not a lost worker
             except Exception as exc:
                 failed = self._failed_block()
