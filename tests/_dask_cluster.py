@@ -51,13 +51,18 @@ def local_client(**config):
 
 
 def die_once(flag: str, fn):
-    """``fn`` that first kills its worker process (``os._exit``) when ``flag`` does not exist."""
+    """``fn`` that first kills its worker process (``os._exit``) when ``flag`` does not exist.
+
+    The flag is made atomically (``O_EXCL``): of two blocks that run at once on
+    two workers, one kills its worker, not both.
+    """
 
     def task(block, *args):
-        if not os.path.exists(flag):
-            open(flag, "w").close()
-            os._exit(1)
-        return fn(block, *args)
+        try:
+            os.close(os.open(flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return fn(block, *args)
+        os._exit(1)
 
     task.__name__ = getattr(fn, "__name__", "task")
     return task

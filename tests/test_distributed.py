@@ -422,3 +422,21 @@ def test_blocks_are_sized_by_their_arrays(client):
     dX = scatter(X, client, n_blocks=2)
     seen = client.nbytes([f.key for f in dX.blocks], summary=False)
     assert sum(seen.values()) >= nbytes
+
+
+def test_float32_estimators_on_distributed_x(client):
+    """Ridge and RidgeCV store a float32 fit for a float32 X, distributed or not.
+
+    The certificate widened for the cast needs ``||X||_F^2``: for a
+    DistributedX it was taken from ``np.asarray(X)`` (an object array) and failed.
+    """
+    X, y, _ = _data(np.float32)
+    dX = scatter(X, client, n_blocks=3)
+    for make in (
+        lambda: fastridge.Ridge(alpha=0.7, tol=1e-10),
+        lambda: fastridge.RidgeCV(alphas=[0.1, 1.0, 10.0], cv=3),
+    ):
+        a, b = make().fit(X, y), make().fit(dX, y)
+        assert b.coef_.dtype == a.coef_.dtype == np.float32
+        assert _rel(b.coef_, a.coef_) <= 1e-5
+        assert b.certificate_ == pytest.approx(a.certificate_, rel=1e-3, abs=1e-12)

@@ -8,6 +8,9 @@ shards), rerun the pass, and end with the same bits as an undisturbed fit.
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -131,3 +134,126 @@ def test_a_block_lost_in_every_attempt_is_named(monkeypatch):
     assert len(attempts) == handle.MAX_RECOVERIES + 1
     assert msg.startswith("shard-1.npz: lost with their worker in each of 6 attempts")
     assert "shard-0" not in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("engine", ["hosts", "tasks"])
+@pytest.mark.parametrize("error", [ValueError, FileNotFoundError, TimeoutError])
+def test_a_block_functions_own_error_propagates(client, monkeypatch, engine, error):
+    """An exception raised by the block function itself is the pass's error, raised as it is.
+
+    ``OSError`` (``FileNotFoundError``, ``TimeoutError``, ...) is also how a call
+    to a dead worker fails, but one the block function raised on a live worker
+    is not a lost worker: it must not be retried (each retry of the host engine
+    waited HOST_LOSS_WAIT for a loss that never comes) nor reported as blocks
+    lost with their worker.
+    """
+    import time
+
+    from fastridge.distributed import handle
+
+    monkeypatch.setattr(handle, "HOST_LOSS_WAIT", 0.5)  # bounds the time if it regresses
+
+    def own_error(block, *args):
+        raise error("the block function's own message")
+
+    X, _ = _data()
+    dX = scatter(X, client, n_blocks=3)
+    dX.engine = engine
+    dX.run(handle.tasks.info, reduce="list")  # the hosts (if any) are made
+    hosts = dX._hosts
+    start = time.monotonic()
+    with pytest.raises(error, match="the block function's own message"):
+        dX.run(own_error, reduce="list")
+    assert time.monotonic() - start < 5.0
+    assert dX.recoveries == 0
+    assert dX._hosts is hosts  # not dropped: no worker was lost
+    assert dX.run(handle.tasks.info, reduce="list") == dX.block_info()
+
+
+async def _exit_worker():
+    os._exit(1)
+
+
+def _kill_after_who_has(client, monkeypatch) -> list:
+    """Make the next ``_held_blocks`` kill the worker it names for block 0 (then listed)."""
+    from fastridge.distributed import handle
+
+    held_blocks = handle.DistributedX._held_blocks
+    killed = []
+
+    def held_then_kill(self):
+        held = held_blocks(self)
+        if not killed and held:
+            killed.append(held[0])
+            client.run(_exit_worker, workers=[held[0]], wait=False)
+            time.sleep(1.0)  # the scheduler sees the worker go
+        return held
+
+    monkeypatch.setattr(handle.DistributedX, "_held_blocks", held_then_kill)
+    return killed
+
+
+def test_worker_lost_while_hosts_are_made(client, monkeypatch):
+    """A worker dying between finding where the blocks are and making the hosts there.
+
+    Blocks that Dask can recompute (from a dask array) are recomputed on the
+    other worker; a host restricted to the dead worker alone would then wait
+    for it forever.  The pass must end, with the right answer.
+    """
+    import threading
+
+    da = pytest.importorskip("dask.array")
+    from fastridge.distributed import from_dask_array
+
+    X, _ = _data()
+    chunks = [sp.csr_matrix(X[a : a + 100]) for a in range(0, 400, 100)]
+    A = da.concatenate([da.from_array(c, chunks=c.shape, asarray=False) for c in chunks])
+    dX = from_dask_array(A, client)
+    dX.engine = "hosts"
+    want = dX.block_info()
+    dX._hosts = None  # hosts made anew on the next pass
+    killed = _kill_after_who_has(client, monkeypatch)
+    got = {}
+    thread = threading.Thread(target=lambda: got.update(r=dX.block_info()), daemon=True)
+    thread.start()
+    thread.join(90)
+    assert killed and not thread.is_alive(), "the pass hung on a host for a dead worker"
+    assert got["r"] == want
+    client.wait_for_workers(2, timeout=120)
+
+
+def test_worker_lost_while_a_kept_vector_is_scattered(client, monkeypatch):
+    """The task engine scatters a kept vector's slices to their blocks' workers; one of
+    them lost meanwhile fails that scatter part-way: the pass is rerun, not failed."""
+    from fastridge.distributed import tasks
+
+    X, _ = _data()
+    dX = scatter(X, client, n_blocks=4)
+    dX.engine = "tasks"
+    u = np.arange(X.shape[0], dtype=np.float64)
+    want = X.T @ u
+    killed = _kill_after_who_has(client, monkeypatch)
+    got = dX.run(tasks.xt_dot, (dX.keep(u),))
+    assert killed
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    client.wait_for_workers(2, timeout=120)
+
+
+@pytest.mark.parametrize("engine", ["hosts", "tasks"])
+def test_a_block_that_fails_to_build_is_named(client, engine):
+    """A block whose (re)building raised (its shard now unreadable) is named in a
+    ShardError by either engine, not raised as the bare error of the pass's tasks."""
+    from fastridge.distributed import ShardError
+
+    X, _ = _data()
+    dX = scatter(X, client, n_blocks=3)
+    dX.engine = engine
+
+    def unreadable():
+        raise OSError("checksum mismatch")
+
+    dX.blocks[1] = client.submit(unreadable, pure=False)
+    dX._hosts = None
+    with pytest.raises(ShardError, match="checksum mismatch") as info:
+        dX.block_info()
+    assert dX.sources[1].name in str(info.value)

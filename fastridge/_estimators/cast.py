@@ -22,7 +22,9 @@ from .._solvers.stopping import certified_limit
 
 
 def _frobenius_sq(X) -> float:
-    """``||X||_F^2`` accumulated in float64 without copying ``X``."""
+    """``||X||_F^2`` accumulated in float64 without copying ``X`` (one pass if distributed)."""
+    if getattr(X, "is_distributed", False):
+        return X.frobenius_sq()
     data = X.data if sp.issparse(X) else np.asarray(X).ravel(order="K")
     return float(np.einsum("i,i->", data, data, dtype=np.float64))
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import tasks
-from .hosts import BlockHost, HostStateLost
+from .hosts import BlockHost, BlockRaised, HostStateLost
 from .reduce import CLIENT_FANIN, concat_rows, finish_tree, tree_reduce
 
 # Passes retried after losing blocks to a dead worker, before giving up: a
@@ -55,6 +55,14 @@ HOST_MAX_BLOCKS = 8
 # to report the futures lost with it (it notices the closed connection at
 # once; this only bounds a hung network).
 HOST_LOSS_WAIT = 30.0
+
+
+class _PassRaised(Exception):
+    """The block function itself raised ``exc`` (on a live worker): raised as is, not retried."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(exc)
+        self.exc = exc
 
 
 class _BlockNotHeld(RuntimeError):
@@ -107,10 +115,14 @@ class RowVector:
         return self.futures
 
     def restore(self, dX) -> bool:
-        """Scatter again the slices whose future was lost; whether any was."""
+        """Scatter again the slices whose future was lost (or never made); whether any was.
+
+        A slice has no future when the scatter that made them failed part-way
+        (its worker lost after :meth:`DistributedX._held_blocks` named it).
+        """
         if self.futures is None:
             return False
-        lost = [b for b, f in enumerate(self.futures) if f.status != "finished"]
+        lost = [b for b, f in enumerate(self.futures) if f is None or f.status != "finished"]
         self._scatter(dX, lost)
         return bool(lost)
 
@@ -229,6 +241,11 @@ class DistributedX:
                 return self._run_once(fn, rows, args, reduce)
             except ShardError:
                 raise  # a block whose task kills its workers: rerunning would kill more
+            except _PassRaised as raised:
+                failed = self._failed_block()  # a block that failed to build fails its tasks
+                if failed is not None:
+                    raise failed from raised.exc
+                raise raised.exc from None  # the block function's own error: not a lost worker
             except Exception as exc:
                 failed = self._failed_block()
                 if failed is not None:
@@ -289,6 +306,12 @@ class DistributedX:
         for call in calls:
             results.update(call.result())
         self._on_hosts.update(r.token for r in sent)
+        for b in range(self.n_blocks):
+            if isinstance(results[b], BlockRaised):
+                exc = results[b].exc
+                if hasattr(exc, "add_note"):
+                    exc.add_note(f"{self.sources[b].name}, on its host:\n{results[b].text}")
+                raise _PassRaised(exc)
         return [results[b] for b in range(self.n_blocks)]
 
     def _ensure_hosts(self) -> list:
@@ -307,6 +330,9 @@ class DistributedX:
             if b not in held:
                 raise _BlockNotHeld(f"{self.sources[b].name}: no worker holds this block")
             by_worker.setdefault(held[b], []).append(b)
+        # Each host goes where its blocks are; "allow other workers" for a
+        # worker lost since: blocks Dask can recompute are made again elsewhere,
+        # and a host restricted to the dead worker would wait for it forever.
         made = [
             (
                 self.client.submit(
@@ -314,7 +340,7 @@ class DistributedX:
                     {b: self.blocks[b] for b in blocks},
                     actor=True,
                     workers=[worker],
-                    allow_other_workers=False,
+                    allow_other_workers=True,
                     pure=False,
                 ),
                 blocks,
@@ -387,7 +413,12 @@ class DistributedX:
             got = c.gather([*tops, *parts])
             return finish_tree(got[: len(tops)]), concat_rows(got[len(tops) :])
         except Exception as exc:
-            raise _killed_block(futs, self.sources) or exc from exc
+            killed = _killed_block(futs, self.sources)
+            if killed is not None:
+                raise killed from exc
+            if _raised_by_block(futs):
+                raise _PassRaised(exc) from exc
+            raise
 
     def _failed_block(self):
         """A :class:`ShardError` for the first block whose building raised an error, or None.
@@ -458,6 +489,10 @@ class DistributedX:
         """``max |X_ij|`` over every block (one pass)."""
         return max(self.run(tasks.max_abs, reduce="list"), default=0.0)
 
+    def frobenius_sq(self) -> float:
+        """``||X||_F^2`` in float64 (one pass; the blocks' sums added in block order)."""
+        return float(sum(self.run(tasks.sum_sq, reduce="list")))
+
     def block_info(self) -> list[tuple[int, int]]:
         """``(rows, stored entries)`` of every block (waits until all are loaded)."""
         return self.run(tasks.info, reduce="list")
@@ -499,6 +534,14 @@ def _worker_died(exc) -> bool:
         or _is_lost_worker(exc)
         or type(exc).__name__ in ("KilledWorker", "FutureCancelledError", "CancelledError")
     )
+
+
+def _raised_by_block(futs) -> bool:
+    """Whether a block task ended in an error of its own (not ``KilledWorker``)."""
+    for f in futs:
+        if f.status == "error" and type(f.exception()).__name__ != "KilledWorker":
+            return True
+    return False
 
 
 def _killed_block(futs, sources):

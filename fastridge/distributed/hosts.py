@@ -31,6 +31,7 @@ sends the kept vectors again, as it reruns a task pass.
 
 from __future__ import annotations
 
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -41,6 +42,20 @@ class HostStateLost(RuntimeError):
     it dies and its blocks are still held somewhere; the new host has the
     blocks but none of the kept vectors.  The client then makes new hosts.
     """
+
+
+class BlockRaised:
+    """What a block function raised on a host, returned instead of its result.
+
+    A call to a host fails (``OSError``, ...) when its worker is lost; an
+    exception of the block function itself (an ``OSError`` too, perhaps) comes
+    back as a result, so the client raises it as it is instead of making new
+    hosts and rerunning the pass.
+    """
+
+    def __init__(self, exc: BaseException, text: str):
+        self.exc = exc
+        self.text = text
 
 
 class BlockHost:
@@ -75,6 +90,8 @@ class BlockHost:
     def run(self, fn, rows: list, args: tuple, drop: tuple = ()) -> dict:
         """``{b: fn(X_b, *rows_b, *args)}`` for every block held here.
 
+        An exception of ``fn`` on a block is returned as :class:`BlockRaised`.
+
         ``rows`` holds, per row argument, ``None``, ``{b: slice}``, a kept
         vector as ``("kept", token)``, or one to keep from now on as
         ``("keep", token, {b: slice})``.  The tokens in ``drop`` are
@@ -98,7 +115,10 @@ class BlockHost:
                     got.append(self.kept[r[1]][b])
                 else:
                     got.append(r[b])
-            return fn(self.blocks[b], *got, *args)
+            try:
+                return fn(self.blocks[b], *got, *args)
+            except Exception as exc:  # the pass's own error, told apart from a lost worker
+                return BlockRaised(exc, traceback.format_exc())
 
         order = sorted(self.blocks)
         if self._pool is None:

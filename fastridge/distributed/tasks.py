@@ -61,6 +61,13 @@ def max_abs(block):
     return float(np.max(np.abs(values), initial=0.0))
 
 
+def sum_sq(block):
+    """Sum of the squares of the block's stored values, accumulated in float64."""
+    values = block if isinstance(block, np.ndarray) else block.data
+    values = values.ravel(order="K")
+    return float(np.einsum("i,i->", values, values, dtype=np.float64))
+
+
 def x_dot(block, v):
     """``X_b v``: the block's rows of ``X v`` (v (p,) or (p, k))."""
     return _op(block)._x_dot(np.ascontiguousarray(v))
