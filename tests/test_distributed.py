@@ -440,3 +440,20 @@ def test_float32_estimators_on_distributed_x(client):
         assert b.coef_.dtype == a.coef_.dtype == np.float32
         assert _rel(b.coef_, a.coef_) <= 1e-5
         assert b.certificate_ == pytest.approx(a.certificate_, rel=1e-3, abs=1e-12)
+
+
+def test_a_dask_process_sizes_blocks_when_it_first_reads_one():
+    """A process that imported Dask before fastridge (a worker) sizes a block by its arrays
+    as soon as it imports the block's class; importing Dask alone imports no fastridge."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, dask.sizeof\n"
+        "assert 'fastridge' not in sys.modules\n"
+        "from fastridge._fit.compressed import Compressed\n"
+        "b = Compressed('csr', (2, 3), np.ones(4), np.zeros(4, np.int32), np.array([0, 2, 4]))\n"
+        "print(dask.sizeof.sizeof(b))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip()) == 4 * 8 + 4 * 4 + 3 * 8

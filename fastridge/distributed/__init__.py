@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from dask.sizeof import sizeof as _sizeof
 
-from . import sizes as _sizes
+from .._fit.compressed import register_dask_sizeof
 from .handle import DistributedX, ShardError
 from .inputs import from_dask_array, from_shards, scatter
 from .operator import DaskDesignOperator
 from .softmax import DaskSoftmaxOperator
 
-_sizes.register(_sizeof)  # also an entry point: see fastridge/distributed/sizes.py
+register_dask_sizeof(_sizeof)  # on workers: when fastridge/_fit/compressed.py is imported
 
 __all__ = [
     "DaskDesignOperator",

@@ -96,7 +96,9 @@ class RowVector:
     """
 
     def __init__(self, dX, values):
-        self.values = np.asarray(values)
+        # A copy: the caller may change its array in place after keep() (keep's
+        # dedupe compares against these values).
+        self.values = np.array(values)
         self.slices = dX.split(self.values)
         self.token = uuid.uuid4().hex
         self.futures = None
