@@ -47,9 +47,13 @@ RESTART_TIMEOUT = 120
 # Passes run through the block hosts (actors, no scheduler hop) when there are
 # at most this many blocks; beyond, as tasks with the tree on the workers.  The
 # hosts return every block's result to the client (B p-vectors a pass instead
-# of 2), so they pay while the client receives little: on case A (p = 100,000,
-# a LocalCluster of 2 workers) a Gram pass took 27 ms through hosts against
-# 55 ms as tasks with 2 blocks, and 36 ms against 60 ms with 8 blocks.
+# of 2).  Measured on a LocalCluster of 2 workers, a pass that returns a
+# 100,000-float vector per block (asv_benchmarks/harness/dask_pass_engines.py's
+# block function; /tmp script with n_blocks 2 to 16): hosts 8.8 / 16.5 / 28.5 /
+# 43 ms against tasks 17.5 / 36 / 68 / 115 ms for 2 / 4 / 8 / 16 blocks.  On
+# loopback the hosts win at every B; the cap is a judgement for real networks,
+# where the B p-vectors share the client's one link (the tree's 2 do not grow
+# with B): at 8 blocks of p = 1e7 that is 640 MB into the client a pass.
 HOST_MAX_BLOCKS = 8
 # Seconds to wait, after a host's worker stopped answering, for the scheduler
 # to report the futures lost with it (it notices the closed connection at

@@ -3,16 +3,17 @@
 A pass submitted as tasks costs a scheduler round trip: the client sends the
 graph to the scheduler, the scheduler sends the tasks to the workers, each
 worker reports back to the scheduler, the scheduler tells the client, and the
-client fetches the results.  On this machine that floor is 12-16 ms a pass
-however small the work (two no-op tasks, gathered; a LocalCluster of 2
-workers), which on case A (200,000 x 100,000) was most of what the
-distributed fit cost over one process.
+client fetches the results.  On a LocalCluster of 2 workers that costs
+18 ms a pass however small the work (a block function that returns a
+1,000-float vector; ``asv_benchmarks/harness/dask_pass_engines.py``), which on
+case A (200,000 x 100,000) was most of what the distributed fit cost over one
+process.
 
 A :class:`BlockHost` is a Dask actor (``client.submit(..., actor=True)``)
 placed on the worker that holds its blocks.  The client calls it directly, as
 a remote procedure call to that worker, so a pass is one message to each
-worker and one reply: 2.6 ms for the same no-op pass (4.7 ms with a
-100,000-float iterate sent to and returned from each).  The host runs the same
+worker and one reply: 6.9 ms for the same pass (11.9 ms against 20.1 ms as
+tasks with a 100,000-float iterate).  The host runs the same
 task functions of :mod:`.tasks` on its blocks (on as many threads as its
 worker has; the kernels release the GIL) and returns each block's result
 separately; the client adds them with the same fixed-order tree as the task
