@@ -124,6 +124,28 @@ def dual_subproblem(a, b, C, a1, a2, innereps, skip_eps, max_inner):
     return cz, z, delta, gp0, it
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _row_step(i, dot, y, C, qd, alpha, alpha_c, inv_lam, innereps, skip_eps, max_inner):
+    """Row ``i``'s dual step given ``dot = x_i . w``: updates ``alpha[i]``, ``alpha_c[i]``.
+
+    Returns ``(step, gp0, newton, est)``: ``w`` must then move by ``step x_i``;
+    ``gp0`` is the row's projected gradient before the step, ``newton`` its 1-D
+    Newton iterations, ``est`` its term of the per-epoch certificate estimate.
+    """
+    yi = y[i]
+    b = yi * dot
+    e = alpha[i] - C[i] * _sigmoid(-b)
+    a1, a2, delta, gp0, it = dual_subproblem(
+        qd[i], b, C[i], alpha[i], alpha_c[i], innereps, skip_eps, max_inner
+    )
+    step = 0.0
+    if it > 0:
+        alpha[i] = a1
+        alpha_c[i] = a2
+        step = delta * yi * inv_lam
+    return step, gp0, it, e * e * qd[i]
+
+
 @njit(cache=True, nogil=True)
 def dual_cd_epoch_csr(
     indptr,
@@ -164,23 +186,15 @@ def dual_cd_epoch_csr(
         else:
             for k in range(lo, hi):
                 dot += np.float64(data[k]) * w[indices[k]]
-        yi = y[i]
-        b = yi * dot
-        e = alpha[i] - C[i] * _sigmoid(-b)
-        est += e * e * qd[i]
-        a1, a2, delta, gp0, it = dual_subproblem(
-            qd[i], b, C[i], alpha[i], alpha_c[i], innereps, skip_eps, max_inner
+        step, gp0, it, e_term = _row_step(
+            i, dot, y, C, qd, alpha, alpha_c, inv_lam, innereps, skip_eps, max_inner
         )
-        if gp0 > gmax:
-            gmax = gp0
-        if it > 0:
-            newton += it
-            alpha[i] = a1
-            alpha_c[i] = a2
-            step = delta * yi * inv_lam
-            if step != 0.0:
-                for k in range(lo, hi):
-                    w[indices[k]] += step * np.float64(data[k])
+        est += e_term
+        gmax = max(gmax, gp0)
+        newton += it
+        if step != 0.0:
+            for k in range(lo, hi):
+                w[indices[k]] += step * np.float64(data[k])
     return gmax, newton, 0.5 * est
 
 
@@ -207,21 +221,13 @@ def dual_cd_epoch_dense(
         else:
             for j in range(p):
                 dot += np.float64(X[i, j]) * w[j]
-        yi = y[i]
-        b = yi * dot
-        e = alpha[i] - C[i] * _sigmoid(-b)
-        est += e * e * qd[i]
-        a1, a2, delta, gp0, it = dual_subproblem(
-            qd[i], b, C[i], alpha[i], alpha_c[i], innereps, skip_eps, max_inner
+        step, gp0, it, e_term = _row_step(
+            i, dot, y, C, qd, alpha, alpha_c, inv_lam, innereps, skip_eps, max_inner
         )
-        if gp0 > gmax:
-            gmax = gp0
-        if it > 0:
-            newton += it
-            alpha[i] = a1
-            alpha_c[i] = a2
-            step = delta * yi * inv_lam
-            if step != 0.0:
-                for j in range(p):
-                    w[j] += step * np.float64(X[i, j])
+        est += e_term
+        gmax = max(gmax, gp0)
+        newton += it
+        if step != 0.0:
+            for j in range(p):
+                w[j] += step * np.float64(X[i, j])
     return gmax, newton, 0.5 * est
