@@ -53,94 +53,77 @@ def _load(module, key: str):
         raise NotImplementedError(str(exc)) from exc
 
 
-class RidgeTableRow:
+class _Row:
+    """A table row: ``setup`` sets ``self.fit``, a call without arguments, timed here."""
+
+    timeout = 900  # building case A or C2 the first time takes minutes
+
+    def time_fit(self, *case):
+        self.fit()
+
+
+class _CountedRow(_Row):
+    """A row whose result has ``n_passes``: ``bind`` fits once to read it."""
+
+    def bind(self, fit):
+        self.fit = fit
+        self.result = fit()
+
+    def track_n_passes(self, *case):
+        return int(self.result.n_passes)
+
+    track_n_passes.unit = "passes"
+
+
+class RidgeTableRow(_CountedRow):
     """``fastridge.ridge(..., solver="auto")`` on a ridge row of the table."""
 
     params = RIDGE_CASES
     param_names = ["case"]
-    timeout = 900  # building case A or C2 the first time takes minutes
 
     def setup(self, case):
         ds = _load(rdata, case.split("-")[0])
         c = {c.name: c for c in rdata.all_cases()}[case]
-        self.args = (ds.X, ds.y, c.rho * ds.sigma_max_sq)
-        self.kw = dict(fit_intercept=c.fit_intercept, tol=TOL)
-        self.result = fastridge.ridge(*self.args, **self.kw)
-
-    def time_fit(self, case):
-        fastridge.ridge(*self.args, **self.kw)
-
-    def track_n_passes(self, case):
-        return int(self.result.n_passes)
-
-    track_n_passes.unit = "passes"
+        lam = c.rho * ds.sigma_max_sq
+        self.bind(lambda: fastridge.ridge(ds.X, ds.y, lam, fit_intercept=c.fit_intercept, tol=TOL))
 
 
-class LogisticTableRow:
+class LogisticTableRow(_CountedRow):
     """``fastridge.logistic(..., solver="auto")`` on a logistic row of the table."""
 
     params = LOGISTIC_CASES
     param_names = ["case"]
-    timeout = 900
 
     def setup(self, case):
         ds = _load(ldata, case.split("-")[0])
         c = {c.name: c for c in ldata.all_cases()}[case]
-        self.args = (ds.X, ds.y, c.lam_for(ds.X.shape[0]))
-        self.kw = dict(fit_intercept=c.fit_intercept, tol=TOL)
-        self.result = fastridge.logistic(*self.args, **self.kw)
-
-    def time_fit(self, case):
-        fastridge.logistic(*self.args, **self.kw)
-
-    def track_n_passes(self, case):
-        return int(self.result.n_passes)
-
-    track_n_passes.unit = "passes"
+        lam = c.lam_for(ds.X.shape[0])
+        self.bind(
+            lambda: fastridge.logistic(ds.X, ds.y, lam, fit_intercept=c.fit_intercept, tol=TOL)
+        )
 
 
-class RidgePathTableRow:
+class RidgePathTableRow(_CountedRow):
     """``fastridge.ridge_path`` over the harness's 50-lam grid on C2 (IMDB 1-2-grams)."""
 
-    timeout = 900
-
     def setup(self):
         ds = _load(rdata, "C2")
-        self.args = (ds.X, ds.y)
-        self.lams = rdata.grid_for(ds)
-        self.result = fastridge.ridge_path(*self.args, lams=self.lams, tol=TOL)
-
-    def time_path(self):
-        fastridge.ridge_path(*self.args, lams=self.lams, tol=TOL)
-
-    def track_n_passes(self):
-        return int(self.result.n_passes)
-
-    track_n_passes.unit = "passes"
+        lams = rdata.grid_for(ds)
+        self.bind(lambda: fastridge.ridge_path(ds.X, ds.y, lams=lams, tol=TOL))
 
 
-class RidgeCVTableRow:
+class RidgeCVTableRow(_Row):
     """``RidgeCV(cv=5)`` over the 50-lam grid on C2: its time per one fit is the table's row."""
 
-    timeout = 900
-
     def setup(self):
         ds = _load(rdata, "C2")
-        self.args = (ds.X, ds.y)
-        self.alphas = rdata.grid_for(ds)
-
-    def time_ridge_cv(self):
-        fastridge.RidgeCV(alphas=self.alphas, cv=5, tol=TOL).fit(*self.args)
+        alphas = rdata.grid_for(ds)
+        self.fit = lambda: fastridge.RidgeCV(alphas=alphas, cv=5, tol=TOL).fit(ds.X, ds.y)
 
 
-class LogisticCVTableRow:
+class LogisticCVTableRow(_Row):
     """``LogisticRegressionCV(Cs=20, cv=5)`` on IMDB unigrams (the harness's setting)."""
-
-    timeout = 900
 
     def setup(self):
         ds = _load(ldata, "imdb1")
-        self.args = (ds.X, ds.y)
-
-    def time_logistic_cv(self):
-        fastridge.LogisticRegressionCV(Cs=20, cv=5, tol=TOL).fit(*self.args)
+        self.fit = lambda: fastridge.LogisticRegressionCV(Cs=20, cv=5, tol=TOL).fit(ds.X, ds.y)

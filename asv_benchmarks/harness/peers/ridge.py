@@ -169,6 +169,20 @@ def glmnet_prepare(X, y, lams) -> dict:
     return st
 
 
+def _glmnet_options(ulam, fit_intercept: bool, max_iter) -> dict:
+    """The keyword arguments ``spelnet`` and ``elnet`` share: no standardisation, the
+    lambdas, the intercept, the iteration cap (100,000 when None)."""
+    cap = max_iter if max_iter is not None else 100_000
+    return dict(nlam=len(ulam), isd=0, intr=int(fit_intercept), maxit=int(min(cap, 2**31 - 1)))
+
+
+def _glmnet_checked(out):
+    """``out`` of a glmnet Fortran call; a fatal error (``jerr > 0``) raises."""
+    if out[-1] > 0:
+        raise RuntimeError(f"glmnet fatal error jerr={out[-1]}")
+    return out
+
+
 def glmnet_ridge(shape, y, st, tol, max_iter, fit_intercept: bool):
     """One ``spelnet`` call (naive algorithm, ``alpha = 0``, ``isd = 0``, unit weights)
     over the lambdas ``st["ulam"]``; returns its raw outputs (raises on ``jerr > 0``)."""
@@ -193,14 +207,9 @@ def glmnet_ridge(shape, y, st, tol, max_iter, fit_intercept: bool):
         1.0,  # flmin >= 1: use ulam
         st["ulam"],
         tol,  # thr
-        nlam=len(st["ulam"]),
-        isd=0,
-        intr=int(fit_intercept),
-        maxit=int(min(max_iter if max_iter is not None else 100_000, 2**31 - 1)),
+        **_glmnet_options(st["ulam"], fit_intercept, max_iter),
     )
-    if out[-1] > 0:
-        raise RuntimeError(f"glmnet fatal error jerr={out[-1]}")
-    return out
+    return _glmnet_checked(out)
 
 
 def glmnet_dense_ridge(X, y, ulam, tol, max_iter, fit_intercept: bool):
@@ -224,14 +233,9 @@ def glmnet_dense_ridge(X, y, ulam, tol, max_iter, fit_intercept: bool):
         ulam,
         tol,
         ne=p,
-        nlam=len(ulam),
-        isd=0,
-        intr=int(fit_intercept),
-        maxit=int(min(max_iter if max_iter is not None else 100_000, 2**31 - 1)),
+        **_glmnet_options(ulam, fit_intercept, max_iter),
     )
-    if out[-1] > 0:
-        raise RuntimeError(f"glmnet fatal error jerr={out[-1]}")
-    return out
+    return _glmnet_checked(out)
 
 
 class Glmnet(Solver):
