@@ -189,6 +189,28 @@ def test_real_w8a_matches_sklearn(lam):
     assert res.solver == "newton-cg"  # the truncated-CG steps on the same data
 
 
+def test_real_w8a_small_lam_intercept_search_is_cheap(monkeypatch):
+    """w8a at lam = 0.01 with the intercept: next to b* the loss is flat to its
+    rounding over a Newton step, and the old value-based intercept search
+    (backtracking on f) spent 34 halvings per step there, 3,443 loss sweeps
+    (87% of the fit).  Decided on f', the searches of the whole fit take 264
+    sweeps; 600 leaves room for other paths of the same fit."""
+    from fastridge._solvers.logistic import intercept
+
+    X, y = _svmlight("w8a.svm.gz", 300)
+    sweeps = [0]
+    original = intercept.binary_loss_db
+
+    def counted(*args):
+        sweeps[0] += 1
+        return original(*args)
+
+    monkeypatch.setattr(intercept, "binary_loss_db", counted)
+    res = compare_binary(X, y, 0.01, "newton-cholesky")
+    assert res.converged
+    assert sweeps[0] <= 600, sweeps[0]
+
+
 # ---------------------------------------------------------------------------
 # rt-polarity sentences, TF-IDF (n = 10,662, p ~ 18,000): wide and sparse
 # ---------------------------------------------------------------------------
