@@ -281,6 +281,28 @@ def test_cs_gram(M, seed, nt):
 
 
 @SETTINGS
+@given(M=compressed(), seed=seeds, nt=thread_counts)
+def test_cs_outer_gram(M, seed, nt):
+    """``M^T diag(d) M`` over unsorted slices with duplicates (a duplicated
+    index's pair counts twice, as in the square of the summed entry), both
+    the threaded kernel and its serial twin; symmetric to the bit."""
+    d = _weights(seed, M.n_major)
+    bounds = K.partition(M.indptr, nt)
+    before, d0 = M.copies(), d.copy()
+    m = M.n_minor
+    S, Sa = M.scipy(), M.scipy(absolute=True)
+    ref = (S.T @ sp.diags(d) @ S).toarray()
+    scale = (Sa.T @ sp.diags(d) @ Sa).toarray()
+    for kernel in (K.cs_outer_gram, K.cs_outer_gram_serial):
+        out = _out(m, m)
+        kernel(M.indptr, M.indices, M.data, d, bounds, _acc(nt, m, m), out)
+        assert_close(out, ref, scale)
+        np.testing.assert_array_equal(out, out.T)
+    M.assert_unchanged(before)
+    np.testing.assert_array_equal(d, d0)
+
+
+@SETTINGS
 @given(M=compressed(), seed=seeds, nt=thread_counts, k=n_rhs)
 def test_cs_gram_multi(M, seed, nt, k):
     V_ = _vector(seed, M.n_minor, k)

