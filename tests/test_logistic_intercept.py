@@ -125,3 +125,27 @@ def test_a_class_without_weight_stops(missing, monkeypatch):
     assert counter.calls <= intercept._SLOW_B_STEPS + 2
     # it moved the right way: f decreased from f(0)
     assert f <= float(_loss_hp(z, y, s, 0.0)) * (1 + 1e-15)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4095, 4096, 4097, 3 * 4096 + 17, 50_000])
+def test_loss_sweep_same_bits_threaded_or_not(n):
+    """The chunked sums of ``binary_loss_db``: threaded (any thread count) and
+    serial give the same bits, and agree with a 40-digit reference."""
+    import numba
+
+    from fastridge._fit.threads import numba_threads
+    from fastridge._kernels import _binary_loss as BL
+
+    rng = np.random.default_rng(n)
+    z = rng.normal(size=n) * 30.0
+    y = np.where(rng.random(n) < 0.4, 1.0, -1.0)
+    s = 10.0 ** rng.uniform(-3, 3, size=n)
+    serial = BL._binary_loss_db_serial(z, y, s, 0.25)
+    for nt in sorted({1, 2, numba.config.NUMBA_NUM_THREADS}):
+        with numba_threads(nt):
+            assert BL._binary_loss_db_threaded(z, y, s, 0.25) == serial
+            assert BL.binary_loss_db(z, y, s, 0.25) == serial
+    if n <= 5000:
+        f_ref = float(_loss_hp(z, y, s, 0.25))
+        assert abs(serial[0] - f_ref) <= 1e-13 * abs(f_ref) + 1e-300
+        assert abs(serial[1] - _slope(z, y, s, 0.25)) <= 1e-12 * float(s.sum())

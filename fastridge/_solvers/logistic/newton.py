@@ -35,8 +35,8 @@ passes (or one for the dense Hessian), and one for ``X delta``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
+from ..._kernels._binary_loss import residual_and_weights
 from ..auto_rules import DENSE_MAX_P, DENSE_MAX_PASSES, use_dense_hessian
 from ..linesearch import backtrack
 from ..stopping import exceeds
@@ -102,9 +102,11 @@ def newton_cg_binary(
         Newton iteration makes no separate set-up pass; in the centred form
         (large column means) there are none to make (``setup`` None).
         """
-        u = _centred_residual(z, b, y, s, S, fit_intercept)
-        sig = expit(z + b)
-        d = s * sig * (1.0 - sig)
+        u, d = residual_and_weights(z, y, s, b)
+        if fit_intercept:
+            # centred: X^T u' = Xc^T u (Xc centred with the s-weighted means)
+            # without forming mu (1^T u)
+            u -= s * (u.sum() / S)
         if centred:
             return plain.rmatvec(u) + lam * w, d, None
         M = plain.moments(d, u[:, None])
@@ -193,18 +195,6 @@ def _line_search(y, s, lam, fit_intercept, point, direction, f_old, slope, resol
     return backtrack(
         trial, f_old, slope, resolvable, armijo=_ARMIJO, shrink=_BACKTRACK, min_step=MIN_STEP
     )
-
-
-def _centred_residual(z, b, y, s, S, fit_intercept):
-    """``u' = u - s (1^T u) / S`` with ``u_i = -s_i y_i sigma(-y_i (z_i + b))``.
-
-    ``X^T u' = Xc^T u`` (``Xc`` centred with the ``s``-weighted means) without
-    forming ``mu (1^T u)``; without an intercept ``u`` itself.
-    """
-    u = s * (-y * expit(-y * (z + b)))
-    if fit_intercept:
-        u -= s * (u.sum() / S)
-    return u
 
 
 def safe_start(plain, y, s, lam, fit_intercept, w0, b_null, p_null):
