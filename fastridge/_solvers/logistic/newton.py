@@ -28,8 +28,10 @@ costs O(n) given ``X delta``.
 
 Passes per Newton iteration: one for the gradient, which also gives the
 next Hessian's set-up moments ``X^T d`` and ``(X*X)^T d`` (``moments(d, u)``;
-the operator is then built with ``setup=``, no pass of its own), the CG
-passes (or one for the dense Hessian), and one for ``X delta``.
+the operator is then built with ``setup=``, no pass of its own), and the CG
+passes, whose products also give ``X d_k`` for each CG direction, so that
+``X delta`` is their combination (:class:`~.steps.MarginSystem`); with the
+dense Hessian, one pass for it and one for ``X delta``.
 """
 
 from __future__ import annotations
@@ -122,9 +124,9 @@ def newton_cg_binary(
         if not (d > 0).any():
             break
         if centred:
-            delta, used = centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
+            delta, used, x_delta = centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
         else:
-            delta, used = fused_step(
+            delta, used, x_delta = fused_step(
                 X,
                 d,
                 fit_intercept,
@@ -139,7 +141,8 @@ def newton_cg_binary(
                 setup,
             )
         passes += used
-        x_delta = plain.matvec(delta)
+        if x_delta is None:  # the dense Hessian's step: X delta in one pass
+            x_delta = plain.matvec(delta)
         # The intercept part of the joint Newton step, -(d . X delta) / D: the
         # trial margins z + t X delta + b + t c then move by the centred
         # t Xd delta, so the 1-D search starts next to its optimum even when

@@ -5,6 +5,14 @@ Exactly from the dense Hessian when that is cheap
 inexactly by Jacobi-PCG (:func:`fastridge._solvers.pcg.pcg`); the Hessian
 products fused in one pass (:func:`fused_step`) or, for columns with large
 means, in centred two-pass form (:func:`centred_step`).
+
+Both return ``(delta, passes, x_delta)``.  The line search needs the margins'
+direction ``X delta``; by CG that is ``sum_k alpha_k X d_k`` over the CG
+directions ``d_k``, and every Hessian product already computes ``X d_k`` on
+its way (:meth:`~fastridge._operators.contract.DesignProducts.gram_matvec_xv`),
+so the CG accumulates it (:class:`MarginSystem`) and a Newton iteration
+makes no pass of its own for ``X delta`` (``x_delta`` None: the dense
+Hessian's step, which the caller multiplies out in one pass).
 """
 
 from __future__ import annotations
@@ -72,8 +80,9 @@ def fused_step(
     else:
         minv = 1.0 / (hess.col_sq_norms() + lam)
         stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
-        delta = _pcg(hess.gram_matvec, lam, -g, minv, stop)
-    return delta, hess.n_passes
+        delta, x_delta = _pcg(hess.gram_matvec_xv, lam, -g, minv, stop, X.shape[0])
+        return delta, hess.n_passes, x_delta
+    return delta, hess.n_passes, None
 
 
 def centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense):
@@ -88,27 +97,29 @@ def centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense):
     before = plain.n_passes
     D = float(d.sum())
 
-    def hessp(v):
-        q = plain.matvec(v)  # (n,) or (n, k)
-        q -= (d @ q) / D
+    def hessp_xv(v):
+        """``(H_F v - lam v, X v)``: the product and the raw margins it passes through."""
+        xv = plain.matvec(v)  # (n,) or (n, k); plain is uncentred: X v
+        q = xv - (d @ xv) / D
         dd = d[:, None] if q.ndim == 2 else d
         t = dd * q
         t -= dd * (t.sum(axis=0) / D)
-        return plain.rmatvec(t)
+        return plain.rmatvec(t), xv
 
     p = g.shape[0]
+    x_delta = None
     if dense:
-        H = _dense_from_hessp(hessp, p)
+        H = _dense_from_hessp(lambda v: hessp_xv(v)[0], p)
         delta = _solve_dense(0.5 * (H + H.T), lam, g)
     else:
         # The Jacobi diagonal would cancel like the products: plain CG.
         stop = inner_cg_stop(np.linalg.norm(g), g0_norm, lam, tol, p_null)
-        delta = _pcg(hessp, lam, -g, np.ones(p), stop)
+        delta, x_delta = _pcg(hessp_xv, lam, -g, np.ones(p), stop, plain.shape[0])
     # matvec/rmatvec passes were counted by plain; report them to the caller
     # as Hessian passes and remove them from plain's count.
     used = plain.n_passes - before
     plain.n_passes = before
-    return delta, used
+    return delta, used, x_delta
 
 
 # Columns of the identity per block when a dense Hessian is built from
@@ -156,10 +167,37 @@ def _solve_dense(H: np.ndarray, lam: float, g: np.ndarray) -> np.ndarray:
     return V @ ((V.T @ -g) / np.maximum(ev, floor))
 
 
-def _pcg(hessp, lam: float, rhs: np.ndarray, minv: np.ndarray, stop: float):
-    """Jacobi-PCG on ``(H + lam I) x = rhs`` (``hessp(v) = H v``) until ``||r|| <= stop``."""
-    system = VectorSystem(hessp, lam, rhs, minv, stop)
+class MarginSystem(VectorSystem):
+    """:class:`~fastridge._solvers.pcg.VectorSystem` that also forms ``X x``.
+
+    ``hessp_xv(v) = (H v, X v)`` (one pass); each step ``x += alpha d`` adds
+    ``alpha X d`` to ``xx``, so that at the end ``xx = X x`` (``x`` starts at
+    0) to the rounding of the ``k`` updates, without a product of its own.
+    """
+
+    def __init__(self, hessp_xv, lam, rhs, minv, stop, n: int):
+        super().__init__(None, lam, rhs, minv, stop)
+        self.hessp_xv = hessp_xv
+        self.xx = np.zeros(n)
+        self.xd = None
+
+    def curvature(self) -> float:
+        hd, self.xd = self.hessp_xv(self.d)
+        self.q = hd + self.lam * self.d
+        return self.d @ self.q
+
+    def step(self, alpha: float) -> float:
+        self.xx += alpha * self.xd
+        return super().step(alpha)
+
+
+def _pcg(hessp_xv, lam: float, rhs: np.ndarray, minv: np.ndarray, stop: float, n: int):
+    """Jacobi-PCG on ``(H + lam I) x = rhs`` until ``||r|| <= stop``; ``(x, X x)``.
+
+    ``hessp_xv(v) = (H v, X v)`` (:class:`MarginSystem`).
+    """
+    system = MarginSystem(hessp_xv, lam, rhs, minv, stop, n)
     # d.Ad NaN continues here (the binary step's behaviour since it was written).
     system.nan_curvature_stops = False
     pcg(system, _MAX_INNER)
-    return system.x
+    return system.x, system.xx
