@@ -10,7 +10,14 @@ the settings the fault tests need, harmless for the others:
   deaths, not four;
 - ``work-stealing: False``: a stolen task copies its block to the other worker,
   and a killed worker would then lose nothing (the fit is right either way; the
-  fault tests want the loss).
+  fault tests want the loss);
+- ``deploy.lost-worker-timeout: 600s`` (default 15 s), read by the cluster object
+  on the client whenever a worker leaves, so it stays set while the client
+  lives: a ``LocalCluster`` closes the nanny of a worker that has not come back
+  within it.  A fault test's killed worker restarted in more than 15 s on a
+  loaded 2-core machine (its new process imports numba and fastridge), its
+  nanny was closed right after, and the cluster stayed at one worker
+  ("Only 1/2 workers arrived after 120 s" in the full suite).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ distributed = pytest.importorskip("distributed")
 SCHEDULER_CONFIG = {
     "distributed.scheduler.allowed-failures": 1,
     "distributed.scheduler.work-stealing": False,
+    "distributed.deploy.lost-worker-timeout": "600s",
 }
 
 
@@ -38,16 +46,16 @@ def make_cluster():
 
 @contextmanager
 def local_client(**config):
-    """A client of :func:`make_cluster` (scheduler made under dask ``config``), closed after."""
+    """A client of :func:`make_cluster`, made and used under dask ``config``, closed after."""
     import dask
 
     with dask.config.set(config):
         cluster, client = make_cluster()
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()
 
 
 def die_once(flag: str, fn):
