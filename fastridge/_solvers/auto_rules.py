@@ -9,7 +9,10 @@
   and falls back to a direct solve (``AUTO_*`` constants below).
 * **Ridge path** (:func:`ridge_path_solver`): ``eigen`` when
   ``min(n, p) <= EIGEN_MAX_DIM``, otherwise ``subspace-cg``.
-* **Logistic** (:func:`logistic_solver`): ``auto`` is ``newton-cg``.
+* **Logistic** (:func:`logistic_solver`): ``auto`` is ``newton-cg``, except for
+  binary problems without intercept on wide row-stored ``X``
+  (:func:`binary_logistic_solver`): ``dual-cd`` there, handing over to
+  ``newton-cg`` after ``AUTO_DUAL_MAX_EPOCHS`` epochs without a certificate.
 * **Binary Newton steps** (:func:`use_dense_hessian`): exact steps from the
   dense Hessian (reported as ``newton-cholesky``) when ``p <= DENSE_MAX_P``
   and building it costs at most ``DENSE_MAX_PASSES`` passes' worth of
@@ -125,7 +128,7 @@ def ridge_path_solver(solver: str, n: int, p: int) -> str:
 
 
 def logistic_solver(solver: str) -> str:
-    """``auto`` is ``newton-cg``.
+    """``auto`` is ``newton-cg`` (binary problems: see :func:`binary_logistic_solver`).
 
     In our measurements ``cd`` was faster only on sparse text-like data with
     an intercept and a large penalty, and then by at most 1.6x, while it lost
@@ -133,6 +136,53 @@ def logistic_solver(solver: str) -> str:
     :mod:`fastridge._solvers.logistic.cd`).
     """
     return "newton-cg" if solver == "auto" else solver
+
+
+# Binary problems without intercept: ``auto`` runs dual CD when X has at least
+# this many columns per row.  Dual CD has one variable per row, and its epochs
+# cost one pass; Newton-CG's passes grow with the conditioning of X^T D X,
+# which worsens as p grows past n.  Measured (fastridge auto, i.e. Newton-CG,
+# against solver="dual-cd", tol 1e-9, medians of 3, 2 threads, 2026-12-07;
+# /tmp/prof/dual_rule*.py, not kept), time of dual CD / time of Newton-CG at
+# p / n:
+#   IMDB 1-2-grams TF-IDF (17.5): 0.22 at lam 1, 0.13 at lam 0.1;
+#   sparse Gaussian, 5,000 x 50,000 (10): 0.54 at lam 1, 0.24 at lam 0.01;
+#   dense Gaussian, 1,000 x 4,000 (4): 0.38 at lam 1, 0.57 at lam 100;
+#   IMDB unigrams TF-IDF (2.99): 0.47 at lam 1, 0.49 at lam 0.1;
+#   rt-polarity TF-IDF (1.7): 1.12 / 1.49 / 3.31 at lam 1 / 0.1 / 0.01;
+#   sparse uniform x10, 20,000 x 30,000 (1.5): 0.94 at lam 1, 1.40 at lam 10;
+#   synthetic S, 200,000 x 100,000 (0.5): 1.67 at lam 200;
+#   a9a, w8a (dense Hessian Newton, p / n < 0.01): 8.1 and 6.8.
+# Dual CD won every case at p / n >= 2.99 and lost all but one at 1.7 and
+# below; the threshold sits between the two (no case measured in between).
+AUTO_DUAL_MIN_ASPECT = 2.5
+# Epochs auto gives dual CD before it hands over to Newton-CG, warm-started at
+# dual CD's w: the wide cases above needed 8-18 epochs; badly scaled columns
+# (dual CD is not scale invariant: docs of fastridge._solvers.logistic.dual_cd)
+# or a tiny lam can need thousands, and then Newton-CG is the safer bet.  40
+# epochs cost about as many passes as a 3-4 iteration Newton-CG fit there.
+AUTO_DUAL_MAX_EPOCHS = 40
+
+
+def binary_logistic_solver(solver: str, X, fit_intercept: bool) -> str:
+    """The binary solver ``auto`` runs on ``X``: ``dual-cd`` or ``newton-cg``.
+
+    ``dual-cd`` when there is no intercept (dual CD has no exact unpenalised
+    one), ``X`` is stored by rows as it is (CSR, or a C-contiguous array, as
+    validation makes every dense ``X``: no copy for dual CD) on this machine
+    (not distributed), and ``p >= AUTO_DUAL_MIN_ASPECT * n``.
+    Other names are returned as they are.
+    """
+    if solver != "auto":
+        return solver
+    if fit_intercept or getattr(X, "is_distributed", False):
+        return "newton-cg"
+    if isinstance(X, np.ndarray):
+        by_rows = X.ndim == 2 and X.flags.c_contiguous
+    else:
+        by_rows = getattr(X, "format", None) == "csr"
+    n, p = X.shape
+    return "dual-cd" if by_rows and p >= AUTO_DUAL_MIN_ASPECT * max(n, 1) else "newton-cg"
 
 
 # Dense (exact) Newton steps: allowed up to this p (the p x p Hessian and its
