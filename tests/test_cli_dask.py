@@ -268,3 +268,20 @@ def test_corrupt_or_missing_shard_is_one_line_naming_it(batch_dir, scheduler, tm
     assert main(["fit", good, str(missing), "--lam", "1", *scheduler]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(missing) in err[0], err
+
+
+def test_local_cluster_waits_for_a_restarting_worker():
+    """While a command's local cluster lives, it waits LOST_WORKER_TIMEOUT (not Dask's
+    15 s) for a lost worker to come back before closing its nanny; the setting is
+    the user's again afterwards."""
+    import dask
+
+    from fastridge._cli.cluster import LOST_WORKER_TIMEOUT, cluster_client
+
+    key = "distributed.deploy.lost-worker-timeout"
+    # Dask's default, as a user has it (the session's test cluster sets its own)
+    with dask.config.set({key: "15s"}):
+        with cluster_client(n_workers=1) as client:
+            assert dask.config.get(key) == LOST_WORKER_TIMEOUT
+            assert len(client.scheduler_info()["workers"]) == 1
+        assert dask.config.get(key) == "15s"

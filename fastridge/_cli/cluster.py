@@ -22,6 +22,15 @@ from .signals import signal_handler
 
 INSTALL_HINT = "pip install 'fastridge[dask]'"
 
+# While a local cluster of a command lives: how long the cluster object waits
+# for a lost worker to come back before it closes that worker's nanny (Dask's
+# ``distributed.deploy.lost-worker-timeout``, default 15 s).  A worker killed
+# mid-fit (out of memory) is restarted by its nanny, and the fit reruns the
+# pass; a new worker process imports numba and fastridge, which took over 15 s
+# on a loaded 2-core machine (a test cluster then stayed at one worker for
+# good).  Ten minutes: a worker that needs longer is not coming back.
+LOST_WORKER_TIMEOUT = "600s"
+
 
 class ClusterError(RuntimeError):
     """The cluster cannot be reached or started (one-line message)."""
@@ -80,6 +89,7 @@ def cluster_client(scheduler=None, n_workers=None, *, console=None):
         raise ClusterError("give one of --scheduler ADDRESS and --dask-workers N")
     distributed = import_distributed("--scheduler" if scheduler else "--dask-workers")
     cluster = client = None
+    stack = contextlib.ExitStack()
     try:
         if scheduler is not None:
             kwargs = (
@@ -95,6 +105,12 @@ def cluster_client(scheduler=None, n_workers=None, *, console=None):
                     f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
                 ) from None
         else:
+            import dask
+
+            # held until the cluster closes: the cluster reads it when a worker leaves
+            stack.enter_context(
+                dask.config.set({"distributed.deploy.lost-worker-timeout": LOST_WORKER_TIMEOUT})
+            )
             try:
                 with _sigint_ignored(), warnings.catch_warnings():
                     # the scheduler's HTTP server (health checks) moving off a busy port
@@ -123,6 +139,7 @@ def cluster_client(scheduler=None, n_workers=None, *, console=None):
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
+        stack.close()
 
 
 def client_from_args(args, console=None):
