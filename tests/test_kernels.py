@@ -303,6 +303,55 @@ def test_cs_outer_gram(M, seed, nt):
 
 
 @SETTINGS
+@given(M=compressed(), seed=seeds, nt=thread_counts, k=st.integers(0, 3))
+def test_cs_moments_scatter(M, seed, nt, k):
+    """``[M^T s, (M*M)^T s, M^T SY]``; one right-hand side runs its own unrolled
+    loop, which must give the same bits as the general loop (the same column
+    inside a two-column SY), threaded and serial alike."""
+    s = _weights(seed, M.n_major)
+    SY = _vector(seed + 2, M.n_major, k) if k else np.empty((M.n_major, 0))
+    bounds = K.partition(M.indptr, nt)
+    m = M.n_minor
+    S, Sa, S2 = M.scipy(), M.scipy(absolute=True), M.scipy(square=True)
+    ref = np.column_stack([S.T @ s, S2.T @ s] + ([S.T @ SY] if k else []))
+    scale = np.column_stack([Sa.T @ s, S2.T @ s] + ([Sa.T @ np.abs(SY)] if k else []))
+    for kernel in (K.cs_moments_scatter, K.cs_moments_scatter_serial):
+        out = _out(m, 2 + k)
+        kernel(M.indptr, M.indices, M.data, s, SY, bounds, _acc(nt, m, 2 + k), out)
+        assert_close(out, ref.reshape(m, 2 + k), scale.reshape(m, 2 + k))
+        if k == 1:
+            two = np.column_stack([SY[:, 0], SY[:, 0]])
+            out2 = _out(m, 4)
+            kernel(M.indptr, M.indices, M.data, s, two, bounds, _acc(nt, m, 4), out2)
+            np.testing.assert_array_equal(out, out2[:, :3])
+
+
+@SETTINGS
+@given(X=dense_matrices(), seed=seeds, nt=thread_counts, k=st.integers(0, 3))
+def test_dense_moments(X, seed, nt, k):
+    """:func:`test_cs_moments_scatter` for dense rows."""
+    n, p = X.shape
+    s = _weights(seed, n)
+    SY = _vector(seed + 2, n, k) if k else np.empty((n, 0))
+    bounds = K.partition_dense(n, nt)
+    X64 = X.astype(np.float64)
+    ref = np.column_stack([X64.T @ s, (X64 * X64).T @ s] + ([X64.T @ SY] if k else []))
+    ref = ref.reshape(p, 2 + k)
+    scale = np.column_stack(
+        [np.abs(X64).T @ s, (X64 * X64).T @ s] + ([np.abs(X64).T @ np.abs(SY)] if k else [])
+    ).reshape(p, 2 + k)
+    for kernel in (K.dense_moments, K.dense_moments_serial):
+        out = _out(p, 2 + k)
+        kernel(X, s, SY, bounds, _acc(nt, p, 2 + k), out)
+        assert_close(out, ref, scale)
+        if k == 1:
+            two = np.column_stack([SY[:, 0], SY[:, 0]])
+            out2 = _out(p, 4)
+            kernel(X, s, two, bounds, _acc(nt, p, 4), out2)
+            np.testing.assert_array_equal(out, out2[:, :3])
+
+
+@SETTINGS
 @given(M=compressed(), seed=seeds, nt=thread_counts, k=n_rhs)
 def test_cs_gram_multi(M, seed, nt, k):
     V_ = _vector(seed, M.n_minor, k)

@@ -201,6 +201,14 @@ def dense_moments(X, s, SY, bounds, acc, out):
                 acc[t, j, r] = 0.0
         for i in range(bounds[t], bounds[t + 1]):
             si = s[i]
+            if k_rhs == 1:  # as in cs_moments_scatter: no inner loop of length 1
+                y0 = SY[i, 0]
+                for j in range(p):
+                    x = np.float64(X[i, j])
+                    acc[t, j, 0] += si * x
+                    acc[t, j, 1] += si * x * x
+                    acc[t, j, 2] += y0 * x
+                continue
             for j in range(p):
                 x = np.float64(X[i, j])
                 acc[t, j, 0] += si * x
