@@ -99,10 +99,13 @@ def profile_intercept_and_loss(
         if not lo < b_new < hi:  # also NaN: no curvature or a forced bisection
             if not bracketed:
                 break  # no bracket (one class has no weight): nothing safe to try
-            b_new = 0.5 * (lo + hi)
+            b_new = 0.5 * lo + 0.5 * hi  # (lo + hi overflows for ends near 1e308)
             newton = False
-        if bracketed and hi - lo <= level:
-            return b, f  # the bracket is at the rounding level of b
+        if bracketed and hi - lo <= level and lo <= b <= hi:
+            # the bracket is at the rounding level of b (b inside it: a start
+            # far outside a narrow margin bracket has a level far above its
+            # width and must move into it first)
+            return b, f
         g_old = g
         f, g, h = binary_loss_db(z, y, s, b_new)
         b = b_new
