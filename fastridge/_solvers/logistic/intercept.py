@@ -30,6 +30,12 @@ MIN_B_STEP = 1e-10
 # (when a bracket is known): guarantees that |f'| or the bracket halves at
 # every second evaluation, as in Numerical Recipes' rtsafe.
 _G_SHRINK = 0.5
+# Inside a bracket, a Newton step longer than this fraction of the previous
+# step is replaced by a bisection (rtsafe's other test): in the exponential
+# tail of f' Newton advances ~1 unit a step while |f'| shrinks by e a step,
+# which passes the |f'| test; a root 140 units away (class weights 1e-30 vs
+# 1e30) then took all _MAX_B_NEWTON sweeps and stopped 40 units short.
+_STEP_SHRINK = 0.5
 # A Newton step longer than this (in units of the margins), or a search still
 # running after _SLOW_B_STEPS evaluations, means it is outside the quadratic
 # regime of f (sigma saturates within ~40 units; from a good start it ends in
@@ -76,6 +82,7 @@ def profile_intercept_and_loss(
     lo, hi = -np.inf, np.inf  # bracket of b*: f'(lo) < 0 < f'(hi)
     have_margin_bracket = False
     bisect_next = False
+    step_old = np.inf  # length of the last step taken
     for k in range(_MAX_B_NEWTON):
         if g == 0.0 or not np.isfinite(g):
             break
@@ -96,15 +103,21 @@ def profile_intercept_and_loss(
             # before the bracket, which such a step may touch: b_new == b)
             return b_new, f
         bracketed = np.isfinite(lo) and np.isfinite(hi)
+        if bracketed and not abs(b_new - b) <= _STEP_SHRINK * step_old:
+            b_new = np.nan  # not converging fast enough: bisect instead
         if not lo < b_new < hi:  # also NaN: no curvature or a forced bisection
             if not bracketed:
                 break  # no bracket (one class has no weight): nothing safe to try
-            b_new = 0.5 * (lo + hi)
+            b_new = 0.5 * lo + 0.5 * hi  # (lo + hi overflows for ends near 1e308)
             newton = False
-        if bracketed and hi - lo <= level:
-            return b, f  # the bracket is at the rounding level of b
+        if bracketed and hi - lo <= level and (lo <= b <= hi or hi < lo):
+            # the bracket is at the rounding level of b (b inside it: a start
+            # far outside a narrow margin bracket has a level far above its
+            # width and must move into it first)
+            return b, f
         g_old = g
         f, g, h = binary_loss_db(z, y, s, b_new)
+        step_old = abs(b_new - b)
         b = b_new
         bisect_next = newton and not abs(g) <= _G_SHRINK * abs(g_old)
     return b, f

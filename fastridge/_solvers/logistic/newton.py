@@ -121,9 +121,13 @@ def newton_cg_binary(
     passes = 0
     while exceeds(certificate, tol, p_null) and n_iter < max_iter:
         n_iter += 1
-        if not (d > 0).any():
-            break
-        if centred:
+        saturated = not (d > 0).any()
+        if saturated:
+            # every margin's sigma' underflowed (an overshooting step, or an
+            # intercept at the centre of a wide gap between the classes): the
+            # Hessian is lam I to working precision, its Newton step -g / lam
+            delta, used, x_delta = -g / lam, 0, None
+        elif centred:
             delta, used, x_delta = centred_step(plain, d, lam, g, g0_norm, tol, p_null, dense)
         else:
             delta, used, x_delta = fused_step(
@@ -147,7 +151,7 @@ def newton_cg_binary(
         # trial margins z + t X delta + b + t c then move by the centred
         # t Xd delta, so the 1-D search starts next to its optimum even when
         # X delta is huge (column means of 1e4: b moves by ~1e4 |delta|).
-        c = -float(d @ x_delta) / float(d.sum())
+        c = 0.0 if saturated else -float(d @ x_delta) / float(d.sum())
         f_old = loss + 0.5 * lam * (w @ w)
         slope = float(g @ delta)
         if not slope < 0.0:
