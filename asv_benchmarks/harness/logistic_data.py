@@ -63,6 +63,16 @@ class SvmlightSpec:
     drop_empty_columns: bool = False  # ... and only the columns they use
 
 
+@dataclass(frozen=True)
+class SeparableDense:
+    """Dense Gaussian ``X`` (C-ordered, N(0, 1) entries) with labels ``sign(x_i . w*)``,
+    ``w* ~ N(0, I)``: linearly separable, the case where Newton steps saturate."""
+
+    n: int
+    p: int
+    seed: int
+
+
 DATASETS: dict[str, object] = {
     "S": PlantedLabels("A", seed=11),
     "a9a": SvmlightSpec("a9a.svm.gz", 123),
@@ -70,6 +80,7 @@ DATASETS: dict[str, object] = {
     "imdb1": ImdbLabels("C1"),
     "imdb2": ImdbLabels("C2"),
     "news20": SvmlightSpec("news20_bydate_bow.train.svm.gz", 61188, tfidf=True, multiclass=True),
+    "G": SeparableDense(n=20_000, p=400, seed=31),
 }
 
 QUICK_DATASETS: dict[str, object] = {
@@ -86,6 +97,7 @@ QUICK_DATASETS: dict[str, object] = {
         subsample=600,
         drop_empty_columns=True,
     ),
+    "G": SeparableDense(n=1_000, p=50, seed=31),
 }
 
 DESCRIPTIONS = {
@@ -95,6 +107,7 @@ DESCRIPTIONS = {
     "imdb1": "IMDB train TF-IDF unigrams -> sentiment",
     "imdb2": "IMDB train TF-IDF 1-2-grams (min_df=2) -> sentiment",
     "news20": "20 Newsgroups bydate train, TF-IDF of counts, 20 classes",
+    "G": "synthetic dense Gaussian X, separable labels sign(X w*)",
 }
 
 
@@ -125,6 +138,7 @@ def all_cases() -> list[Case]:
         ("imdb1", (1.0, 1e-1), True),
         ("imdb2", (1.0, 1e-1), False),
         ("news20", (1e-1, 1.0), False),
+        ("G", (1.0, 1e-2), False),
     ):
         cases += [Case(f"{ds}-{_tag(lam)}", ds, lam=lam) for lam in lams]
         if noint:
@@ -216,6 +230,14 @@ def load_dataset(key: str, quick: bool = False, verbose: bool = True) -> Dataset
             {"spec": repr(spec), "base": base.cache_stem},
             stem,
         )
+    if isinstance(spec, SeparableDense):
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(spec.seed)
+        X = rng.standard_normal((spec.n, spec.p))
+        y = np.where(X @ rng.standard_normal(spec.p) > 0.0, 1.0, -1.0)
+        stem = f"log-{key}{'-quick' if quick else ''}-{cdata.spec_tag(spec)}"
+        meta = {"spec": repr(spec)}
+        return Dataset(key, X, y, 2, DESCRIPTIONS[key], time.perf_counter() - t0, meta, stem)
     stem = f"log-{key}{'-quick' if quick else ''}-v{DATA_VERSION}-{cdata.spec_tag(spec)}"
     fname = cdata.cache_dir() / f"data-{stem}.npz"
     if fname.exists():
