@@ -31,6 +31,7 @@ import time
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import log
 from ..logistic_data import Dataset
@@ -139,6 +140,11 @@ class GlmnetLogistic(Solver):
 
     def available(self):
         return glmnet_available("lsolns", "splognet")
+
+    def skip_reason(self, ctx):
+        if not sp.issparse(ctx.ds.X):
+            return "dense X: only glmnet's sparse splognet is wired here (not its dense lognet)"
+        return None
 
     def prepare(self, ctx):
         ds = ctx.ds
