@@ -147,15 +147,26 @@ def _one_vs_rest(prob: LogisticProblem, W0: np.ndarray, common: dict) -> FitResu
     fits = thread_map(fit_class, range(n_classes), workers)
     cert = np.array([f.certificate for f in fits])
     p_null = np.array([f.p_null for f in fits])
+    ok = is_certified(cert, common["tol"], p_null)
+    # auto may run different solvers per class (dual CD, or Newton-CG after
+    # it): name the one of the least accurate unconverged class (what the
+    # ConvergenceWarning is about), and its iterations (epochs and Newton
+    # iterations are not comparable).  Class 0's name and the largest n_iter
+    # of all blamed dual CD for a Newton-CG class stopped at max_iter.
+    bad = np.flatnonzero(~ok)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = cert / p_null
+    lead = fits[int(bad[np.argmax(np.nan_to_num(rel[bad], nan=np.inf))])] if bad.size else fits[0]
+    same = [f.n_iter for f in fits if f.solver == lead.solver]
     return FitResult(
         coef=np.stack([f.coef for f in fits]),
         intercept=np.array([f.intercept for f in fits], dtype=np.float64),
         certificate=cert,
         p_null=p_null,
-        converged=bool(np.all(is_certified(cert, common["tol"], p_null))),
-        n_iter=int(max(f.n_iter for f in fits)),
+        converged=bool(np.all(ok)),
+        n_iter=int(max(same)),
         n_passes=int(sum(f.n_passes for f in fits)),
-        solver=fits[0].solver,
+        solver=lead.solver,
         seconds=0.0,
         **common,
     )

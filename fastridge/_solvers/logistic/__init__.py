@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..auto_rules import AUTO_DUAL_MAX_EPOCHS, binary_logistic_solver, logistic_solver
 from ..stopping import is_certified
 from .cd import cd_binary
 from .dual_cd import dual_cd_binary
+from .intercept import binary_loss
 from .multinomial import newton_cg_multinomial
 from .newton import newton_cg_binary
 from .problem import BinaryProblem, LogisticSolverOutput, MultinomialProblem
@@ -34,8 +37,11 @@ def run_binary(solver: str, problem: BinaryProblem, w0, max_iter: int) -> Logist
 
     When ``auto`` chose ``dual-cd`` (:func:`~..auto_rules.binary_logistic_solver`)
     it gets ``AUTO_DUAL_MAX_EPOCHS`` epochs; without a certificate by then,
-    Newton-CG continues from its ``w`` (with ``max_iter`` iterations), and
-    the output is Newton-CG's with the passes of both.
+    Newton-CG continues (with ``max_iter`` iterations) from its ``w``, or
+    from the warm start ``w0`` when that has the smaller objective (dual CD
+    does not keep ``w0``: its ``w = X^T (alpha y) / lam`` is rebuilt from
+    ``alpha``, which badly scaled columns ruin; a ``w0`` at the optimum was
+    lost), and the output is Newton-CG's with the passes of all.
     """
     name = binary_logistic_solver(solver, problem.X, problem.fit_intercept)
     if solver != "auto" or name != "dual-cd":
@@ -43,8 +49,27 @@ def run_binary(solver: str, problem: BinaryProblem, w0, max_iter: int) -> Logist
     dual = dual_cd_binary(problem, w0, AUTO_DUAL_MAX_EPOCHS)
     if is_certified(dual.certificate, problem.tol, dual.p_null):
         return dual
-    newton = newton_cg_binary(problem, dual.coef, max_iter)
-    return dataclasses.replace(newton, n_passes=dual.n_passes + newton.n_passes)
+    start, passes = _better_start(problem, w0, dual.coef)
+    newton = newton_cg_binary(problem, start, max_iter)
+    return dataclasses.replace(newton, n_passes=dual.n_passes + passes + newton.n_passes)
+
+
+def _better_start(problem: BinaryProblem, w0, w_dual):
+    """``(start, passes)``: ``w0`` if its objective ``P`` is at most ``w_dual``'s, else
+    ``w_dual`` (no intercept); one pass per point, none without a warm start."""
+    w0 = np.asarray(w0, dtype=np.float64)
+    if not (np.all(np.isfinite(w0)) and np.any(w0)):
+        return w_dual, 0
+    plain = problem.operator_type(problem.X, problem.s, False, problem.n_threads)
+    y, s, lam = problem.y, problem.s, problem.lam
+
+    def objective(w):
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = binary_loss(y * plain.matvec(w), s) + 0.5 * lam * float(w @ w)
+        return value if np.isfinite(value) else np.inf
+
+    better = objective(w0) <= objective(w_dual)
+    return (w0 if better else w_dual), plain.n_passes
 
 
 def run_multinomial(
