@@ -279,3 +279,24 @@ def test_non_convergence_warns_once_and_reports():
     assert len(conv) == 1 and "1 of 2 lams" in str(conv[0].message)
     assert not path.converged and np.isfinite(path.coef).all()
     assert path.seconds > 0 and path.n_passes > 0
+
+
+def test_non_convergence_warning_tells_max_iter_from_rounding():
+    """The warning says "within max_iter" (and blames separability) only when the
+    lams that missed tol used all their iterations; lams stopped earlier by rounding
+    (tol below what float64 certifies) are told so, with the advice to raise tol."""
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    y = np.array([0, 0, 1, 1])
+    with pytest.warns(ConvergenceWarning) as rec:
+        path = fastridge.logistic_path(X, y, [1.0, 1e-12], tol=1e-10, max_iter=20)
+    msg = str(rec[-1].message)
+    assert path.n_iter[-1] == 20
+    assert "within max_iter=20" in msg and "separable" in msg
+
+    X, y, _ = _problem(n=200, p=5, seed=3)
+    with pytest.warns(ConvergenceWarning) as rec:
+        path = fastridge.logistic_path(X, y, [1.0, 0.1], tol=1e-30, max_iter=50)
+    msg = str(rec[-1].message)
+    assert (np.asarray(path.n_iter) < 50).all()  # stopped by rounding, not the cap
+    assert "2 of 2 lams" in msg and "(0 of them at max_iter=50)" in msg
+    assert "raise tol" in msg and "separable" not in msg

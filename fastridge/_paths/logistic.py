@@ -245,20 +245,33 @@ def _warn_not_converged(result: PathResult, fits, max_iter: int, mean_ratio: flo
     from .._fit.warnings import convergence_warning
 
     bad = [f.lam for f in fits if not f.converged]
+    capped = [f.lam for f in fits if not f.converged and f.n_iter >= max_iter]
     rel = np.max(np.asarray(result.relative_certificate))
     if mean_ratio > MEAN_SPREAD_WARN:
         cause = (
             f"columns of X have means at least {mean_ratio:.3g} times their spread, so float64 "
             "rounding limits the accuracy that can be certified: centre X"
         )
+    elif not capped:
+        # as fastridge.logistic says for one fit: every such lam stopped before max_iter
+        cause = (
+            "each stopped before max_iter because its steps no longer reduce the objective "
+            "measurably: tol is below the accuracy float64 rounding allows certifying "
+            "there (the certificate includes a bound on that rounding); raise tol"
+        )
     else:
         cause = (
             "the data may be separable (coefficients grow as lam -> 0): raise the "
             "smallest lam or max_iter"
         )
+    where = (
+        f"within max_iter={max_iter}"
+        if len(capped) == len(bad)
+        else f"({len(capped)} of them at max_iter={max_iter})"
+    )
     warnings.warn(
         f"logistic path: {len(bad)} of {len(fits)} lams did not reach tol {result.tol:.3g} "
-        f"within max_iter={max_iter} (smallest such lam {min(bad):.3g}, worst relative "
+        f"{where} (smallest such lam {min(bad):.3g}, worst relative "
         f"certificate {rel:.3g}); " + cause,
         convergence_warning(),
         stacklevel=3,
