@@ -14,6 +14,7 @@ import pytest
 
 from fastridge._solvers.logistic import intercept
 from fastridge._solvers.logistic.intercept import profile_intercept_and_loss
+from tests.test_logistic_intercept import _Counter
 
 
 def _loss_hp(z, y, s, b):
@@ -57,18 +58,6 @@ def _best_float_loss(z, y, s, b_star):
     return min(
         _loss_hp(z, y, s, v) for v in (np.nextafter(b0, -np.inf), b0, np.nextafter(b0, np.inf))
     )
-
-
-class _Counter:
-    def __init__(self, monkeypatch):
-        self.calls = 0
-        original = intercept.binary_loss_db
-
-        def counted(*args):
-            self.calls += 1
-            return original(*args)
-
-        monkeypatch.setattr(intercept, "binary_loss_db", counted)
 
 
 def _far_root(case):
