@@ -114,3 +114,18 @@ def test_estimator_reports_dual_cd():
     est = LogisticRegression(C=2.0, fit_intercept=False).fit(X, y)
     assert est.solver_ == "dual-cd"
     assert est.result_.converged
+
+
+def test_path_names_every_solver_that_ran(monkeypatch):
+    """A path under auto whose large lam is certified by dual CD and whose smaller
+    lams hand over to Newton-CG says so ("dual-cd+newton-cg"), not "dual-cd"."""
+    X, y = _wide("csr", np.float64)
+    monkeypatch.setattr(solvers, "AUTO_DUAL_MAX_EPOCHS", 4)
+    lams = [100.0, 10.0, 1.0, 0.1, 0.01]
+    ran = [fastridge.logistic(X, y, lam, fit_intercept=False, tol=1e-10).solver for lam in lams]
+    assert ran[0] == "dual-cd" and "newton-cg" in ran  # the setting this test needs
+    path = fastridge.logistic_path(X, y, lams, fit_intercept=False, tol=1e-10)
+    assert path.converged
+    assert path.solver == "dual-cd+newton-cg"
+    single = fastridge.logistic_path(X, y, [100.0], fit_intercept=False, tol=1e-10)
+    assert single.solver == "dual-cd"

@@ -156,7 +156,9 @@ def logistic_path(
         n_passes=int(passes + sum(f.n_passes for f in fits)),
         tol=prob.tol,
         converged=all(f.converged for f in fits),
-        solver=fits[0].solver,
+        # the solvers that ran, in order of first use: under auto, dual CD at the
+        # large lams and Newton-CG where it handed over ("dual-cd+newton-cg")
+        solver="+".join(dict.fromkeys(f.solver for f in fits)),
         seconds=0.0,
         n_threads=prob.n_threads,
         classes=prob.classes,

@@ -39,7 +39,10 @@ class PathResult:
         Whether every point reached its tolerance.
     solver : str
         The path algorithm that ran (e.g. ``"multishift-cg"``, ``"eigen"``,
-        ``"cd"``, ``"newton-cg"``).
+        ``"cd"``, ``"newton-cg"``); for a logistic path whose points ran
+        different solvers, their names in order of first use joined by ``+``
+        (``"dual-cd+newton-cg"``: ``auto``'s dual CD handed over to Newton-CG
+        at the smaller lams).
     seconds : float
         Wall-clock time of the whole path, validation included.
     n_threads : int
