@@ -135,22 +135,19 @@ def _margin_bracket(z: np.ndarray, y: np.ndarray, s: np.ndarray) -> tuple[float,
     monotone) and the returned bracket is empty (both ends at that infinity):
     the search then stops where it is.
     """
-    live = s > 0.0
-    zl, yl, sl = z[live], y[live], s[live]
-    if zl.size == 0:
+    s_pos = float(s[y > 0].sum())  # weights are >= 0: zero-weight rows add nothing
+    s_neg = float(s[y < 0].sum())
+    if not (s_pos > 0.0 and s_neg > 0.0):
+        if s_neg > 0.0:  # only negatives: f' > 0 everywhere, b* = -inf
+            return -np.inf, -np.inf
+        if s_pos > 0.0:
+            return np.inf, np.inf
         return -np.inf, np.inf
-    s_pos = float(sl[yl > 0].sum())
-    s_neg = float(sl[yl < 0].sum())
-    lo = hi = np.inf
-    if s_neg > 0.0 and s_pos > 0.0:
-        t_hi = max(0.0, np.log(s_pos) - np.log(s_neg)) + 1.0
-        t_lo = max(0.0, np.log(s_neg) - np.log(s_pos)) + 1.0
-        hi = -float(zl.min()) + t_hi
-        lo = -float(zl.max()) - t_lo
-    elif s_neg > 0.0:  # only negatives: f' > 0 everywhere, b* = -inf
-        return -np.inf, -np.inf
-    elif s_pos > 0.0:
-        return np.inf, np.inf
+    live = s > 0.0
+    z_min = float(np.min(z, where=live, initial=np.inf))
+    z_max = float(np.max(z, where=live, initial=-np.inf))
+    hi = -z_min + max(0.0, np.log(s_pos) - np.log(s_neg)) + 1.0
+    lo = -z_max - max(0.0, np.log(s_neg) - np.log(s_pos)) - 1.0
     return lo, hi
 
 
