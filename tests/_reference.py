@@ -190,6 +190,18 @@ def as_format(X: np.ndarray, fmt: str, dtype=np.float64):
     return sp.csr_matrix(Xd).asformat(fmt)
 
 
+def binary_logistic_problem(n=150, p=20, seed=0, dtype=np.float64, offset=0.0):
+    """``(X, y, s)``: dense sparse-ish X (60% zeros, column 3 empty), labels +-1 of
+    ``X w + offset + noise`` for a random ``w``, weights in [0.2, 2)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.4)
+    X[:, 3] = 0.0  # an empty column
+    w = rng.standard_normal(p)
+    y = np.where(X @ w + offset + rng.standard_normal(n) > 0, 1.0, -1.0)
+    s = rng.uniform(0.2, 2.0, n)
+    return X.astype(dtype), y, s
+
+
 def binary_logistic_objective(X, y_pm, s, lam, w, b) -> float:
     """``sum_i s_i log(1 + exp(-y_i (x_i . w + b))) + lam/2 ||w||^2`` (``y_pm`` in {-1, +1})."""
     m = X @ w + b

@@ -11,18 +11,13 @@ import scipy.sparse as sp
 import fastridge
 from fastridge._kernels._logistic_dual_cd import dual_subproblem
 from tests._reference import binary_logistic_objective as _objective
+from tests._reference import binary_logistic_problem
 
 FORMATS = ["dense", "csr", "csc"]
 
 
 def _problem(n=150, p=20, seed=0, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.4)
-    X[:, 3] = 0.0  # an empty column
-    w = rng.standard_normal(p)
-    y = np.where(X @ w + rng.standard_normal(n) > 0, 1.0, -1.0)
-    s = rng.uniform(0.2, 2.0, n)
-    return X.astype(dtype), y, s
+    return binary_logistic_problem(n, p, seed, dtype)
 
 
 def _as(X, fmt):
