@@ -504,6 +504,37 @@ def test_dense_dot(X, seed, k):
     np.testing.assert_array_equal(X, X0)
 
 
+def _row_dot_reference(x, v):
+    """The summation order documented by ``_dense._row_dot``, in Python floats."""
+    s = [0.0] * 8
+    p = len(x)
+    full = p - p % 8
+    for j in range(full):
+        s[j % 8] += float(x[j]) * float(v[j])
+    for j in range(full, p):
+        s[0] += float(x[j]) * float(v[j])
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("p", [0, 1, 7, 8, 9, 15, 16, 17, 40, 403])
+def test_dense_row_dots_follow_the_documented_order(p, dtype):
+    """dense_dot, dense_gram_xv's X v and the serial twins: 8 partial sums, bit for bit."""
+    rng = np.random.default_rng(1000 + p)
+    n = 5
+    X = (rng.standard_normal((n, p)) * 10.0 ** rng.uniform(-8, 8, (n, p))).astype(dtype)
+    v = rng.standard_normal(p) * 10.0 ** rng.uniform(-8, 8, p)
+    expected = np.array([_row_dot_reference(X[i], v) for i in range(n)])
+    for dot in (K.dense_dot, K.SERIAL[K.dense_dot]):
+        out = _out(n)
+        dot(X, v, out)
+        np.testing.assert_array_equal(out, expected)
+    bounds = K.partition_dense(n, 2)
+    z = _out(n)
+    K.dense_gram_xv(X, np.ones(n), v, bounds, _acc(2, p), _out(p), _out(2), z)
+    np.testing.assert_array_equal(z, expected)
+
+
 @SETTINGS
 @given(X=dense_matrices(), seed=seeds, nt=thread_counts, k=n_rhs)
 def test_dense_scatter(X, seed, nt, k):
