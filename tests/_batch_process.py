@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +20,16 @@ def start_batch(jobs, out, delay: float, extra=()) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # A shell without job control starts background commands with SIGINT
+        # ignored, and Python keeps an ignored SIGINT: the child would never see
+        # the test's Ctrl-C (pytest run as `... &` from a script).  Restore it.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default (Python then handles it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(predicate, proc, timeout: float) -> None:
