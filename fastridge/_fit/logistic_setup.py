@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from .. import _kernels as K
 from .._operators.design import DesignOperator
 from .._operators.softmax import SoftmaxOperator
+from .columns import ColumnMap, drop_empty_columns
 from .compressed import Compressed
 from .distributed import is_distributed, operator_types, refuse_column_solver
 from .duplicates import canonical_csc
@@ -69,6 +70,10 @@ class LogisticProblem(XvShape):
     # The operators the solvers build on Xv (fastridge._operators.contract).
     operator_type: type = DesignOperator
     softmax_operator_type: type = SoftmaxOperator
+    # Xv without its empty columns, which the solvers get instead (and their
+    # map back): fastridge._fit.columns; None when no column was dropped.
+    fit_Xv: object = None
+    columns: ColumnMap | None = None
 
     @property
     def n_classes(self) -> int:
@@ -144,6 +149,7 @@ def prepare_logistic(
                 "problem has no minimiser (that class's intercept runs to -inf); drop "
                 "its rows or give them weight"
             )
+    fit_Xv, columns = drop_empty_columns(Xv)
     return LogisticProblem(
         Xv=Xv,
         classes=classes,
@@ -157,6 +163,8 @@ def prepare_logistic(
         n_threads=resolve_n_threads(n_threads),
         operator_type=operator_type,
         softmax_operator_type=softmax_operator_type,
+        fit_Xv=fit_Xv if columns is not None else None,
+        columns=columns,
     )
 
 

@@ -25,7 +25,14 @@ def solve_logistic(prob: LogisticProblem, lam: float, W0: np.ndarray) -> FitResu
     """Fit ``prob`` at the (validated) ``lam`` from ``W0`` (p, n_models); no warning.
 
     ``seconds`` of the result is 0: the caller times what it wants timed.
+    When ``prob`` dropped empty columns (``prob.columns``), the solvers run on
+    the others (``prob.fit_Xv``) and the coefficients come back with zeros in
+    them (their exact optimum: fastridge._fit.columns).
     """
+    if prob.columns is not None:
+        kept = dataclasses.replace(prob, Xv=prob.fit_Xv, fit_Xv=None, columns=None)
+        res = solve_logistic(kept, lam, prob.columns.restrict(W0, axis=0))
+        return dataclasses.replace(res, coef=prob.columns.expand(res.coef, axis=-1))
     lam_v = float(lam)
     scale = _weight_scale(prob.s, lam_v)
     if scale != 1.0:

@@ -14,6 +14,7 @@ from .._solvers.auto_rules import direct_blas_threads
 from .._solvers.ridge import DEFAULT_MAX_ITER, RidgeProblem, resolve_solver, run_solver
 from .._solvers.ridge.rounding import sound_certificate
 from .._solvers.stopping import certified_limit, is_certified
+from .columns import drop_empty_columns
 from .distributed import is_distributed, operator_types, refuse_column_solver
 from .duplicates import canonical_csc
 from .results import FitResult, XvShape
@@ -332,9 +333,17 @@ def prepare_ridge(
     refuse_column_solver(Xv, "cd" if chosen.csc else "")
     W0 = check_coef_init(coef_init, p, k)
     nt = resolve_n_threads(n_threads)
+    # Columns without entries: solved without them, zeros in the results
+    # (scaled.to_original puts them back); not for the grid set-up (rescale=False),
+    # which reports no coefficients.
+    columns = None
+    if rescale:
+        Xv, columns = drop_empty_columns(Xv)
+        if columns is not None:
+            W0 = columns.restrict(W0, axis=0)
     if chosen.csc and isinstance(Xv, Compressed):
         Xv = canonical_csc(Xv)
-    scaled = scale_problem(Y, sw, chosen.lam, W0) if rescale else None
+    scaled = scale_problem(Y, sw, chosen.lam, W0, columns) if rescale else None
     Yf, swf = (scaled.Y, scaled.sw) if rescale else (Y, sw)
     with numba_threads(nt), blas_limit(chosen.blas_threads):
         ybar, Yc = centred_targets(Yf, swf, fit_intercept)

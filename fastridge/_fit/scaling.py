@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _kernels as K
+from .columns import ColumnMap
 
 # y and the weights are rescaled when their largest magnitude is outside
 # 2^-100 .. 2^100: squares and sums of n of them then stay inside float64
@@ -70,10 +71,17 @@ class ScaledProblem:
     W0: np.ndarray
     ey: np.ndarray
     es: int
+    columns: ColumnMap | None = None  # X's empty columns were dropped (fastridge._fit.columns)
 
     def to_original(self, W, intercept, certificate, p_null) -> Report:
-        """Scale results back; ``representable`` is False when P_null over/underflows."""
+        """Scale results back; ``representable`` is False when P_null over/underflows.
+
+        With :attr:`columns`, ``W`` is on the kept columns and comes back with
+        zeros in the dropped (empty) ones.
+        """
         # W (p, k) or (L, k, p); intercept (k,) or (L, k); per-target exponents (k,).
+        if self.columns is not None:
+            W = self.columns.expand(W, axis=0 if W.ndim == 2 else -1)
         e_obj = self.es + 2 * self.ey
         ey_w = self.ey[None, :] if W.ndim == 2 else self.ey[None, :, None]
         with np.errstate(over="ignore", under="ignore"):
@@ -106,8 +114,13 @@ class ScaledProblem:
         return Report(W, intercept, cert, pn, reason == "", reason)
 
 
-def scale_problem(Y: np.ndarray, sw, lam: np.ndarray, W0: np.ndarray) -> ScaledProblem:
+def scale_problem(
+    Y: np.ndarray, sw, lam: np.ndarray, W0: np.ndarray, columns: ColumnMap | None = None
+) -> ScaledProblem:
     """Rescale ``Y`` and the weights by powers of two when they are extreme (exact).
+
+    ``columns`` is kept for :meth:`ScaledProblem.to_original` (``W0`` is
+    already on the kept columns).
 
     Each target (column of ``Y``) gets its own exponent: targets are independent
     problems, and one scale for all would leave a tiny target next to a huge one
@@ -130,7 +143,7 @@ def scale_problem(Y: np.ndarray, sw, lam: np.ndarray, W0: np.ndarray) -> ScaledP
                 "rescale sample_weight"
             )
         lam = lam_s
-    return ScaledProblem(Y, sw, lam, W0, ey, es)
+    return ScaledProblem(Y, sw, lam, W0, ey, es, columns)
 
 
 def constant_targets(Y: np.ndarray, sw=None) -> np.ndarray:
