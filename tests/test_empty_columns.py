@@ -132,6 +132,7 @@ def test_thresholds_leave_dense_rows_full_matrices_and_explicit_zeros_alone():
     X = sp.csr_matrix((np.zeros(3), ([0, 1, 2], [0, 1, 2])), shape=(3, 40))
     compact, columns = C.drop_empty_columns(check_X(X))
     np.testing.assert_array_equal(columns.kept, [0, 1, 2])
+    assert compact.shape == (3, 3) and compact.nnz == 3
     # no entries at all, and dense input: left as they are
     assert C.drop_empty_columns(check_X(sp.csr_matrix((5, 40))))[1] is None
     assert C.drop_empty_columns(np.zeros((3, 4)))[1] is None
