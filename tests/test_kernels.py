@@ -504,6 +504,58 @@ def test_dense_dot(X, seed, k):
     np.testing.assert_array_equal(X, X0)
 
 
+@SETTINGS
+@given(M=compressed(), seed=seeds, k=n_rhs)
+def test_gram_rows_of_zero_weight_are_skipped_exactly(M, seed, k):
+    """One thread: the fused Gram products with zero weights on some rows are, bit for
+    bit, those of the matrix without those rows (a fold's test rows add +-0: skipped)."""
+    rng = np.random.default_rng(seed)
+    d = _vector(seed, M.n_major)
+    d[rng.random(M.n_major) < 0.4] = 0.0
+    live = np.flatnonzero(d != 0.0)
+    sub = CS(
+        np.concatenate([[0], np.cumsum(np.diff(M.indptr)[live])]).astype(M.indptr.dtype),
+        np.concatenate(
+            [M.indices[M.indptr[i] : M.indptr[i + 1]] for i in live] or [M.indices[:0]]
+        ),
+        np.concatenate([M.data[M.indptr[i] : M.indptr[i + 1]] for i in live] or [M.data[:0]]),
+        M.n_minor,
+    )
+    v = _vector(seed + 1, M.n_minor)
+    V_ = _vector(seed + 2, M.n_minor, k)
+    results = []
+    for mat, dd in ((M, d), (sub, d[live])):
+        bounds = np.array([0, mat.n_major], dtype=np.int64)
+        out, parts = _out(M.n_minor), _out(1)
+        K.cs_gram(*mat.copies(), dd, v, bounds, _acc(1, M.n_minor), out, parts, 0.3)
+        outm, partsm = _out(M.n_minor, k), _out(1, k)
+        K.cs_gram_multi(*mat.copies(), dd, V_, bounds, _acc(1, M.n_minor, k), outm, partsm)
+        results.append([out, parts, outm, partsm])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@SETTINGS
+@given(X=dense_matrices(), seed=seeds, k=n_rhs)
+def test_dense_gram_rows_of_zero_weight_are_skipped_exactly(X, seed, k):
+    """As for CSR: zero-weight rows of a dense X change no bit of the Gram products."""
+    n, p = X.shape
+    d = _vector(seed, n)
+    d[np.random.default_rng(seed).random(n) < 0.4] = 0.0
+    live = d != 0.0
+    v, V_ = _vector(seed + 1, p), _vector(seed + 2, p, k)
+    results = []
+    for mat, dd in ((X, d), (np.ascontiguousarray(X[live]), d[live])):
+        bounds = np.array([0, mat.shape[0]], dtype=np.int64)
+        out, parts = _out(p), _out(1)
+        K.dense_gram(mat, dd, v, bounds, _acc(1, p), out, parts, 0.3)
+        outm, partsm = _out(p, k), _out(1, k)
+        K.dense_gram_multi(mat, dd, V_, bounds, _acc(1, p, k), outm, partsm)
+        results.append([out, parts, outm, partsm])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def _row_dot_reference(x, v):
     """The summation order documented by ``_dense._row_dot``, in Python floats."""
     s = [0.0] * 8

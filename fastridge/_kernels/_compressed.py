@@ -185,6 +185,8 @@ def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts, shift=0.0):
     The operator passes ``shift = mu . v`` so that ``z = Xc v`` is centred
     before it is scattered: expanding ``Xc^T S Xc`` as ``X^T S X - S mu mu^T``
     instead loses every digit when the column means dwarf their spread.
+    A slice with ``d_i = 0`` (the test rows of a cross-validation fold) adds
+    ``+-0`` to every sum and is skipped, dot product included.
     """
     nt = bounds.shape[0] - 1
     m = out.shape[0]
@@ -193,6 +195,8 @@ def cs_gram(indptr, indices, data, d, v, bounds, acc, out, dz_parts, shift=0.0):
             acc[t, j] = 0.0
         dz = 0.0
         for i in range(bounds[t], bounds[t + 1]):
+            if d[i] == 0.0:
+                continue  # adds +-0 (a fold's test row, a zero weight): skip its dot
             c = d[i] * (_slice_dot(indices, data, v, indptr[i], indptr[i + 1]) - shift)
             dz += c
             if c != 0.0:
@@ -248,6 +252,9 @@ def cs_gram_multi(indptr, indices, data, d, V, bounds, acc, out, dz_parts, shift
         for r in range(k_rhs):
             dz_parts[t, r] = 0.0
         for i in range(bounds[t], bounds[t + 1]):
+            di = d[i]
+            if di == 0.0:
+                continue  # adds +-0 to every sum: skip the row's dots and scatter
             for r in range(k_rhs):
                 z[r] = 0.0
             for k in range(indptr[i], indptr[i + 1]):
@@ -255,7 +262,6 @@ def cs_gram_multi(indptr, indices, data, d, V, bounds, acc, out, dz_parts, shift
                 j = indices[k]
                 for r in range(k_rhs):
                     z[r] += x * V[j, r]
-            di = d[i]
             if shift is not None:
                 for r in range(k_rhs):
                     z[r] -= shift[r]

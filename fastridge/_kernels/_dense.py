@@ -112,7 +112,7 @@ def dense_gram(X, d, v, bounds, acc, out, dz_parts, shift=0.0):
     """Fused ``out = X^T (d * (X v - shift))``, one pass over ``X``.
 
     ``dz_parts[t] = sum_i d_i (X v - shift)_i``; the shift centres the
-    intermediate vector (see ``cs_gram``).
+    intermediate vector (see ``cs_gram``).  Rows with ``d_i = 0`` are skipped.
     """
     nt = bounds.shape[0] - 1
     p = X.shape[1]
@@ -122,6 +122,8 @@ def dense_gram(X, d, v, bounds, acc, out, dz_parts, shift=0.0):
             a[j] = 0.0
         dz = 0.0
         for i in range(bounds[t], bounds[t + 1]):
+            if d[i] == 0.0:
+                continue  # adds +-0 (a fold's test row, a zero weight): skip its dot
             z = _row_dot(X, i, v)
             c = d[i] * (z - shift)
             dz += c
@@ -171,13 +173,15 @@ def dense_gram_multi(X, d, V, bounds, acc, out, dz_parts, shift=None):
         for r in range(k_rhs):
             dz_parts[t, r] = 0.0
         for i in range(bounds[t], bounds[t + 1]):
+            di = d[i]
+            if di == 0.0:
+                continue  # adds +-0 to every sum: skip the row's dots and scatter
             for r in range(k_rhs):
                 z[r] = 0.0
             for j in range(p):
                 x = X[i, j]
                 for r in range(k_rhs):
                     z[r] += x * V[j, r]
-            di = d[i]
             if shift is not None:
                 for r in range(k_rhs):
                     z[r] -= shift[r]
