@@ -507,8 +507,9 @@ def test_dense_dot(X, seed, k):
 @SETTINGS
 @given(M=compressed(), seed=seeds, k=n_rhs)
 def test_gram_rows_of_zero_weight_are_skipped_exactly(M, seed, k):
-    """One thread: the fused Gram products with zero weights on some rows are, bit for
-    bit, those of the matrix without those rows (a fold's test rows add +-0: skipped)."""
+    """One thread: the fused Gram products and the moments with zero weights on some rows
+    are, bit for bit, those of the matrix without those rows (a fold's test rows add +-0:
+    skipped)."""
     rng = np.random.default_rng(seed)
     d = _vector(seed, M.n_major)
     d[rng.random(M.n_major) < 0.4] = 0.0
@@ -530,7 +531,14 @@ def test_gram_rows_of_zero_weight_are_skipped_exactly(M, seed, k):
         K.cs_gram(*mat.copies(), dd, v, bounds, _acc(1, M.n_minor), out, parts, 0.3)
         outm, partsm = _out(M.n_minor, k), _out(1, k)
         K.cs_gram_multi(*mat.copies(), dd, V_, bounds, _acc(1, M.n_minor, k), outm, partsm)
-        results.append([out, parts, outm, partsm])
+        SY = _vector(seed + 3, mat.n_major, k) * (dd != 0.0)[:, None]
+        if mat is M:
+            SY_full = SY
+        else:
+            SY = SY_full[live]
+        mom = _out(M.n_minor, 2 + k)
+        K.cs_moments_scatter(*mat.copies(), dd, SY, bounds, _acc(1, M.n_minor, 2 + k), mom)
+        results.append([out, parts, outm, partsm, mom])
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -538,7 +546,8 @@ def test_gram_rows_of_zero_weight_are_skipped_exactly(M, seed, k):
 @SETTINGS
 @given(X=dense_matrices(), seed=seeds, k=n_rhs)
 def test_dense_gram_rows_of_zero_weight_are_skipped_exactly(X, seed, k):
-    """As for CSR: zero-weight rows of a dense X change no bit of the Gram products."""
+    """As for CSR: zero-weight rows of a dense X change no bit of the Gram products and
+    moments."""
     n, p = X.shape
     d = _vector(seed, n)
     d[np.random.default_rng(seed).random(n) < 0.4] = 0.0
@@ -551,7 +560,10 @@ def test_dense_gram_rows_of_zero_weight_are_skipped_exactly(X, seed, k):
         K.dense_gram(mat, dd, v, bounds, _acc(1, p), out, parts, 0.3)
         outm, partsm = _out(p, k), _out(1, k)
         K.dense_gram_multi(mat, dd, V_, bounds, _acc(1, p, k), outm, partsm)
-        results.append([out, parts, outm, partsm])
+        SY = (_vector(seed + 3, n, k) * live[:, None])[live if mat is not X else slice(None)]
+        mom = _out(p, 2 + k)
+        K.dense_moments(mat, dd, SY, bounds, _acc(1, p, 2 + k), mom)
+        results.append([out, parts, outm, partsm, mom])
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._compressed import _REDUCERS, _reduce_acc, _reduce_acc_multi, serial_clone
+from ._compressed import _REDUCERS, _reduce_acc, _reduce_acc_multi, _zero_row, serial_clone
 
 # Independent partial sums of a row's dot product.  One running sum is a chain
 # of dependent additions (4 cycles each, and without fastmath LLVM may not
@@ -246,6 +246,8 @@ def dense_moments(X, s, SY, bounds, acc, out):
         m1 = m[1]
         for i in range(bounds[t], bounds[t + 1]):
             si = s[i]
+            if si == 0.0 and _zero_row(SY, i):
+                continue  # adds +-0 everywhere (a fold's test row): skipped
             if k_rhs == 1:  # as in cs_moments_scatter: no inner loop of length 1
                 y0 = SY[i, 0]
                 m2 = m[2]
