@@ -36,10 +36,13 @@ from .layout import unsigned_view
 # Largest dense float64 X (entries) whose single-vector Gram product goes through
 # BLAS (``X^T (d * (X v - shift))``, two gemv) instead of the fused Numba kernel:
 # while X sits in the caches the second read is nearly free and gemv is 3-4x
-# faster than the kernel.  Measured (2 cores, idle, one BLAS thread as in the
-# solvers, 2026-12-06): 2,000 x 200: 0.09 ms BLAS, 0.31 ms Numba on 2 threads;
-# 2,000 x 1,000: 0.78 / 1.34 ms; 10,000 x 500 (5M): 5.2 / 3.2 ms, Numba ahead.
-DENSE_BLAS_GRAM_MAX_ENTRIES = 3 * 2**20
+# faster than the kernel.  Measured (2 cores, one BLAS thread as in the
+# solvers), after the kernel's row dots got 8 partial sums (2026-12-07):
+# 2,000 x 200: 0.15 ms BLAS, 0.28 ms Numba on 2 threads; 2,000 x 500 (1M
+# entries): 0.28 / 0.42 ms; 2,000 x 1,000 (2M): 1.28 / 1.07 ms; 4,000 x 500:
+# 1.52 / 0.98 ms; 10,000 x 500: 4.6 / 2.5 ms.  (Before it, 3M: 2,000 x 1,000
+# took 0.78 / 1.34 ms.)
+DENSE_BLAS_GRAM_MAX_ENTRIES = 3 * 2**19
 
 
 class StoredX:
