@@ -326,3 +326,48 @@ def test_dense_blas_gram_is_centred_entry_by_entry(weighted, dtype):
             assert float(np.abs(K - K_ref).max() / np.abs(K_ref).max()) <= 1e-10
     finally:
         design._GRAM_SLICE_BYTES = saved
+
+
+@pytest.mark.parametrize(
+    ("fmt", "n", "p", "dual"),
+    [("csr", 12, 900, True), ("csc", 900, 12, False)],
+)
+def test_gram_blocks_keep_the_intermediates_inside_the_budget(fmt, n, p, dual, monkeypatch):
+    """The identity blocks of ``dense_from_blocks`` are sized by the larger dimension.
+
+    The dual Gram of a CSR ``X`` maps each block through ``X^T`` (p-long
+    per-thread accumulators), the primal Gram of a CSC ``X`` through ``X``
+    (n-long): sized by the Gram's own dimension alone, a block took
+    ``n_threads * p * b`` doubles (9.5 GB for a 3,000 x 200,000 CSR in
+    ``direct-dual``).  The Gram must not change.
+    """
+    from fastridge._operators import layout
+
+    rng = np.random.default_rng(40)
+    X = sp.random(n, p, density=0.05, format=fmt, random_state=rng) + 0.0
+    s = rng.uniform(0.5, 2.0, n)
+    nt = 2
+    seen = []
+    with numba_threads(nt):
+        op = DesignOperator(check_X(X), s, True, nt)
+        # room for 3 columns of the identity per block (the threads the operator uses)
+        budget = 8 * max(n, p) * max(1, op.n_threads) * 3
+        monkeypatch.setattr(layout, "_BLOCK_BYTES", budget)
+        apply = op.dual_gram_matvec if dual else op.gram_matvec
+
+        def spy(E):
+            seen.append(E.shape[1])
+            return apply(E)
+
+        monkeypatch.setattr(op, "dual_gram_matvec" if dual else "gram_matvec", spy)
+        G = op.dual_gram_dense() if dual else op.gram_dense()
+    assert seen and max(seen) <= 3
+    Xd = X.toarray()
+    mu = s @ Xd / s.sum()
+    Xc = Xd - mu
+    ref = (
+        (np.sqrt(s)[:, None] * Xc) @ (np.sqrt(s)[:, None] * Xc).T
+        if dual
+        else Xc.T @ (s[:, None] * Xc)
+    )
+    np.testing.assert_allclose(G, ref, rtol=1e-10, atol=1e-12 * np.abs(ref).max())

@@ -405,3 +405,35 @@ def test_direct_dual_at_huge_means_and_tiny_lam(seed, weighted):
     lam = 1e-15 * np.sum(Xc**2) / p
     res = fastridge.ridge(X, y, lam, solver="direct-dual", tol=1e-4, sample_weight=sw)
     assert res.converged, f"certificate / P_null = {res.certificate / res.p_null:.3g}"
+
+
+def test_cg_dual_subnormal_residual_raises_no_overflow_warning():
+    """cg-dual's ratio estimate divides by ``||rho||^2``; once the dual residual has
+    vanished to a subnormal (here within 400 iterations, stuck at the float64 floor of its
+    own certificate: large column means, no intercept, zero weights) the quotient
+    overflowed and leaked ``RuntimeWarning: overflow encountered in divide``."""
+    X = np.array(
+        [
+            [0.0, 999.8357],
+            [1000.5544, 2004.0397],
+            [0.0, 999.8767],
+            [3001.6711, 998.5995],
+            [1997.584, 1000.37646],
+        ],
+        dtype=np.float32,  # these float32 values exactly (the run is that sensitive)
+    ).astype(np.float64)
+    y = np.array([-5.46278854, 0.99262686, 2.20785804, 0.76081962, -1.67286096])
+    sw = np.array([0.7935735, 1.57152268, 0.01715444, 0.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = fastridge.ridge(
+            X,
+            y,
+            0.010601964307014383,
+            fit_intercept=False,
+            sample_weight=sw,
+            solver="cg-dual",
+            tol=1e-12,
+            max_iter=400,
+        )
+    assert res.n_iter == 400 and np.isfinite(res.certificate)

@@ -341,7 +341,7 @@ class DesignOperator(StoredX):
         if self.kind == "dense":
             return self._dense_gram_blas()
         if self.kind != "csr" or self.careful:
-            return dense_from_blocks(self.gram_matvec, self.p, self.n_threads)
+            return dense_from_blocks(self.gram_matvec, self.p, self.n_threads, self.n)
         H = self._outer_gram(self.s, self.p)
         if self.fit_intercept:
             H -= self.S * np.outer(self.mu, self.mu)
@@ -358,7 +358,7 @@ class DesignOperator(StoredX):
         if self.kind == "dense":
             return self._dense_dual_gram_blas()
         if self.kind != "csc" or self.careful:
-            return dense_from_blocks(self.dual_gram_matvec, self.n, self.n_threads)
+            return dense_from_blocks(self.dual_gram_matvec, self.n, self.n_threads, self.p)
         K = self._outer_gram(np.ones(self.p), self.n)
         if self.fit_intercept:
             m = self.x_mu

@@ -202,7 +202,7 @@ class DaskDesignOperator:
     def gram_dense(self):
         """Dense ``H = Xc^T S Xc`` (p x p): the blocks' ``X_b^T S_b X_b``, minus ``S mu mu^T``."""
         if self.careful:
-            return dense_from_blocks(self.gram_matvec, self.p, 1)
+            return dense_from_blocks(self.gram_matvec, self.p, 1, self.n)
         H = self._pass(tasks.outer_gram, (self._s_arg,))
         if self.fit_intercept:
             H = H - self.S * np.outer(self.mu, self.mu)
@@ -210,7 +210,7 @@ class DaskDesignOperator:
 
     def dual_gram_dense(self):
         """Dense ``A A^T`` (n x n) by identity blocks (n passes: only for small n)."""
-        return dense_from_blocks(self.dual_gram_matvec, self.n, 1)
+        return dense_from_blocks(self.dual_gram_matvec, self.n, 1, self.p)
 
     def raw_col_sq_norms(self):
         """``sum_i s_i X_ij^2``; one pass unless the set-up had it."""

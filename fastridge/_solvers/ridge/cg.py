@@ -195,7 +195,8 @@ class _DualSystem(BlockSteps):
         # each check lowers it to the observed value.  ||A||_F^2 bounds it.
         rr0 = _colwise_dot(R, R)
         AtR = op.rmatvec(sqrt_s * R)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A subnormal ||rho||^2 overflows the quotient to inf (min() below caps it).
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = np.where(rr0 > 0, _colwise_dot(AtR, AtR) / rr0, frob_sq)
         self.ratio = np.minimum(ratio, frob_sq)
         del AtR
@@ -218,7 +219,9 @@ class _DualSystem(BlockSteps):
         cert = problem.certificate_from_gradient(G, cols)
         self.certificate[cols] = cert
         rho_sq = _colwise_dot(R[:, cols], R[:, cols])
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # rho_sq can be subnormal once the dual residual has vanished: the quotient
+        # overflows to inf, which min() below ignores (no RuntimeWarning for the user).
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             observed = np.where(rho_sq > 0, 2.0 * lam[cols] * cert / rho_sq, ratio[cols])
         ratio[cols] = np.minimum(ratio[cols], observed)
         return is_certified(cert, problem.tol, problem.p_null[cols])
