@@ -298,3 +298,15 @@ def test_logistic_path_and_cv_estimator_match(fmt):
     assert cv.C_ == cv_ref.C_ and cv.coef_.shape == (1, P)
     _assert_same(cv.coef_, cv_ref.coef_)
     np.testing.assert_array_equal(cv.predict(X), cv_ref.predict(X))
+
+
+def test_ridge_chooses_primal_or_dual_for_the_kept_columns():
+    """``cg`` / ``direct`` take the primal form when ``n >=`` the columns kept (here 60 >= 20),
+    not the dual that the 2,000 columns given would imply."""
+    X, empty = _sparse("csr", np.float64, seed=17, n=60, p=2000, live=0.01)
+    y = np.random.default_rng(18).standard_normal(60)
+    for solver, form in (("cg", "cg-primal"), ("direct", "direct-primal")):
+        got = fastridge.ridge(X, y, 1.0, solver=solver, tol=1e-12)
+        assert got.solver == form and got.converged and np.all(got.coef[empty] == 0.0)
+        with _no_dropping():
+            assert fastridge.ridge(X, y, 1.0, solver=solver).solver.endswith("dual")

@@ -312,7 +312,10 @@ def prepare_ridge(
     The one ridge set-up.  All validation happens before any pass over ``X``:
     ``tol``, ``fit_intercept``, ``X``, ``y``, ``sample_weight``, then
     ``plan(n, p, k, sparse)`` (the caller's own checks: ``lam``, solver,
-    ``max_iter``; it returns the :class:`RidgePlan`), then ``coef_init``.  Then,
+    ``max_iter``; it returns the :class:`RidgePlan`), then ``coef_init``; only
+    the scan of a sparse ``X``'s column indices for empty columns
+    (:mod:`fastridge._fit.columns`, which reads no value) comes before ``plan``,
+    whose ``p`` is then the number of columns kept.  Then,
     with ``n_threads`` Numba threads and ``plan.blas_threads`` BLAS threads:
     the exact power-of-two rescaling of ``y``, the weights and ``lam``
     (:mod:`fastridge._fit.scaling`; skipped with ``rescale=False``, which also
@@ -329,18 +332,19 @@ def prepare_ridge(
     Y, one_d = check_y(y, n)
     k = Y.shape[1]
     sw = check_sample_weight(sample_weight, n)
-    chosen = plan(n, p, k, isinstance(Xv, Compressed) or is_distributed(Xv))
-    refuse_column_solver(Xv, "cd" if chosen.csc else "")
-    W0 = check_coef_init(coef_init, p, k)
-    nt = resolve_n_threads(n_threads)
     # Columns without entries: solved without them, zeros in the results
-    # (scaled.to_original puts them back); not for the grid set-up (rescale=False),
-    # which reports no coefficients.
+    # (scaled.to_original puts them back), and the plan (primal or dual, direct
+    # for small shapes) made for the columns that remain; not for the grid set-up
+    # (rescale=False), which reports no coefficients.
     columns = None
     if rescale:
         Xv, columns = drop_empty_columns(Xv)
-        if columns is not None:
-            W0 = columns.restrict(W0, axis=0)
+    chosen = plan(n, Xv.shape[1], k, isinstance(Xv, Compressed) or is_distributed(Xv))
+    refuse_column_solver(Xv, "cd" if chosen.csc else "")
+    W0 = check_coef_init(coef_init, p, k)
+    if columns is not None:
+        W0 = columns.restrict(W0, axis=0)
+    nt = resolve_n_threads(n_threads)
     if chosen.csc and isinstance(Xv, Compressed):
         Xv = canonical_csc(Xv)
     scaled = scale_problem(Y, sw, chosen.lam, W0, columns) if rescale else None
