@@ -772,3 +772,31 @@ def test_warm_start_shape_for_multiclass(kind):
         fit(X, y, 0.5, kind, coef_init=np.zeros(X.shape[1]))
     with pytest.raises(ValueError, match="coef_init"):
         fit(X, y, 0.5, kind, coef_init=np.zeros((X.shape[1], 3)))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([1, 0, 0, 1, 1]),
+        np.array([True, False, True]),
+        np.array([1.0, -1.0, -1.0]),
+        np.array([7, 7, 3, 7], dtype=np.uint8),
+        np.array([5, 2, 9, 2]),  # three values: the sorting path
+        np.array(["b", "a", "b"]),  # not numeric: the sorting path
+        np.array([2.0, 2.0, 2.0]),  # one value: refused below
+    ],
+)
+def test_label_encoding_matches_numpy_unique(y):
+    """The O(n) path for two numeric labels gives np.unique's classes and codes."""
+    from fastridge._fit.logistic_setup import _encode_labels
+
+    classes_np, codes_np = np.unique(y, return_inverse=True)
+    if len(classes_np) < 2:
+        with pytest.raises(ValueError, match="single class"):
+            _encode_labels(y, len(y))
+        return
+    classes, codes = _encode_labels(y, len(y))
+    assert classes.dtype == classes_np.dtype
+    np.testing.assert_array_equal(classes, classes_np)
+    np.testing.assert_array_equal(codes, codes_np.reshape(-1))
+    assert codes.dtype == np.intp
