@@ -18,6 +18,7 @@ from ..stopping import is_certified
 from .cd import cd_binary
 from .dual_cd import dual_cd_binary
 from .intercept import binary_loss
+from .lbfgs import lbfgs_binary
 from .multinomial import newton_cg_multinomial
 from .newton import newton_cg_binary
 from .problem import BinaryProblem, LogisticSolverOutput, MultinomialProblem
@@ -27,6 +28,7 @@ BINARY_SOLVERS = {
     "newton-cg": newton_cg_binary,
     "cd": cd_binary,
     "dual-cd": dual_cd_binary,
+    "lbfgs": lbfgs_binary,
 }
 #: Multinomial (softmax) solvers by name.
 MULTINOMIAL_SOLVERS = {"newton-cg": newton_cg_multinomial}
