@@ -86,6 +86,7 @@ _PROXY_MARGIN = 0.5
 # factor below the failed one (each attempt costs two passes; the proxy falls
 # by a roughly constant factor per iteration, so attempts are few).
 _RETRY_SHRINK = 0.25
+_JACOBI = True
 
 
 def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> LogisticSolverOutput:
@@ -114,6 +115,8 @@ def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logis
     d_w = 0.25 * (S / n_live) * scales.xc_norm**2 + lam
     d_inv = 1.0 / (np.append(d_w, 0.25 * S) if fit_intercept else d_w)
     d_inv[~np.isfinite(d_inv)] = 1.0 / lam  # (overflowing norms: lam alone)
+    if not _JACOBI:
+        d_inv = np.ones_like(d_inv)
     evaluate = _evaluator(plain, y, s, lam, fit_intercept, mu, p)
 
     theta = np.append(w, b + float(mu @ w)) if fit_intercept else w.copy()
