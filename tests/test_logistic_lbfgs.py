@@ -256,3 +256,71 @@ def test_without_the_fused_kernel(fmt):
     assert a.n_iter == b.n_iter
     assert b.n_passes > a.n_passes
     np.testing.assert_allclose(a.coef, b.coef, rtol=1e-8, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# the auto rule (fastridge._solvers.auto_rules.binary_logistic_solver)
+# ---------------------------------------------------------------------------
+def _dense_cg_problem(n=400, p=80, seed=11):
+    """Dense, p above what the dense-Hessian rule takes (p + p^2 / 3n > 64)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    y = (X @ rng.standard_normal(p) + 2.0 * rng.standard_normal(n) > 0).astype(int)
+    return X, y
+
+
+def test_auto_rule_names():
+    from fastridge._solvers.auto_rules import binary_logistic_solver, use_dense_hessian
+
+    X, _ = _dense_cg_problem()
+    assert not use_dense_hessian(X)
+    assert binary_logistic_solver("auto", X, True) == "lbfgs"
+    assert binary_logistic_solver("auto", X, False) == "lbfgs"
+    small = X[:, :20].copy()  # the dense Hessian: Newton
+    assert binary_logistic_solver("auto", small, True) == "newton-cg"
+    wide = np.ascontiguousarray(np.hstack([X, X, X]))[:40]  # p >= 2.5 n, no intercept
+    assert binary_logistic_solver("auto", wide, False) == "dual-cd"
+    assert binary_logistic_solver("auto", wide, True) == "lbfgs"
+    for fmt in ("csr", "csc"):  # sparse X stays with Newton
+        assert binary_logistic_solver("auto", _as(X, fmt), True) == "newton-cg"
+    assert binary_logistic_solver("newton-cg", X, True) == "newton-cg"
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_auto_runs_lbfgs_on_dense_cg_problems(fit_intercept):
+    X, y = _dense_cg_problem()
+    res = fastridge.logistic(X, y, 0.1, fit_intercept=fit_intercept, tol=1e-10)
+    ref = fastridge.logistic(X, y, 0.1, fit_intercept=fit_intercept, tol=1e-10, solver="newton-cg")
+    assert res.solver == "lbfgs" and res.converged
+    y_pm = np.where(y == 1, 1.0, -1.0)
+    s = np.ones(len(y))
+    pa = binary_logistic_objective(X, y_pm, s, 0.1, res.coef, res.intercept)
+    pb = binary_logistic_objective(X, y_pm, s, 0.1, ref.coef, ref.intercept)
+    assert abs(pa - pb) <= res.certificate + ref.certificate + 1e-13 * pa
+    est = fastridge.LogisticRegression(C=10.0, fit_intercept=fit_intercept).fit(X, y)
+    assert est.solver_ == "lbfgs"
+
+
+def test_auto_hands_over_to_newton_without_a_certificate(monkeypatch):
+    """Two L-BFGS iterations do not certify 1e-12: Newton-CG finishes from their w, and
+    the passes of both are reported."""
+    import fastridge._solvers.logistic as solvers
+
+    X, y = _dense_cg_problem()
+    two = _fit(X, y, 0.1, tol=1e-12, max_iter=2)
+    assert not two.converged
+    monkeypatch.setattr(solvers, "AUTO_LBFGS_MAX_ITER", 2)
+    res = fastridge.logistic(X, y, 0.1, tol=1e-12)
+    assert res.solver == "newton-cg" and res.converged
+    assert res.n_passes > two.n_passes
+    ref = fastridge.logistic(X, y, 0.1, tol=1e-12, solver="newton-cg")
+    np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-5, atol=1e-7)
+
+
+def test_auto_one_vs_rest_on_dense_runs_lbfgs():
+    X, _ = _dense_cg_problem()
+    y = np.arange(X.shape[0]) % 3
+    res = fastridge.logistic(X, y, 1.0, multi_class="ovr", tol=1e-10)
+    assert res.solver == "lbfgs" and np.all(res.converged)
+    multi = fastridge.logistic(X, y, 1.0, tol=1e-10)  # multinomial: Newton
+    assert multi.solver == "newton-cg"

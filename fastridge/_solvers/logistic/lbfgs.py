@@ -122,11 +122,13 @@ def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logis
     mu = np.asarray(scales.mean, dtype=np.float64) if fit_intercept else np.zeros(p)
     S = float(s.sum())
     n_live = max(int(np.count_nonzero(s)), 1)
-    # Jacobi diagonal at w = 0 (see the module docstring); xc_norm^2 is the
-    # unweighted centred column norm, scaled to the mean weight.
-    d_w = 0.25 * (S / n_live) * scales.xc_norm**2 + lam
+    # Jacobi diagonal at w = 0 (see the module docstring): xc_norm^2 bounds the
+    # unweighted squared norm of the centred column, here scaled to the mean
+    # weight (only the scaling of H_0 rests on it, never the certificate).
+    with np.errstate(over="ignore"):
+        d_w = 0.25 * (S / n_live) * scales.xc_norm**2 + lam
+    d_w = np.where(np.isfinite(d_w), d_w, lam)  # (an overflowing norm: lam alone)
     d_inv = 1.0 / (np.append(d_w, 0.25 * S) if fit_intercept else d_w)
-    d_inv[~np.isfinite(d_inv)] = 1.0 / lam  # (overflowing norms: lam alone)
     if not _JACOBI:
         d_inv = np.ones_like(d_inv)
     evaluate = _evaluator(plain, y, s, lam, fit_intercept, mu, p)
