@@ -26,12 +26,14 @@ TOL = 1e-10
 
 
 def _data(kind: str, n: int = 30, p: int = 3, seed: int = 0):
-    """``(X, y01, s)``: ``separable`` (sign(X w* - 0.1)) or ``noisy`` labels; zero weights."""
+    """``(X, y01, s)``: ``separable`` (sign(X w* - 0.1)), ``noisy`` or ``imbalanced`` labels,
+    weights with zeros."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p))
     w = rng.standard_normal(p)
     m = X @ w + (0.0 if kind == "separable" else 1.5 * rng.standard_normal(n))
-    y = (m > 0.1).astype(int)
+    # "imbalanced": one positive in ten (and the weights below on top)
+    y = (m > (np.quantile(m, 0.9) if kind == "imbalanced" else 0.1)).astype(int)
     if kind != "separable":
         y[:2] = (0, 1)  # both classes present
     assert 0 < y.sum() < n
@@ -72,7 +74,7 @@ def _check_sound(res, ref):
     assert gap <= res.certificate, (gap, res.certificate)
 
 
-@pytest.mark.parametrize("kind", ["separable", "noisy"])
+@pytest.mark.parametrize("kind", ["separable", "noisy", "imbalanced"])
 @pytest.mark.parametrize("lam", [1e-8, 1e-2, 1.0, 1e4])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
