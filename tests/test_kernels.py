@@ -955,3 +955,126 @@ def test_squares_of_float32_data_are_taken_in_float64(big):
     out = np.empty(2)
     K.cs_minor_sums(indptr, indices, data, ones2, 2, K.partition(indptr, 1), _acc(1, 2), out)
     np.testing.assert_allclose(out, col_ref, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# fused binary logistic loss and gradient (_logistic_grad): one pass per row
+# ---------------------------------------------------------------------------
+def _logistic_reference(X64, w, b, y, s):
+    """float64 NumPy ``(loss, X^T u, sum u, sum d, z)`` and error scales for them."""
+    from scipy.special import expit
+
+    z = X64 @ w
+    t = y * (z + b)
+    live = s > 0
+    loss_terms = np.where(live, s * np.logaddexp(0.0, -t), 0.0)
+    u = -s * y * expit(-t)
+    d = s * expit(t) * expit(-t)
+    return loss_terms.sum(), X64.T @ u, u.sum(), d.sum(), z
+
+
+def _logistic_case(seed, n, p):
+    rng = np.random.default_rng(seed + 7)
+    w = rng.standard_normal(p) * 10.0 ** rng.uniform(-2, 0.5)
+    b = float(rng.standard_normal() * 3.0)
+    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    s = _weights(seed, n)  # a quarter of them exactly zero
+    return w, b, y, s
+
+
+def _check_logistic(run, X64, w, b, y, s, nt):
+    """Run a fused kernel twice (bitwise equal) and compare it with the reference."""
+    p = X64.shape[1]
+    loss_ref, g_ref, su_ref, sd_ref, z_ref = _logistic_reference(X64, w, b, y, s)
+    Xa = np.abs(X64)
+    za = Xa @ np.abs(w)
+    # |d loss_i| <= s_i |dz_i| and |du_i| <= s_i |dz_i| / 4: scales of the errors
+    err_z = RTOL * za
+    out, z, parts = run()
+    assert_close(z, z_ref, za)
+    assert parts.shape == (nt, 3)
+    assert_close(parts[:, 0].sum(), loss_ref, abs(loss_ref) + s @ (za + 1.0))
+    assert_close(parts[:, 1].sum(), su_ref, s @ (1.0 + err_z))
+    assert_close(parts[:, 2].sum(), sd_ref, s @ (1.0 + err_z))
+    scale = Xa.T @ (s * (1.0 + za)) if p else np.zeros(0)
+    assert_close(out, g_ref, scale)
+    out2, z2, parts2 = run()
+    np.testing.assert_array_equal(out, out2)
+    np.testing.assert_array_equal(z, z2)
+    np.testing.assert_array_equal(parts, parts2)
+    return out, z, parts
+
+
+@SETTINGS
+@given(X=dense_matrices(), seed=seeds, nt=st.integers(1, 3))
+def test_dense_logistic_grad(X, seed, nt):
+    n, p = X.shape
+    w, b, y, s = _logistic_case(seed, n, p)
+    bounds = K.partition_dense(n, nt)
+    before = X.copy()
+    results = []
+    for kernel in (K.dense_logistic_grad, K.dense_logistic_grad_serial):
+
+        def run(kernel=kernel):
+            out, z, parts = _out(p), _out(n), _out(nt, 3)
+            kernel(X, w, b, y, s, bounds, _acc(nt, p), out, z, parts)
+            return out, z, parts
+
+        results.append(_check_logistic(run, X.astype(np.float64), w, b, y, s, nt))
+    # the serial twin makes the same additions in the same order
+    for a, c in zip(*results):
+        np.testing.assert_array_equal(a, c)
+    if nt == 1:  # one thread scatters straight into out (acc = out[None])
+        out, z, parts = _out(p), _out(n), _out(1, 3)
+        K.dense_logistic_grad_serial(X, w, b, y, s, bounds, out[None], out, z, parts)
+        np.testing.assert_array_equal(out, results[0][0])
+    np.testing.assert_array_equal(X, before)
+
+
+@SETTINGS
+@given(M=compressed(), seed=seeds, nt=st.integers(1, 3))
+def test_csr_logistic_grad(M, seed, nt):
+    n, p = M.n_major, M.n_minor
+    w, b, y, s = _logistic_case(seed, n, p)
+    bounds = K.partition(M.indptr, nt)
+    before = M.copies()
+    X64 = M.scipy().toarray()  # duplicates summed, in float64
+    results = []
+    for kernel in (K.csr_logistic_grad, K.csr_logistic_grad_serial):
+
+        def run(kernel=kernel):
+            out, z, parts = _out(p), _out(n), _out(nt, 3)
+            kernel(M.indptr, M.indices, M.data, w, b, y, s, bounds, _acc(nt, p), out, z, parts)
+            return out, z, parts
+
+        results.append(_check_logistic(run, X64, w, b, y, s, nt))
+    for a, c in zip(*results):
+        np.testing.assert_array_equal(a, c)
+    M.assert_unchanged(before)
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+@pytest.mark.parametrize("dtype", DATA_DTYPES)
+def test_logistic_grad_saturated_margins_and_zero_weights(kind, dtype):
+    """Margins of +-inf and 1e307 give finite terms; a zero weight silences any row."""
+    X = np.array([[1e3, 0.0], [-1e3, 2.0], [0.0, 0.0], [1.0, 1.0]], dtype)
+    w = np.array([1e307, 1.0])
+    y = np.array([1.0, 1.0, -1.0, 1.0])
+    s = np.array([1.0, 0.0, 2.0, 1.0])  # row 1 (margin -inf) has no weight
+    n, p = X.shape
+    bounds = K.partition_dense(n, 2) if kind == "dense" else None
+    out, z, parts = np.empty(p), np.empty(n), np.empty((2, 3))
+    if kind == "dense":
+        K.dense_logistic_grad(X, w, 0.0, y, s, bounds, _acc(2, p), out, z, parts)
+    else:
+        M = sp.csr_matrix(X)
+        bounds = K.partition(M.indptr, 2)
+        args = (M.indptr, M.indices, M.data)
+        K.csr_logistic_grad(*args, w, 0.0, y, s, bounds, _acc(2, p), out, z, parts)
+    # row 0: t = inf (loss 0, u 0); row 2: t = 0 (loss 2 log 2, u = 2 * 1/2)
+    # row 3: t = 1e307 (loss 0)
+    assert np.isinf(z[0]) and np.isinf(z[1])
+    np.testing.assert_allclose(parts[:, 0].sum(), 2.0 * np.log(2.0), rtol=1e-15)
+    np.testing.assert_allclose(parts[:, 1].sum(), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(parts[:, 2].sum(), 0.5, rtol=1e-15)
+    np.testing.assert_array_equal(out, np.zeros(p))  # row 2 is empty

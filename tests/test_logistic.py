@@ -164,11 +164,13 @@ def test_bad_inputs_are_rejected_before_work():
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_truncated_newton_cg_path_for_wide_data(fmt, fit_intercept):
-    """p > 128 takes the Newton-CG steps (no dense Hessian)."""
+    """p > 128 takes the Newton-CG steps (no dense Hessian).  (Named: on dense X such
+    problems go to L-BFGS under auto, issue 13.)"""
     X, y, s = _problem(n=300, p=160, seed=9)
     lam = 2.0
     res = fastridge.logistic(
-        _as(X, fmt), y, lam, fit_intercept=fit_intercept, sample_weight=s, tol=1e-14
-    )
+        _as(X, fmt), y, lam, fit_intercept=fit_intercept, sample_weight=s, tol=1e-14,
+        solver="newton-cg",
+    )  # fmt: skip
     assert res.converged and res.solver == "newton-cg"
     _check_against_reference(res, X, y, s, lam, fit_intercept, coef_rtol=1e-7)

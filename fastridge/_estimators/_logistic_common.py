@@ -18,7 +18,7 @@ _MULTI_CLASS = ("auto", "multinomial", "ovr")
 
 #: scikit-learn's LogisticRegression solvers that minimise the same L2 problem
 #: (unpenalised intercept): fastridge runs its own certified solver for them.
-_SKLEARN_SAME_MINIMISER = ("lbfgs", "sag", "saga")
+_SKLEARN_SAME_MINIMISER = ("sag", "saga")
 
 # Recent scikit-learn weights the class counts of class_weight="balanced" by
 # sample_weight (as its LogisticRegression does); older versions count samples,
@@ -75,16 +75,20 @@ def check_multi_class(multi_class) -> str:
     return multi_class
 
 
-def logistic_solver(solver):
+def logistic_solver(solver, n_classes: int = 2, multi_class: str = "auto"):
     """The fastridge solver for a fastridge or scikit-learn logistic ``solver``.
 
-    ``"lbfgs"``, ``"sag"``, ``"saga"`` -> ``"auto"`` (same minimiser; fastridge
-    has no quasi-Newton or stochastic solver); ``"newton-cholesky"`` ->
-    ``"newton-cg"`` (fastridge's Newton method, which takes its steps from a
-    Cholesky factorisation of the dense Hessian when that is cheap, and from
-    truncated CG otherwise); ``"liblinear"`` is refused: it penalises the
-    intercept, so it has another minimiser.  Other names go to
-    :func:`fastridge.logistic`, which refuses unknown ones.
+    ``"lbfgs"`` runs fastridge's certified L-BFGS for binary and one-vs-rest
+    fits (``n_classes == 2`` or ``multi_class="ovr"``) and ``"auto"`` for a
+    multinomial one (same minimiser; fastridge's L-BFGS is binary only, and
+    ``"lbfgs"`` is scikit-learn's default for every problem);
+    ``"sag"``, ``"saga"`` -> ``"auto"`` (same minimiser; fastridge has no
+    stochastic solver); ``"newton-cholesky"`` -> ``"newton-cg"`` (fastridge's
+    Newton method, which takes its steps from a Cholesky factorisation of the
+    dense Hessian when that is cheap, and from truncated CG otherwise);
+    ``"liblinear"`` is refused: it penalises the intercept, so it has another
+    minimiser.  Other names go to :func:`fastridge.logistic`, which refuses
+    unknown ones.
     """
     if solver == "liblinear":
         raise ValueError(
@@ -92,6 +96,8 @@ def logistic_solver(solver):
             "(intercept_scaling), a different problem; use solver='auto'"
         )
     if solver in _SKLEARN_SAME_MINIMISER:
+        return "auto"
+    if solver == "lbfgs" and n_classes > 2 and multi_class != "ovr":
         return "auto"
     if solver == "newton-cholesky":
         return "newton-cg"

@@ -59,11 +59,12 @@ def validate_fit(est, X, y, sample_weight, params) -> FitSetup:
     legacy = est.use_legacy_attributes
     if legacy not in (True, False, "warn"):
         raise ValueError(f"use_legacy_attributes must be a bool, got {legacy!r}")
-    solver = logistic_solver(est.solver)
+    logistic_solver(est.solver)  # refuses liblinear before the data are checked
     Cs = check_Cs(est.Cs)
     nt = resolve_n_threads(resolve_n_jobs(est.n_jobs, est.n_threads))
     X, y = validate_data(est, X, y, accept_sparse=SPARSE, dtype=FLOATS)
     classes, codes = encode_labels(y)
+    solver = logistic_solver(est.solver, len(classes), multi_class)
     n = X.shape[0]
     sw_full = None if sample_weight is None else full_weights(sample_weight, n)
     split_params, score_params = {}, {"sample_weight": sw_full}

@@ -67,7 +67,9 @@ class LogisticRegression(LogisticProba, SparseCoefMixin, LinearClassifier):
         Must be False (liblinear's dual formulation is scikit-learn only).
     solver : str, default="auto"
         See :func:`fastridge.logistic`.  scikit-learn's names are accepted:
-        ``"lbfgs"``, ``"sag"``, ``"saga"`` (same minimiser) run ``"auto"``;
+        ``"lbfgs"`` runs fastridge's certified L-BFGS (binary and one-vs-rest;
+        ``"auto"`` for a multinomial fit); ``"sag"``, ``"saga"`` (same
+        minimiser) run ``"auto"``;
         ``"newton-cholesky"`` runs ``"newton-cg"``, fastridge's Newton
         method, which takes its steps from a Cholesky factorisation of the
         dense Hessian when that is cheap and from truncated CG otherwise;
@@ -187,10 +189,11 @@ class LogisticRegression(LogisticProba, SparseCoefMixin, LinearClassifier):
         multi_class = check_multi_class(self.multi_class)
         check_penalty(self.penalty, self.l1_ratio)
         check_dual(self.dual)
-        solver = logistic_solver(self.solver)
+        logistic_solver(self.solver)  # refuses liblinear before the data are checked
         lam = lam_from_C(self.C)
         X, y = validate_data(self, X, y, accept_sparse=SPARSE, dtype=FLOATS)
         classes, codes = encode_labels(y)
+        solver = logistic_solver(self.solver, len(classes), multi_class)
         sample_weight = class_weighted(sample_weight, self.class_weight, classes, y, codes)
         extra = {} if len(classes) == 2 else {"multi_class": multi_class}
         nt = resolve_n_jobs(self.n_jobs, self.n_threads)

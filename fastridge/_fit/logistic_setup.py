@@ -32,7 +32,7 @@ from .validation import (
 )
 
 #: Solver names accepted by :func:`fastridge.logistic`.
-LOGISTIC_SOLVERS = ("auto", "newton-cg", "cd", "dual-cd")
+LOGISTIC_SOLVERS = ("auto", "newton-cg", "cd", "dual-cd", "lbfgs")
 #: ``multi_class`` values accepted by :func:`fastridge.logistic`.
 MULTI_CLASS = ("auto", "multinomial", "ovr")
 # Newton iterations allowed by default; Newton-CG typically needs 5-20.
@@ -41,6 +41,10 @@ _DEFAULT_MAX_ITER = 100
 # max_iter for -s 7): an epoch is one pass, and linear convergence needs
 # tens to hundreds of them at tol 1e-8 on ill-conditioned data.
 _DEFAULT_MAX_EPOCHS = 1000
+# L-BFGS iterations allowed by default for solver="lbfgs": an iteration is one
+# pass or a few, and the harness's hardest case (dense separable, lam 0.01)
+# needs ~100 to certify at tol 1e-8; 1000 leaves room for worse conditioning.
+_DEFAULT_MAX_LBFGS_ITER = 1000
 # Largest |X_ij| accepted.  Beyond it a margin x.w overflows exp() (at
 # |x.w| > 709) for any coefficient above 1e-27 and the loss saturates, so
 # the Hessian underflows to 0 and Newton cannot move: reject with a message
@@ -127,9 +131,11 @@ def prepare_logistic(
     classes, codes = _encode_labels(y, n)
     n_classes = len(classes)
     sw = check_sample_weight(sample_weight, n)
-    default_iter = _DEFAULT_MAX_EPOCHS if solver == "dual-cd" else _DEFAULT_MAX_ITER
+    default_iter = {"dual-cd": _DEFAULT_MAX_EPOCHS, "lbfgs": _DEFAULT_MAX_LBFGS_ITER}.get(
+        solver, _DEFAULT_MAX_ITER
+    )
     max_iter = check_max_iter(max_iter, default_iter)
-    if solver in ("cd", "dual-cd") and n_classes > 2 and multi_class != "ovr":
+    if solver in ("cd", "dual-cd", "lbfgs") and n_classes > 2 and multi_class != "ovr":
         raise ValueError(
             f'solver="{solver}" fits binary problems only: use multi_class="ovr" or '
             'solver="newton-cg" for more than two classes'

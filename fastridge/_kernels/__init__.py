@@ -63,6 +63,12 @@ from ._dense import (
 )
 from ._logistic_cd import logistic_cd_epoch_csc as logistic_cd_epoch_csc
 from ._logistic_cd import logistic_cd_epoch_dense as logistic_cd_epoch_dense
+from ._logistic_grad import (
+    csr_logistic_grad,
+    csr_logistic_grad_serial,
+    dense_logistic_grad,
+    dense_logistic_grad_serial,
+)
 from ._multishift import multishift_update, multishift_update_serial
 from ._softmax import (
     csc_grad_diag,
@@ -113,6 +119,8 @@ SERIAL = {
     dense_grad_diag: dense_grad_diag_serial,
     csc_grad_diag: csc_grad_diag_serial,
     multishift_update: multishift_update_serial,
+    dense_logistic_grad: dense_logistic_grad_serial,
+    csr_logistic_grad: csr_logistic_grad_serial,
 }
 
 
@@ -161,6 +169,7 @@ __all__ = [
     "cs_outer_gram",
     "csc_grad_diag",
     "csr_grad_diag",
+    "csr_logistic_grad",
     "csr_softmax_hessp",
     "dense_col_sums",
     "dense_dot",
@@ -169,6 +178,7 @@ __all__ = [
     "dense_gram",
     "dense_gram_multi",
     "dense_gram_xv",
+    "dense_logistic_grad",
     "dense_moments",
     "dense_row_sq_norms",
     "dense_scatter",

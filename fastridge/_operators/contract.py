@@ -27,6 +27,11 @@ Capabilities (class attributes):
   :meth:`DesignProducts.dual_gram_dense` are cheap enough for the direct solver
   (an operator without it may still compute them by identity blocks).
 
+Optional: ``logistic_loss_grad(w, b, y, s) -> (loss, X^T u, sum u, sum d, X w)``
+(:meth:`fastridge._operators.design.DesignOperator.logistic_loss_grad`, one
+fused pass).  The L-BFGS solver uses it when the operator has it and
+otherwise makes the same evaluation from ``matvec`` and ``rmatvec`` (two passes).
+
 Predictions and margins are ``matvec`` (``Xc w``, plus the intercept) on an
 operator built without intercept for ``X w``.
 """

@@ -222,6 +222,19 @@ class DesignOperator(StoredX):
         """
         return self._moments(d, G, out)
 
+    def logistic_loss_grad(self, w: np.ndarray, b: float, y: np.ndarray, s: np.ndarray):
+        """``(loss, X^T u, sum u, sum d, X w)`` of the binary logistic loss at ``m = X w + b``.
+
+        ``loss = sum_i s_i log(1 + exp(-y_i m_i))``, ``u_i = -s_i y_i sigma(-y_i m_i)``,
+        ``d_i = s_i sigma(m_i) sigma(-m_i)``; ``y`` (+-1) and ``s`` are the
+        arguments, not the operator's weights, and ``X`` is not centred (an
+        operator built without intercept).  One fused pass over dense or CSR
+        ``X`` (:mod:`fastridge._kernels._logistic_grad`), two over CSC.
+        """
+        if self.fit_intercept:
+            raise ValueError("logistic_loss_grad is a product with the stored X: no intercept")
+        return self._logistic_grad(np.ascontiguousarray(w, dtype=np.float64), b, y, s)
+
     def column_view(self):
         """``X`` with column access: the dense array, or a canonical
         :class:`~fastridge._operators.layout.CSCView` (a copy, made once, for a

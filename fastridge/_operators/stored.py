@@ -20,10 +20,12 @@ from .._kernels import (
     cs_moments_dot,
     cs_moments_scatter,
     cs_outer_gram,
+    csr_logistic_grad,
     dense_dot,
     dense_dot_multi,
     dense_gram,
     dense_gram_multi,
+    dense_logistic_grad,
     dense_moments,
     dense_scatter,
     dense_scatter_multi,
@@ -124,6 +126,40 @@ class StoredX:
             f = dense_scatter_multi if multi else dense_scatter
             self._kern(f)(self._X, u, self._bounds, acc, out)
         return out
+
+    def _logistic_grad(self, w, b: float, y, s):
+        """``(loss, X^T u, sum u, sum d, X w)`` of the binary logistic loss at margins ``X w + b``.
+
+        One fused pass over dense or CSR ``X`` (:mod:`fastridge._kernels._logistic_grad`,
+        whose docstring has the formulas); CSC ``X`` is read twice (``X w``, then
+        ``X^T u`` with ``u`` and ``d`` from
+        :func:`~fastridge._kernels._binary_loss.residual_and_weights`).
+        """
+        self.n_passes += 1
+        out = np.empty(self.p)
+        z = np.empty(self.n)
+        if self.kind == "csc":
+            from .._kernels._binary_loss import binary_loss_db, residual_and_weights
+
+            self.n_passes -= 1  # counted by the two products below
+            z = self._x_dot(w)
+            u, d = residual_and_weights(z, y, s, b)
+            loss = binary_loss_db(z, y, s, b)[0]
+            return loss, self._xt_dot(u), float(u.sum()), float(d.sum()), z
+        acc = self._scratch(self.p, out=out)
+        parts = np.empty((self.n_threads, 3))
+        if self.kind == "csr":
+            f = self._kern(csr_logistic_grad)
+            f(*self._cs(), w, float(b), y, s, self._bounds, acc, out, z, parts)
+        else:
+            f = self._kern(dense_logistic_grad)
+            f(self._X, w, float(b), y, s, self._bounds, acc, out, z, parts)
+        loss, su, sd = 0.0, 0.0, 0.0
+        for t in range(self.n_threads):  # thread order: deterministic
+            loss += parts[t, 0]
+            su += parts[t, 1]
+            sd += parts[t, 2]
+        return float(loss), out, float(su), float(sd), z
 
     def _moments(self, d: np.ndarray, G: np.ndarray, out: np.ndarray | None = None):
         """``[X^T d, (X*X)^T d, X^T G]`` as a ``(p, 2 + k)`` array, in one pass."""

@@ -13,11 +13,17 @@ import dataclasses
 
 import numpy as np
 
-from ..auto_rules import AUTO_DUAL_MAX_EPOCHS, binary_logistic_solver, logistic_solver
+from ..auto_rules import (
+    AUTO_DUAL_MAX_EPOCHS,
+    AUTO_LBFGS_MAX_ITER,
+    binary_logistic_solver,
+    logistic_solver,
+)
 from ..stopping import is_certified
 from .cd import cd_binary
 from .dual_cd import dual_cd_binary
 from .intercept import binary_loss
+from .lbfgs import lbfgs_binary
 from .multinomial import newton_cg_multinomial
 from .newton import newton_cg_binary
 from .problem import BinaryProblem, LogisticSolverOutput, MultinomialProblem
@@ -27,6 +33,7 @@ BINARY_SOLVERS = {
     "newton-cg": newton_cg_binary,
     "cd": cd_binary,
     "dual-cd": dual_cd_binary,
+    "lbfgs": lbfgs_binary,
 }
 #: Multinomial (softmax) solvers by name.
 MULTINOMIAL_SOLVERS = {"newton-cg": newton_cg_multinomial}
@@ -35,23 +42,31 @@ MULTINOMIAL_SOLVERS = {"newton-cg": newton_cg_multinomial}
 def run_binary(solver: str, problem: BinaryProblem, w0, max_iter: int) -> LogisticSolverOutput:
     """Run the binary solver named ``solver`` (``auto`` resolved) on ``problem``.
 
-    When ``auto`` chose ``dual-cd`` (:func:`~..auto_rules.binary_logistic_solver`)
-    it gets ``AUTO_DUAL_MAX_EPOCHS`` epochs; without a certificate by then,
-    Newton-CG continues (with ``max_iter`` iterations) from its ``w``, or
-    from the warm start ``w0`` when that has the smaller objective (dual CD
-    does not keep ``w0``: its ``w = X^T (alpha y) / lam`` is rebuilt from
-    ``alpha``, which badly scaled columns ruin; a ``w0`` at the optimum was
-    lost), and the output is Newton-CG's with the passes of all.
+    When ``auto`` chose ``dual-cd`` or ``lbfgs``
+    (:func:`~..auto_rules.binary_logistic_solver`) it gets
+    ``AUTO_DUAL_MAX_EPOCHS`` epochs or ``AUTO_LBFGS_MAX_ITER`` iterations;
+    without a certificate by then, Newton-CG continues (with ``max_iter``
+    iterations) from its ``w`` (after dual CD: or from the warm start ``w0``
+    when that has the smaller objective: dual CD does not keep ``w0``, its
+    ``w = X^T (alpha y) / lam`` is rebuilt from ``alpha``, which badly scaled
+    columns ruin; a ``w0`` at the optimum was lost.  L-BFGS starts at ``w0``
+    and only descends), and the output is Newton-CG's with the passes of all.
     """
     name = binary_logistic_solver(solver, problem.X, problem.fit_intercept)
-    if solver != "auto" or name != "dual-cd":
+    if solver != "auto" or name not in ("dual-cd", "lbfgs"):
         return BINARY_SOLVERS[name](problem, w0, max_iter)
-    dual = dual_cd_binary(problem, w0, AUTO_DUAL_MAX_EPOCHS)
-    if is_certified(dual.certificate, problem.tol, dual.p_null):
-        return dual
-    start, passes = _better_start(problem, w0, dual.coef)
+    if name == "dual-cd":
+        first = dual_cd_binary(problem, w0, AUTO_DUAL_MAX_EPOCHS)
+    else:
+        first = lbfgs_binary(problem, w0, AUTO_LBFGS_MAX_ITER)
+    if is_certified(first.certificate, problem.tol, first.p_null):
+        return first
+    if name == "dual-cd":
+        start, passes = _better_start(problem, w0, first.coef)
+    else:
+        start, passes = first.coef, 0
     newton = newton_cg_binary(problem, start, max_iter)
-    return dataclasses.replace(newton, n_passes=dual.n_passes + passes + newton.n_passes)
+    return dataclasses.replace(newton, n_passes=first.n_passes + passes + newton.n_passes)
 
 
 def _better_start(problem: BinaryProblem, w0, w_dual):

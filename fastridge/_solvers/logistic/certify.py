@@ -31,6 +31,8 @@ class DataScales:
     ----------
     col_norm : ndarray (p,)
         ``||X_j||_2``.
+    mean : ndarray (p,)
+        The unweighted column means ``X^T 1 / n`` (from the set-up pass).
     x_extra : int
         1 when ``X`` is a rounded sum of duplicates (see ``__init__``): added to
         the ``gamma`` index of every product with ``X`` in the bounds.
@@ -65,6 +67,7 @@ class DataScales:
         sumsq = op.raw_col_sq_norms()  # from the set-up pass
         mean = op.mu  # unweighted means
         self.col_norm = np.sqrt(sumsq)
+        self.mean = mean
         gamma = gamma_k(n + 2)
         csq = np.maximum(sumsq - n * mean**2, 0.0) + 2.0 * gamma * sumsq
         if fit_intercept and not np.all(s == s[0]):
