@@ -107,12 +107,81 @@ def dense_scatter_multi(X, U, bounds, acc, out):
     _reduce_acc_multi(acc, out)
 
 
+# Rows whose scaled copies ``c_i x_i`` are added to the accumulator together:
+# one read-modify-write of the accumulator per group instead of per row (the
+# rows themselves are still in cache from their dot products).  A fused Gram
+# pass, 2 threads, float64: 20,000 x 1,000 15.5 -> 10.6 ms (machine shared with
+# a test run; a prototype on the idle machine: 8.3 -> 6.5), 20,000 x 400
+# 3.8 -> 3.5, 2,000 x 200 0.20 -> 0.18; 200,000 x 50 unchanged.  _add_rows is
+# written for groups of this size.
+_ROW_GROUP = 4
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_rows(a, X, i0, c0, i1, c1, i2, c2, i3, c3, m):
+    """``a += c0 X[i0] + ... `` for the first ``m`` (1-4) rows of a group, grouped as
+    ``(c0 x0 + c1 x1) + (c2 x2 + c3 x3)`` (a missing term is left out, not added as 0)."""
+    p = X.shape[1]
+    if m == 4:
+        for j in range(p):
+            a[j] += (c0 * X[i0, j] + c1 * X[i1, j]) + (c2 * X[i2, j] + c3 * X[i3, j])
+    elif m == 3:
+        for j in range(p):
+            a[j] += (c0 * X[i0, j] + c1 * X[i1, j]) + c2 * X[i2, j]
+    elif m == 2:
+        for j in range(p):
+            a[j] += c0 * X[i0, j] + c1 * X[i1, j]
+    elif m == 1:
+        for j in range(p):
+            a[j] += c0 * X[i0, j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _gram_rows(X, d, v, lo, hi, a, shift, z_out, store_z):
+    """One thread's rows ``[lo, hi)`` of :func:`dense_gram`; returns ``sum_i c_i``.
+
+    ``c_i = d_i (x_i . v - shift)``; the rows with ``c_i != 0`` are added to ``a``
+    in groups of ``_ROW_GROUP`` in row order (:func:`_add_rows`), so a row whose
+    ``c_i`` is 0 (zero weight included) changes no bit of ``a``.  With
+    ``store_z`` every row's dot goes to ``z_out`` (zero weights included);
+    without, rows of zero weight are skipped, dot product included.
+    """
+    dz = 0.0
+    m = 0
+    i0 = i1 = i2 = 0
+    c0 = c1 = c2 = 0.0
+    for i in range(lo, hi):
+        if store_z:
+            z = _row_dot(X, i, v)
+            z_out[i] = z
+        elif d[i] == 0.0:
+            continue  # adds +-0 (a fold's test row, a zero weight): skip its dot
+        else:
+            z = _row_dot(X, i, v)
+        c = d[i] * (z - shift)
+        dz += c
+        if c == 0.0:
+            continue
+        if m == 0:
+            i0, c0, m = i, c, 1
+        elif m == 1:
+            i1, c1, m = i, c, 2
+        elif m == 2:
+            i2, c2, m = i, c, 3
+        else:
+            _add_rows(a, X, i0, c0, i1, c1, i2, c2, i, c, _ROW_GROUP)
+            m = 0
+    _add_rows(a, X, i0, c0, i1, c1, i2, c2, i0, 0.0, m)
+    return dz
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def dense_gram(X, d, v, bounds, acc, out, dz_parts, shift=0.0):
     """Fused ``out = X^T (d * (X v - shift))``, one pass over ``X``.
 
     ``dz_parts[t] = sum_i d_i (X v - shift)_i``; the shift centres the
-    intermediate vector (see ``cs_gram``).  Rows with ``d_i = 0`` are skipped.
+    intermediate vector (see ``cs_gram``).  Rows with ``d_i = 0`` are skipped;
+    the others' ``c_i x_i`` are added in groups of four (:func:`_gram_rows`).
     """
     nt = bounds.shape[0] - 1
     p = X.shape[1]
@@ -120,39 +189,20 @@ def dense_gram(X, d, v, bounds, acc, out, dz_parts, shift=0.0):
         a = acc[t]  # this thread's row of the accumulator
         for j in range(p):
             a[j] = 0.0
-        dz = 0.0
-        for i in range(bounds[t], bounds[t + 1]):
-            if d[i] == 0.0:
-                continue  # adds +-0 (a fold's test row, a zero weight): skip its dot
-            z = _row_dot(X, i, v)
-            c = d[i] * (z - shift)
-            dz += c
-            if c != 0.0:
-                for j in range(p):
-                    a[j] += c * X[i, j]
-        dz_parts[t] = dz
+        dz_parts[t] = _gram_rows(X, d, v, bounds[t], bounds[t + 1], a, shift, d, False)
     _reduce_acc(acc, out)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def dense_gram_xv(X, d, v, bounds, acc, out, dz_parts, z_out, shift=0.0):
-    """:func:`dense_gram` that also stores ``z_out = X v`` (before the shift)."""
+    """:func:`dense_gram` that also stores ``z_out = X v`` (before the shift), every row."""
     nt = bounds.shape[0] - 1
     p = X.shape[1]
     for t in prange(nt):
         a = acc[t]  # this thread's row of the accumulator
         for j in range(p):
             a[j] = 0.0
-        dz = 0.0
-        for i in range(bounds[t], bounds[t + 1]):
-            z = _row_dot(X, i, v)
-            z_out[i] = z
-            c = d[i] * (z - shift)
-            dz += c
-            if c != 0.0:
-                for j in range(p):
-                    a[j] += c * X[i, j]
-        dz_parts[t] = dz
+        dz_parts[t] = _gram_rows(X, d, v, bounds[t], bounds[t + 1], a, shift, z_out, True)
     _reduce_acc(acc, out)
 
 
