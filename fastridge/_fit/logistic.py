@@ -104,7 +104,8 @@ def logistic(
         only): LIBLINEAR's dual coordinate descent (``-s 7``) on the rows of
         dense or CSR ``X`` (CSC input is converted, one copy of ``X``),
         stopped on the same certificate.  ``"lbfgs"`` (binary and one-vs-rest
-        only): L-BFGS on ``(w, b)`` jointly, one fused pass over dense or CSR
+        only): L-BFGS on ``w`` and the intercept jointly (the intercept of the
+        model in mean-centred columns), one fused pass over dense or CSR
         ``X`` per evaluation (two over CSC or a distributed ``X``), stopped on
         the same certificate (computed from scratch when a cheap estimate says
         it will pass); 0.4-0.9x the time of Newton-CG on dense data, up to
