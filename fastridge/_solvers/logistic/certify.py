@@ -119,8 +119,12 @@ def gamma_k(k: int) -> float:
     return k * EPS / (1.0 - k * EPS)
 
 
-def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
+def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b, z=None):
     """``(b, certificate)`` at ``w``: margins from scratch, ``b`` re-profiled, bound with rounding.
+
+    ``z``: ``X w`` when the caller has just computed it by a product with ``X``
+    at this very ``w`` (as :meth:`plain.matvec` would, not updated step by
+    step); the pass for the margins is then skipped.
 
     In exact arithmetic ``P(w, b) - P* <= (f(b) - f(b*)) + ||grad F(w)||^2 / (2 lam)``
     and ``grad F(w) = Xc^T u(b*)``.  The computed ``g = fl(X^T u'(b)) + lam w``
@@ -142,7 +146,8 @@ def certify_binary(plain, scales, y, s, lam, fit_intercept, w, b):
     """
     n, p = plain.n, plain.p
     S = float(s.sum())
-    z = plain.matvec(w)
+    if z is None:
+        z = plain.matvec(w)
     if fit_intercept:
         b = profile_intercept(z, y, s, b)
     with np.errstate(over="ignore", invalid="ignore"):

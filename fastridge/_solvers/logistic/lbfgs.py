@@ -31,12 +31,14 @@ Armijo backtracking from ``t = 1``; each trial is one fused pass, whose
 gradient is the next iteration's.
 
 Certification, exactly as :mod:`.newton`: the solver stops only when
-:func:`.certify.certify_binary` (margins from ``w`` recomputed, ``b``
-profiled, gradient of the profiled objective from scratch, with a bound on
-its own rounding) gives ``certificate <= tol * P_null``; the certificate
+:func:`.certify.certify_binary` (margins ``X w`` from the fused pass at
+that ``w``, a fresh product, never updated step by step; ``b`` profiled,
+gradient of the profiled objective from scratch, with a bound on its own
+rounding) gives ``certificate <= tol * P_null``; the certificate
 bounds ``P(w, b) - P*`` at the returned point.  The joint gradient is not
 that of the profiled objective ``F(w) = min_b P(w, b)``, so
-``certify_binary`` (two or three passes) is called only when the cheap proxy
+``certify_binary`` (one pass for the gradient, one more the first time for the
+row norms of its rounding bound) is called only when the cheap proxy
 
     ||grad_w P||^2 / (2 lam) + (dP/dc)^2 / (2 sum_i d_i)
 
@@ -80,12 +82,12 @@ _BACKTRACK = 0.5
 # one; the memory is then dropped and the scaled gradient tried, and if that
 # fails too the solver stops where it is (honestly: certificate reported).
 _MAX_HALVINGS = 30
-# The proxy certificate must be this far below the target before the (two- or
-# three-pass) certification runs: the proxy is an estimate, and a failed
+# The proxy certificate must be this far below the target before the (one- or
+# two-pass) certification runs: the proxy is an estimate, and a failed
 # certification costs more than the one or two iterations the margin asks for.
 _PROXY_MARGIN = 0.5
 # After a failed certification, the next one waits until the proxy is this
-# factor below the failed one (each attempt costs two passes; the proxy falls
+# factor below the failed one (each attempt costs a pass or two; the proxy falls
 # by a roughly constant factor per iteration, so attempts are few).
 _RETRY_SHRINK = 0.25
 # Stall detection at the rounding floor (a tol below what float64 can certify):
@@ -128,7 +130,7 @@ def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logis
     evaluate = _evaluator(plain, y, s, lam, fit_intercept, mu, p)
 
     theta = np.append(w, b + float(mu @ w)) if fit_intercept else w.copy()
-    f, g, proxy, w, b = evaluate(theta)
+    f, g, proxy, w, b, z = evaluate(theta)
     pairs: list[tuple[np.ndarray, np.ndarray, float]] = []
     gamma = 1.0
     n_iter = 0
@@ -137,14 +139,15 @@ def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logis
     stalls, stall_proxy = 0, np.inf
     while True:
         if proxy <= _PROXY_MARGIN * target and proxy <= next_try:
-            b_cert, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
+            # z = X w from the evaluation at this w: the certification's margins
+            b_cert, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b, z)
             certified_at = (w, b_cert, certificate)
             if is_certified(certificate, tol, p_null):
                 break
             next_try = _RETRY_SHRINK * proxy
             if fit_intercept and b_cert != b:  # continue from the profiled intercept
                 theta = np.append(w, b_cert + float(mu @ w))
-                f, g, proxy, w, b = evaluate(theta)
+                f, g, proxy, w, b, z = evaluate(theta)
         if n_iter >= max_iter:
             break
         step = _search(evaluate, theta, f, g, proxy, _direction(g, pairs, gamma, h0))
@@ -155,7 +158,7 @@ def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logis
             break  # no decrease found: stop here, honestly
         n_iter += 1
         f_old, proxy_old = f, proxy
-        theta_new, f, g_new, proxy, w, b = step
+        theta_new, f, g_new, proxy, w, b, z = step
         if f_old - f > F_RTOL * abs(f_old):
             stalls = 0
         else:  # a decrease below the rounding of P: progress only if the proxy halves
@@ -175,7 +178,7 @@ def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logis
         if stalls >= _STALL_ITERS:
             break  # at the rounding floor: stop here, honestly
     if certified_at is None or certified_at[0] is not w:
-        b_cert, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b)
+        b_cert, certificate = certify_binary(plain, scales, y, s, lam, fit_intercept, w, b, z)
         certified_at = (w, b_cert, certificate)
     w, b, certificate = certified_at
     return LogisticSolverOutput(
@@ -190,7 +193,7 @@ def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> Logis
 
 
 def _evaluator(plain, y, s, lam, fit_intercept, mu, p):
-    """``evaluate(theta) -> (P, grad P, proxy, w, b)`` in the coordinates ``theta = (w, c)``.
+    """``evaluate(theta) -> (P, grad P, proxy, w, b, X w)`` in the coordinates ``theta = (w, c)``.
 
     One pass with the fused kernel; two (``matvec``, ``rmatvec``) on an
     operator without it.  Non-finite values (overflowing margins) give
@@ -203,7 +206,7 @@ def _evaluator(plain, y, s, lam, fit_intercept, mu, p):
         b = float(theta[p] - mu @ w) if fit_intercept else 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             if fused is not None:
-                loss, xtu, su, sd, _ = fused(w, b, y, s)
+                loss, xtu, su, sd, z = fused(w, b, y, s)
             else:
                 z = plain.matvec(w)
                 u, d = residual_and_weights(z, y, s, b)
@@ -220,7 +223,7 @@ def _evaluator(plain, y, s, lam, fit_intercept, mu, p):
             proxy = half_sq_over(safe_norm(g_w), lam) + c_term
         if not (np.isfinite(value) and np.all(np.isfinite(g))):
             value, proxy = np.inf, np.inf
-        return value, g, proxy, w, b
+        return value, g, proxy, w, b, z
 
     return evaluate
 
@@ -284,7 +287,7 @@ def _direction(g, pairs, gamma, h0):
 
 
 def _search(evaluate, theta, f, g, proxy, direction):
-    """Armijo backtracking from ``t = 1``: ``(theta, P, grad, proxy, w, b)`` or None.
+    """Armijo backtracking from ``t = 1``: ``(theta, P, grad, proxy, w, b, X w)`` or None.
 
     None when ``direction`` is not a descent direction or no step down to
     ``2^-_MAX_HALVINGS`` decreases ``P`` enough.  When the predicted decrease
@@ -299,10 +302,10 @@ def _search(evaluate, theta, f, g, proxy, direction):
     t = 1.0
     for _ in range((_MAX_HALVINGS if resolvable else _MAX_HALVINGS_UNRESOLVED) + 1):
         theta_t = theta + t * direction
-        f_t, g_t, proxy_t, w_t, b_t = evaluate(theta_t)
+        f_t, g_t, proxy_t, w_t, b_t, z_t = evaluate(theta_t)
         if f_t <= f + _ARMIJO * t * slope or (
             not resolvable and f_t <= f + F_RTOL * abs(f) and proxy_t < proxy
         ):
-            return theta_t, f_t, g_t, proxy_t, w_t, b_t
+            return theta_t, f_t, g_t, proxy_t, w_t, b_t, z_t
         t *= _BACKTRACK
     return None
