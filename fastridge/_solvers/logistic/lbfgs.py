@@ -99,12 +99,6 @@ _STALL_ITERS = 10
 # Halvings of a line search whose predicted decrease is below the rounding of
 # P: its value comparisons are noise, so only a few steps are tried.
 _MAX_HALVINGS_UNRESOLVED = 4
-# Scaling of the initial inverse Hessian by M (see _initial_inverse); False:
-# the identity.  Measured (one run each, tol 1e-8, intercept): G lam 0.01 92
-# passes with it, 118 without; a9a lam 1 136 / 222; w8a lam 1 226 / 125 (the
-# one loss).  Without intercept the rank-one mean term took a9a lam 1 from
-# 373 to 164 passes, w8a 180 to 144, IMDB unigrams 60 to 26.
-_JACOBI = True
 
 
 def lbfgs_binary(problem: BinaryProblem, w0: np.ndarray, max_iter: int) -> LogisticSolverOutput:
@@ -239,7 +233,11 @@ def _initial_inverse(scales, s, lam, fit_intercept, n):
     + (n s_bar / 4) mu mu^T``, inverted by Sherman-Morrison (O(p)); a diagonal
     alone puts the mean's weight on every column (a9a without intercept:
     373 passes against 136 with one).  Only the scaling of the steps rests on
-    ``M``, never the certificate.
+    ``M``, never the certificate.  Measured against the identity (one run each,
+    tol 1e-8, intercept): G lam 0.01 92 passes with ``M``, 118 without; a9a lam 1
+    136 / 222; w8a lam 1 226 / 125 (the one loss).  Without intercept the
+    rank-one mean term took a9a lam 1 from 373 to 164 passes, w8a 180 to 144,
+    IMDB unigrams 60 to 26.
     """
     S = float(s.sum())
     s_bar = S / max(int(np.count_nonzero(s)), 1)
@@ -252,17 +250,15 @@ def _initial_inverse(scales, s, lam, fit_intercept, n):
             csq = np.maximum(sumsq - n * mean**2, 1e-8 * sumsq)
         d_w = 0.25 * s_bar * csq + lam
     d_w = np.where(np.isfinite(d_w), d_w, lam)  # (an overflowing norm: lam alone)
-    if not _JACOBI:
-        d_w = np.ones_like(d_w)
     if fit_intercept:
-        d_inv = 1.0 / np.append(d_w, 0.25 * S if _JACOBI else 1.0)
+        d_inv = 1.0 / np.append(d_w, 0.25 * S)
         return lambda q: d_inv * q
     d_inv = 1.0 / d_w
-    c = 0.25 * s_bar * n if _JACOBI else 0.0
+    c = 0.25 * s_bar * n
     with np.errstate(over="ignore", invalid="ignore"):
         dm = d_inv * mean
         denom = 1.0 + c * float(mean @ dm)
-    if not (np.isfinite(denom) and np.all(np.isfinite(dm))) or c == 0.0:
+    if not (np.isfinite(denom) and np.all(np.isfinite(dm))):
         return lambda q: d_inv * q
 
     def h0(q):
