@@ -1,6 +1,7 @@
 """Time against relative suboptimality, from the comparison harnesses' JSON results.
 
-The figures show only what ``docs/benchmarks/{ridge,logistic}_comparison.json`` hold. The
+The figures show only what the JSON files of the final run of issue 13 hold
+(``docs/benchmarks/final13_*.json``, listed in ``RIDGE_RUNS`` and ``LOGISTIC_RUNS``). The
 harnesses do not record a convergence trace (suboptimality after each iteration of one
 fit). What they do record, per case and solver, is:
 
@@ -38,9 +39,26 @@ STYLE = {  # fastridge's rows stand out; the competitors take the colour cycle
 }
 
 
+# The comparison runs each figure draws, in panel order: the final run of issue 13
+# (2026-12-07; the commands are on the benchmarks page).
+RIDGE_RUNS = ("final13_ridge_A", "final13_ridge_BC", "final13_ridge_D")
+LOGISTIC_RUNS = (
+    "final13_logistic_small",
+    "final13_logistic_S",
+    "final13_logistic_news20",
+    "final13_logistic_G",
+)
+
+
 def load(name: str) -> dict:
     """Parsed ``docs/benchmarks/<name>.json``."""
     return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def load_runs(names) -> tuple[list[dict], list[dict]]:
+    """The cases of several runs of one harness, in order, and each run's ``meta``."""
+    runs = [load(n) for n in names]
+    return [case for run in runs for case in run["results"]], [run["meta"] for run in runs]
 
 
 def _clip(v: float) -> tuple[float, str]:
@@ -107,10 +125,10 @@ def _panel(ax, case: dict, target: float, styles: dict) -> None:
     ax.grid(True, which="major", lw=0.3, alpha=0.5)
 
 
-def comparison_figure(name: str, ncols: int = 4):
-    """All cases of one comparison JSON, one panel each, shared legend."""
-    data = load(name)
-    results, meta = data["results"], data["meta"]
+def comparison_figure(title: str, names, ncols: int = 4):
+    """All cases of the comparison JSON files ``names``, one panel each, shared legend."""
+    results, metas = load_runs(names)
+    meta = metas[0]  # target, machine and threads: the same in every run of a figure
     styles = _colours(results)
     nrows = math.ceil(len(results) / ncols)
     fig, axes = plt.subplots(
@@ -154,9 +172,10 @@ def comparison_figure(name: str, ncols: int = 4):
         plt.Line2D([], [], color="0.3", marker="^", ls="", ms=4, label=f"> {CEIL:g} or inf"),
     ]
     m = meta["machine"]
+    dates = sorted(x["machine"]["date"] for x in metas)
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
     fig.suptitle(
-        f"{name}: run of {m['date']}, {m['cpu']} ({m['cpu_count']} cores), "
-        f"{meta['threads']} threads",
+        f"{title}: runs of {when}, {m['cpu']} ({m['cpu_count']} cores), {meta['threads']} threads",
         fontsize=10,
     )
     if spare:  # the legend fills the empty panels of the last row
@@ -201,11 +220,11 @@ def scaling_figure():
 
 
 def ridge_figure():
-    return comparison_figure("ridge_comparison", ncols=4)
+    return comparison_figure("ridge", RIDGE_RUNS, ncols=4)
 
 
 def logistic_figure():
-    return comparison_figure("logistic_comparison", ncols=3)
+    return comparison_figure("logistic", LOGISTIC_RUNS, ncols=3)
 
 
 if __name__ == "__main__":

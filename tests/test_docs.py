@@ -86,11 +86,11 @@ def test_plots_draw_the_json_results():
         sys.path.remove(str(DOCS))
     import matplotlib.pyplot as plt
 
-    for name, make in (
-        ("ridge_comparison", plots.ridge_figure),
-        ("logistic_comparison", plots.logistic_figure),
+    for names, make in (
+        (plots.RIDGE_RUNS, plots.ridge_figure),
+        (plots.LOGISTIC_RUNS, plots.logistic_figure),
     ):
-        results = plots.load(name)["results"]
+        results, _ = plots.load_runs(names)
         fig = make()
         try:
             panels = [ax for ax in fig.axes if ax.axison]
