@@ -303,7 +303,6 @@ def test_auto_dual_cd_badly_scaled_zero_weights(scaled, fmt):
 
 
 # -------------------------------------- estimators: float32 coefficients stored
-@pytest.mark.xfail(strict=True, reason="float32 classifiers: certificate_ not widened")
 @pytest.mark.parametrize("seed", [1, 5, 10])
 def test_logistic_regression_float32_certificate_bounds_stored_coef(seed):
     """``certificate_`` bounds the float32 ``coef_`` that is stored, not only the
@@ -323,7 +322,6 @@ def test_logistic_regression_float32_certificate_bounds_stored_coef(seed):
     _assert_certified(gap, cv.certificate_)
 
 
-@pytest.mark.xfail(strict=True, reason="float32 classifiers: certificate_ not widened")
 def test_multinomial_and_ridge_classifier_float32_certificate():
     rng = np.random.default_rng(2)
     n, p = 30, 3
