@@ -18,6 +18,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from .._fit.validation import check_predict_X, validate_data
+from .cast import cast_fit
 from .chunkwise import rowwise
 
 #: The dtypes kept as given (others are converted to float64).
@@ -80,14 +81,30 @@ class LinearClassifier(SparseInput, _RowwisePredict, LinearClassifierMixin, Base
         scores = linear_scores(self, X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def _store(self, res, dtype) -> None:
-        """Set ``coef_`` (2-D), ``intercept_`` (1-D) in ``dtype`` and the result attributes."""
-        coef = np.atleast_2d(np.asarray(res.coef))
-        self.coef_ = np.ascontiguousarray(coef, dtype=dtype)
+    def _store(self, res, X, sample_weight) -> None:
+        """Set ``coef_`` (2-D), ``intercept_`` (1-D) in ``X.dtype`` and the result attributes.
+
+        ``certificate_`` bounds the stored (rounded) coefficients: for a float32
+        ``X`` it is the float64 one widened for the cast (:func:`cast_fit`).
+        """
+        coef, intercept, certificate = cast_fit(
+            X,
+            res.coef,
+            res.intercept,
+            res.certificate,
+            res.p_null,
+            res.lam,
+            res.tol,
+            sample_weight,
+            self.fit_intercept,
+        )
+        coef = np.atleast_2d(coef)
+        self.coef_ = np.ascontiguousarray(coef, dtype=X.dtype)
         self.intercept_ = np.broadcast_to(
-            np.asarray(res.intercept, dtype=dtype), (coef.shape[0],)
+            np.asarray(intercept, dtype=X.dtype), (coef.shape[0],)
         ).copy()
         store_result(self, res)
+        self.certificate_ = certificate
 
 
 class LinearRegressor(SparseInput, MultiOutputMixin, RegressorMixin, BaseEstimator):

@@ -1,4 +1,4 @@
-"""Storing a certified float64 ridge fit in the input's float32, with its certificate.
+"""Storing a certified float64 fit in the input's float32, with its certificate.
 
 scikit-learn's estimators keep ``coef_`` in the dtype of ``X``.  Rounding the
 certified float64 ``(w, b)`` to float32 moves it by ``d`` (exactly computable
@@ -8,7 +8,12 @@ in float64), and ``P`` is ``L``-smooth with ``L <= max_i s_i ||X||_F^2 + S + lam
     P(w + d) - P*  <=  c + ||grad P(w)|| ||d|| + L/2 ||d||^2,
     ||grad P(w)||  <=  sqrt(2 L c)    (L-smooth convex: ||grad||^2 <= 2 L (P - P*)).
 
-That is the certificate the estimators report for what they store.
+That is the certificate the estimators report for what they store.  The same
+``L`` bounds the logistic objectives (the Hessian of the binary loss is at most
+``1/4 s_i x_i x_i^T`` per row, that of the multinomial one at most ``1/2 s_i``
+times the row's outer product, over ``(W, b)`` jointly), so the classifiers use it
+too; a multinomial fit has one certificate for all its rows, and its ``||d||^2``
+sums them.
 """
 
 from __future__ import annotations
@@ -60,9 +65,12 @@ def cast_fit(X, coef, intercept, certificate, p_null, lam, tol, sample_weight, f
     L = float(np.max(s, initial=0.0)) * _frobenius_sq(X) + S + lam
     k_shape = np.shape(certificate)
     d = (c.astype(np.float64) - c64).reshape(-1, X.shape[1])
-    d_sq = np.einsum("ij,ij->i", d, d).reshape(k_shape)
+    d_sq = np.einsum("ij,ij->i", d, d)
     if fit_intercept:
-        d_sq = d_sq + ((b.astype(np.float64) - b64) ** 2).reshape(k_shape)
+        d_sq = d_sq + ((b.astype(np.float64) - b64) ** 2).reshape(-1)
+    # One certificate per row (ridge targets, one-vs-rest classes), or one for
+    # all rows jointly (a multinomial fit): then ||d||^2 is the sum.
+    d_sq = d_sq.reshape(k_shape) if d_sq.size == np.prod(k_shape) else np.full(k_shape, d_sq.sum())
     cert = np.asarray(certificate, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         d_norm = np.sqrt(d_sq)

@@ -223,7 +223,7 @@ class LogisticRegression(LogisticProba, SparseCoefMixin, LinearClassifier):
             **extra,
         )
         self.classes_ = classes
-        self._store(res, X.dtype)
+        self._store(res, X, sample_weight)
         self.solver_ = reported_solver(solver, res.solver)
         self.n_iter_ = np.array([res.n_iter], dtype=np.int32)
         self._ovr = len(classes) > 2 and multi_class == "ovr"
@@ -374,7 +374,7 @@ class RidgeClassifier(LinearClassifier):
         )
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
-        self._store(res, X.dtype)
+        self._store(res, X, sample_weight)
         k = self.coef_.shape[0]
         self.n_iter_ = np.full(k, max(1, res.n_iter), dtype=np.int32)
         return self

@@ -312,7 +312,7 @@ class LogisticRegressionCV(LogisticRegression):
                 **self._fit_kwargs(s),
                 **({} if K == 2 else {"multi_class": s.multi_class}),
             )
-            self._store(fit, s.X.dtype)
+            self._store(fit, s.X, s.sw_fit)
             self.solver_ = reported_solver(s.solver, fit.solver)
         else:  # a class of weight 0 (class_weight): the limit, as in the folds
             args = (s.X, s.codes, s.sw_fit, s.classes, 1.0 / C_best, s.solver, s.n_threads)
