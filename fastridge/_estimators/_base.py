@@ -18,7 +18,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from .._fit.validation import check_predict_X, validate_data
-from .cast import cast_fit
+from .cast import cast_result
 from .chunkwise import rowwise
 
 #: The dtypes kept as given (others are converted to float64).
@@ -85,19 +85,9 @@ class LinearClassifier(SparseInput, _RowwisePredict, LinearClassifierMixin, Base
         """Set ``coef_`` (2-D), ``intercept_`` (1-D) in ``X.dtype`` and the result attributes.
 
         ``certificate_`` bounds the stored (rounded) coefficients: for a float32
-        ``X`` it is the float64 one widened for the cast (:func:`cast_fit`).
+        ``X`` it is the float64 one widened for the cast (:func:`~.cast.cast_fit`).
         """
-        coef, intercept, certificate = cast_fit(
-            X,
-            res.coef,
-            res.intercept,
-            res.certificate,
-            res.p_null,
-            res.lam,
-            res.tol,
-            sample_weight,
-            self.fit_intercept,
-        )
+        coef, intercept, certificate = cast_result(X, res, sample_weight, self.fit_intercept)
         coef = np.atleast_2d(coef)
         self.coef_ = np.ascontiguousarray(coef, dtype=X.dtype)
         self.intercept_ = np.broadcast_to(

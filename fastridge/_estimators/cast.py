@@ -87,3 +87,19 @@ def cast_fit(X, coef, intercept, certificate, p_null, lam, tol, sample_weight, f
         )
     widened = float(widened) if np.ndim(widened) == 0 else widened
     return c, (dtype.type(b) if np.ndim(b) == 0 else b), widened
+
+
+def cast_result(X, res, sample_weight, fit_intercept: bool):
+    """:func:`cast_fit` of a fit result ``res`` (``coef``, ``intercept``, ``certificate``,
+    ``p_null``, ``lam``, ``tol``): ``(coef, intercept, certificate)`` in ``X.dtype``."""
+    return cast_fit(
+        X,
+        res.coef,
+        res.intercept,
+        res.certificate,
+        res.p_null,
+        res.lam,
+        res.tol,
+        sample_weight,
+        fit_intercept,
+    )

@@ -15,7 +15,7 @@ import numpy as np
 from .._fit.ridge import ridge
 from .._fit.validation import check_sample_weight
 from ._base import LinearRegressor
-from .cast import cast_fit
+from .cast import cast_result
 
 #: scikit-learn's Ridge solver names and the fastridge solver that reaches the
 #: same minimiser: the factorisations are fastridge's ``direct`` (Cholesky, with an
@@ -180,17 +180,8 @@ class Ridge(LinearRegressor):
             n_threads=resolve_n_jobs(self.n_jobs, self.n_threads),
         )
         dtype = X.dtype
-        coef, intercept, certificate = cast_fit(
-            X,
-            res.coef,
-            res.intercept,
-            res.certificate,
-            res.p_null,
-            res.lam,
-            res.tol,
-            check_sample_weight(sample_weight, X.shape[0]),
-            self.fit_intercept,
-        )
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        coef, intercept, certificate = cast_result(X, res, sw, self.fit_intercept)
         k = 1 if np.ndim(y) == 1 else y.shape[1]
         if np.ndim(y) == 2 and k == 1:  # scikit-learn 1.9: coef_ (p,), intercept_ (1,)
             coef, intercept = coef.reshape(-1), np.asarray(intercept, dtype=dtype).reshape(1)
